@@ -1,0 +1,507 @@
+//! A single-pass checker for one event line, `[number, "string", "string"]`.
+//!
+//! This is the hot loop of `validate --full`, so it does not build a JSON tree:
+//! it walks the bytes once, validating the full JSON string grammar (escapes,
+//! `\u` surrogate pairs, no raw control bytes) and UTF-8, and returns where the
+//! three values are. It accepts exactly what `serde_json` accepts when asked for
+//! an `(f64, String, String)` — a property test holds it to that.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Why a line is not a well-formed event array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxError {
+    ExpectedArray,
+    ExpectedNumber,
+    InvalidNumber,
+    NumberOutOfRange,
+    ExpectedString,
+    ExpectedComma,
+    ExpectedEndOfArray,
+    ControlCharacter,
+    InvalidEscape,
+    LoneSurrogate,
+    InvalidUtf8,
+    UnexpectedEnd,
+    TrailingCharacters,
+}
+
+impl SyntaxError {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::ExpectedArray => "expected an event array `[time, code, data]`",
+            Self::ExpectedNumber => "expected a number for the event time",
+            Self::InvalidNumber => "invalid JSON number",
+            Self::NumberOutOfRange => "number out of range",
+            Self::ExpectedString => "expected a string",
+            Self::ExpectedComma => "expected `,` between event fields",
+            Self::ExpectedEndOfArray => "expected `]`: an event has exactly 3 fields",
+            Self::ControlCharacter => "raw control character in a string (must be escaped)",
+            Self::InvalidEscape => "invalid escape sequence",
+            Self::LoneSurrogate => "unpaired UTF-16 surrogate in a \\u escape",
+            Self::InvalidUtf8 => "invalid UTF-8",
+            Self::UnexpectedEnd => "line ends before the event is complete",
+            Self::TrailingCharacters => "unexpected characters after the event",
+        }
+    }
+}
+
+/// A syntax error and the byte offset within the line where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineError {
+    pub at: usize,
+    pub error: SyntaxError,
+}
+
+/// The content of a JSON string as it appears between its quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonStr<'a> {
+    pub raw: &'a [u8],
+    pub escaped: bool,
+}
+
+impl<'a> JsonStr<'a> {
+    /// The decoded text. Borrowed (free) unless the string has escapes.
+    pub fn text(&self) -> Cow<'a, str> {
+        if !self.escaped {
+            // The checker validated UTF-8 before handing this out.
+            return Cow::Borrowed(std::str::from_utf8(self.raw).unwrap_or_default());
+        }
+        let mut quoted = Vec::with_capacity(self.raw.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(self.raw);
+        quoted.push(b'"');
+        Cow::Owned(serde_json::from_slice(&quoted).unwrap_or_default())
+    }
+}
+
+/// One event line's three values, borrowed from the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent<'a> {
+    pub time: f64,
+    /// Where the time's number token is in the line (repair rewrites just this).
+    pub time_span: Range<usize>,
+    pub code: JsonStr<'a>,
+    pub data: JsonStr<'a>,
+}
+
+/// Checks one line (without its `\n`) against the event grammar.
+pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
+    let mut c = Cursor { b: line, i: 0 };
+    c.ws();
+    c.expect(b'[', SyntaxError::ExpectedArray)?;
+    c.ws();
+    let (time, time_span) = c.number()?;
+    c.ws();
+    c.expect(b',', SyntaxError::ExpectedComma)?;
+    c.ws();
+    let code = c.string()?;
+    c.ws();
+    c.expect(b',', SyntaxError::ExpectedComma)?;
+    c.ws();
+    let data = c.string()?;
+    c.ws();
+    c.expect(b']', SyntaxError::ExpectedEndOfArray)?;
+    c.ws();
+    if c.i != line.len() {
+        return Err(c.err(SyntaxError::TrailingCharacters));
+    }
+    Ok(RawEvent {
+        time,
+        time_span,
+        code,
+        data,
+    })
+}
+
+/// For a torn event line: the length of the longest prefix that ends at a
+/// character boundary inside the data string (never inside an escape or a
+/// UTF-8 sequence), and the bytes that close it into a complete event.
+/// `None` when the line is not torn inside or right after its data string.
+pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
+    let mut c = Cursor { b: line, i: 0 };
+    c.ws();
+    c.expect(b'[', SyntaxError::ExpectedArray).ok()?;
+    c.ws();
+    c.number().ok()?;
+    c.ws();
+    c.expect(b',', SyntaxError::ExpectedComma).ok()?;
+    c.ws();
+    c.string().ok()?;
+    c.ws();
+    c.expect(b',', SyntaxError::ExpectedComma).ok()?;
+    c.ws();
+    if c.b.get(c.i) != Some(&b'"') {
+        return None;
+    }
+    let data_start = c.i + 1;
+    match c.string() {
+        // The data string is complete: only the `]` is missing.
+        Ok(_) => Some((c.i, b"]")),
+        Err(_) => {
+            // Walk the string again, remembering the last boundary between
+            // complete characters or escapes.
+            let mut last = data_start;
+            let mut s = Cursor {
+                b: line,
+                i: data_start,
+            };
+            while s.i < line.len() {
+                let ch = line[s.i];
+                let step = match ch {
+                    b'\\' => s.escape(),
+                    0..=0x1f | b'"' => break,
+                    0x80.. => s.utf8(),
+                    _ => {
+                        s.i += 1;
+                        Ok(())
+                    }
+                };
+                if step.is_err() {
+                    break;
+                }
+                last = s.i;
+            }
+            Some((last, b"\"]"))
+        }
+    }
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in the lowest byte of `v` that needs attention inside a string:
+/// `"`, `\`, a control byte or a non-ASCII byte. Bits above it may be spurious.
+#[inline(always)]
+fn special_mask(v: u64) -> u64 {
+    let quote = v ^ (LO * b'"' as u64);
+    let backslash = v ^ (LO * b'\\' as u64);
+    let zero_quote = quote.wrapping_sub(LO) & !quote;
+    let zero_backslash = backslash.wrapping_sub(LO) & !backslash;
+    let control = v.wrapping_sub(LO * 0x20) & !v;
+    (zero_quote | zero_backslash | control | v) & HI
+}
+
+/// Powers of ten exactly representable in an f64, for the fast number path.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn err(&self, error: SyntaxError) -> LineError {
+        LineError { at: self.i, error }
+    }
+
+    /// An error at the current position, or "unexpected end" past the line.
+    #[inline]
+    fn err_here(&self, error: SyntaxError) -> LineError {
+        if self.i >= self.b.len() {
+            self.err(SyntaxError::UnexpectedEnd)
+        } else {
+            self.err(error)
+        }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn expect(&mut self, want: u8, error: SyntaxError) -> Result<(), LineError> {
+        if self.b.get(self.i) == Some(&want) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.err_here(error))
+        }
+    }
+
+    #[inline]
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(f64, Range<usize>), LineError> {
+        let start = self.i;
+        let negative = self.b.get(self.i) == Some(&b'-');
+        if negative {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ if negative => return Err(self.err_here(SyntaxError::InvalidNumber)),
+            _ => return Err(self.err_here(SyntaxError::ExpectedNumber)),
+        }
+        let int_end = self.i;
+        let mut frac = int_end..int_end;
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            let frac_start = self.i;
+            if self.digits() == 0 {
+                return Err(self.err_here(SyntaxError::InvalidNumber));
+            }
+            frac = frac_start..self.i;
+        }
+        let mut has_exponent = false;
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            has_exponent = true;
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err_here(SyntaxError::InvalidNumber));
+            }
+        }
+        let span = start..self.i;
+        // Fast path (Clinger): few enough digits that mantissa and power of ten
+        // are exact, so one division is correctly rounded.
+        let digit_count = (int_end - int_start) + frac.len();
+        if !has_exponent && digit_count <= 15 {
+            let mut mantissa: u64 = 0;
+            for &d in self.b[int_start..int_end].iter().chain(&self.b[frac.clone()]) {
+                mantissa = mantissa * 10 + (d - b'0') as u64;
+            }
+            let value = mantissa as f64 / POW10[frac.len()];
+            return Ok((if negative { -value } else { value }, span));
+        }
+        // The token is ASCII by construction.
+        let text = std::str::from_utf8(&self.b[span.clone()]).unwrap_or("x");
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok((v, span)),
+            _ => Err(LineError {
+                at: start,
+                error: SyntaxError::NumberOutOfRange,
+            }),
+        }
+    }
+
+    fn string(&mut self) -> Result<JsonStr<'a>, LineError> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return Err(self.err_here(SyntaxError::ExpectedString));
+        }
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            while let Some(word) = self.b.get(self.i..self.i + 8) {
+                let mask = special_mask(u64::from_le_bytes(word.try_into().unwrap()));
+                if mask == 0 {
+                    self.i += 8;
+                } else {
+                    self.i += (mask.trailing_zeros() / 8) as usize;
+                    break;
+                }
+            }
+            let Some(&ch) = self.b.get(self.i) else {
+                return Err(self.err(SyntaxError::UnexpectedEnd));
+            };
+            match ch {
+                b'"' => {
+                    let raw = &self.b[start..self.i];
+                    self.i += 1;
+                    return Ok(JsonStr { raw, escaped });
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                0..=0x1f => return Err(self.err(SyntaxError::ControlCharacter)),
+                0x80.. => self.utf8()?,
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// At a backslash: consume one escape sequence.
+    fn escape(&mut self) -> Result<(), LineError> {
+        let at = self.i;
+        self.i += 1;
+        match self.b.get(self.i) {
+            None => Err(self.err(SyntaxError::UnexpectedEnd)),
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 1;
+                Ok(())
+            }
+            Some(b'u') => {
+                self.i += 1;
+                let unit = self.hex4()?;
+                match unit {
+                    0xDC00..=0xDFFF => Err(LineError {
+                        at,
+                        error: SyntaxError::LoneSurrogate,
+                    }),
+                    0xD800..=0xDBFF => {
+                        if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+                            return Err(if self.i + 2 > self.b.len() {
+                                self.err(SyntaxError::UnexpectedEnd)
+                            } else {
+                                LineError {
+                                    at,
+                                    error: SyntaxError::LoneSurrogate,
+                                }
+                            });
+                        }
+                        self.i += 2;
+                        match self.hex4()? {
+                            0xDC00..=0xDFFF => Ok(()),
+                            _ => Err(LineError {
+                                at,
+                                error: SyntaxError::LoneSurrogate,
+                            }),
+                        }
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Some(_) => Err(LineError {
+                at,
+                error: SyntaxError::InvalidEscape,
+            }),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, LineError> {
+        let mut value = 0;
+        for _ in 0..4 {
+            let digit = match self.b.get(self.i) {
+                None => return Err(self.err(SyntaxError::UnexpectedEnd)),
+                Some(&d) => (d as char)
+                    .to_digit(16)
+                    .ok_or_else(|| self.err(SyntaxError::InvalidEscape))?,
+            };
+            value = value * 16 + digit;
+            self.i += 1;
+        }
+        Ok(value)
+    }
+
+    /// At a byte >= 0x80 inside a string: consume one well-formed UTF-8 sequence.
+    fn utf8(&mut self) -> Result<(), LineError> {
+        let (len, second) = match self.b[self.i] {
+            0xC2..=0xDF => (2, 0x80..=0xBF),
+            0xE0 => (3, 0xA0..=0xBF),
+            0xE1..=0xEC | 0xEE..=0xEF => (3, 0x80..=0xBF),
+            0xED => (3, 0x80..=0x9F),
+            0xF0 => (4, 0x90..=0xBF),
+            0xF1..=0xF3 => (4, 0x80..=0xBF),
+            0xF4 => (4, 0x80..=0x8F),
+            _ => return Err(self.err(SyntaxError::InvalidUtf8)),
+        };
+        let Some(seq) = self.b.get(self.i..self.i + len) else {
+            // A truncated sequence: fine if it is a valid prefix (the line was
+            // torn), otherwise the UTF-8 itself is wrong.
+            let rest = &self.b[self.i + 1..];
+            let prefix_ok = rest.first().is_none_or(|b| second.contains(b))
+                && rest.iter().skip(1).all(|b| (0x80..=0xBF).contains(b));
+            return Err(if prefix_ok {
+                LineError {
+                    at: self.b.len(),
+                    error: SyntaxError::UnexpectedEnd,
+                }
+            } else {
+                self.err(SyntaxError::InvalidUtf8)
+            });
+        };
+        if !second.contains(&seq[1]) || !seq[2..].iter().all(|b| (0x80..=0xBF).contains(b)) {
+            return Err(self.err(SyntaxError::InvalidUtf8));
+        }
+        self.i += len;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> RawEvent<'_> {
+        parse_event(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e:?}"))
+    }
+
+    fn bad(line: &[u8]) -> LineError {
+        parse_event(line).expect_err(&String::from_utf8_lossy(line))
+    }
+
+    #[test]
+    fn parses_a_typical_event() {
+        let ev = ok(r#"[1.234567, "o", "hello\u001b[0m\r\n"]"#);
+        assert_eq!(ev.time, 1.234567);
+        assert_eq!(ev.time_span, 1..9);
+        assert_eq!(ev.code.text(), "o");
+        assert_eq!(ev.data.text(), "hello\u{1b}[0m\r\n");
+    }
+
+    #[test]
+    fn numbers_follow_json() {
+        assert_eq!(ok(r#"[0, "o", ""]"#).time, 0.0);
+        assert_eq!(ok(r#"[1e3, "o", ""]"#).time, 1000.0);
+        assert_eq!(ok(r#"[-2.5E-1, "o", ""]"#).time, -0.25);
+        assert_eq!(ok(r#"[12345678901234567890.5, "o", ""]"#).time, 12345678901234567890.5);
+        assert_eq!(bad(br#"[01, "o", ""]"#).error, SyntaxError::ExpectedComma);
+        assert_eq!(bad(br#"[1., "o", ""]"#).error, SyntaxError::InvalidNumber);
+        assert_eq!(bad(br#"[.5, "o", ""]"#).error, SyntaxError::ExpectedNumber);
+        assert_eq!(bad(br#"[1e400, "o", ""]"#).error, SyntaxError::NumberOutOfRange);
+    }
+
+    #[test]
+    fn strings_follow_json() {
+        assert!(parse_event("[1, \"o\", \"é€𝄞\"]".as_bytes()).is_ok());
+        assert!(parse_event(br#"[1, "o", "\ud834\udd1e"]"#).is_ok());
+        assert_eq!(bad(br#"[1, "o", "\ud834"]"#).error, SyntaxError::LoneSurrogate);
+        assert_eq!(bad(br#"[1, "o", "\udd1e"]"#).error, SyntaxError::LoneSurrogate);
+        assert_eq!(bad(br#"[1, "o", "\x"]"#).error, SyntaxError::InvalidEscape);
+        assert_eq!(bad(b"[1, \"o\", \"a\tb\"]").error, SyntaxError::ControlCharacter);
+        assert_eq!(bad(b"[1, \"o\", \"\xff\"]").error, SyntaxError::InvalidUtf8);
+        assert_eq!(bad(b"[1, \"o\", \"\xed\xa0\x80\"]").error, SyntaxError::InvalidUtf8);
+        assert_eq!(bad(b"[1, \"o\", \"ab\xe2\x82").error, SyntaxError::UnexpectedEnd);
+    }
+
+    #[test]
+    fn shape_is_exactly_three_fields() {
+        assert_eq!(bad(br#"[1, "o"]"#).error, SyntaxError::ExpectedComma);
+        assert_eq!(bad(br#"[1, "o", "a", "b"]"#).error, SyntaxError::ExpectedEndOfArray);
+        assert_eq!(bad(br#"[1, "o", "a"] x"#).error, SyntaxError::TrailingCharacters);
+        assert_eq!(bad(br#"{"a": 1}"#).error, SyntaxError::ExpectedArray);
+        assert_eq!(bad(br#"[1, 2, "a"]"#).error, SyntaxError::ExpectedString);
+        assert!(parse_event(b" [1,\"o\",\"a\"] \r").is_ok());
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let e = bad(br#"[1.5, "o", "abc\q"]"#);
+        assert_eq!((e.at, e.error), (15, SyntaxError::InvalidEscape));
+        let e = bad(br#"[1.5, "o", "abc"#);
+        assert_eq!((e.at, e.error), (15, SyntaxError::UnexpectedEnd));
+    }
+
+    #[test]
+    fn salvage_never_cuts_inside_an_escape_or_utf8() {
+        let line = br#"[1.5, "o", "abc\u00"#;
+        assert_eq!(salvage_point(line), Some((15, &b"\"]"[..])));
+        let line = b"[1.5, \"o\", \"ab\xe2\x82";
+        assert_eq!(salvage_point(line), Some((14, &b"\"]"[..])));
+        let line = br#"[1.5, "o", "abc""#;
+        assert_eq!(salvage_point(line), Some((16, &b"]"[..])));
+        assert_eq!(salvage_point(br#"[1.5, "o"#), None);
+    }
+}

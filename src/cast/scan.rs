@@ -1,0 +1,462 @@
+//! Checking a whole cast held in memory (a mapped file): the quick check of
+//! header and tail, and the full parallel check of every line.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::event::{Checker, Clock, Verdict};
+use super::finding::{Findings, Issue, Kind};
+use super::header::{self, FirstLine, Header, Version};
+use super::layout::{self, Layout};
+use super::v1;
+
+/// Work unit of the parallel check: small enough to balance two cores and
+/// stay cache friendly, large enough that scheduling costs nothing.
+const CHUNK: usize = 4 << 20;
+/// The quick check counts lines (for line numbers) only below this size.
+const QUICK_COUNT_LIMIT: usize = 16 << 20;
+/// How far back the quick check looks for the last valid event.
+const QUICK_WINDOW_LINES: usize = 4096;
+const QUICK_WINDOW_BYTES: usize = 16 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Header and tail only: time independent of file size.
+    Quick,
+    /// Every line, in parallel.
+    Full,
+}
+
+pub struct Options<'a> {
+    pub mode: Mode,
+    /// At most this many errors (and as many warnings) are kept per file.
+    pub max_findings: usize,
+    /// Called with the number of bytes checked so far (full mode).
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Full,
+            max_findings: 20,
+            progress: None,
+        }
+    }
+}
+
+/// The result of checking one cast.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub mode: Mode,
+    pub version: Option<Version>,
+    pub header: Option<Header>,
+    pub findings: Findings,
+    /// Lines and events in the file, when they were counted.
+    pub lines: Option<u64>,
+    pub events: Option<u64>,
+    /// For a v2/v3 file with a readable header: what repair needs.
+    pub body: Option<Body>,
+}
+
+impl Scan {
+    pub fn is_valid(&self) -> bool {
+        self.findings.errors == 0
+    }
+}
+
+/// The state of the unterminated piece at the end of the file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Partial {
+    None,
+    /// A complete event that only lacks its newline.
+    Complete(Verdict),
+    Torn,
+}
+
+/// Where a v2/v3 file's lines stand, for repair.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub layout: Layout,
+    pub checker: Checker,
+    /// Just past the last complete line that is kept (or the header).
+    pub keep_end: usize,
+    /// The first complete line that is not kept as it is (dropped or clamped).
+    pub first_edit: Option<usize>,
+    pub partial: Partial,
+    /// The clock after the last complete line (full mode), for the partial line.
+    pub clock: Clock,
+    /// Full mode: the pieces the body was checked in, for rewriting.
+    pub chunks: Vec<Chunk>,
+    /// Quick mode looked back as far as it may without finding a valid line.
+    pub window_exhausted: bool,
+}
+
+impl Body {
+    /// Damage that a cut at the tail cannot fix: edited lines before kept ones.
+    pub fn damaged_before_tail(&self) -> bool {
+        let keep_end = match self.partial {
+            Partial::Complete(_) => self.layout.partial.end,
+            _ => self.keep_end,
+        };
+        self.layout.bom || self.first_edit.is_some_and(|e| e < keep_end)
+    }
+}
+
+/// One piece of the body as checked: how to resume checking it on its own.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub range: Range<usize>,
+    pub clock_in: Clock,
+    /// Some line in it is dropped or clamped.
+    pub edited: bool,
+}
+
+/// Checks a cast held in `bytes`.
+pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
+    let mut scan = Scan {
+        mode: opts.mode,
+        version: None,
+        header: None,
+        findings: Findings::new(opts.max_findings),
+        lines: None,
+        events: None,
+        body: None,
+    };
+    if bytes.iter().all(|&b| b == 0) {
+        let issue = Issue::error(0, Kind::Empty, "empty file: not an asciicast");
+        scan.findings.push(issue.locate(b"", Some(1), 0));
+        return scan;
+    }
+    let layout = Layout::of(bytes);
+    let header_line = &bytes[layout.header.clone()];
+    let header_issue = |issue: Issue| issue.locate(header_line, Some(1), layout.header.start as u64);
+    if layout.bom {
+        let issue = Issue::error(0, Kind::ByteOrderMark, "UTF-8 byte order mark before the header");
+        scan.findings.push(issue.locate(b"", Some(1), 0));
+    }
+    let (map, version) = match header::sniff(header_line) {
+        Ok(FirstLine::Object(map, version)) => (map, version),
+        Ok(FirstLine::Incomplete) => (Default::default(), Version::V1),
+        Err(issue) => {
+            scan.findings.push(header_issue(issue));
+            return scan;
+        }
+    };
+    scan.version = Some(version);
+    if version == Version::V1 {
+        let whole = &bytes[layout.header.start..];
+        if let Some((header, events)) = v1::check(whole, &mut scan.findings) {
+            scan.header = Some(header);
+            scan.events = Some(events);
+        }
+        return scan;
+    }
+    let parsed = match header::parse(header_line, map, version) {
+        Ok(parsed) => parsed,
+        Err(issue) => {
+            scan.findings.push(header_issue(issue));
+            return scan;
+        }
+    };
+    for w in parsed.warnings {
+        scan.findings.push(header_issue(w));
+    }
+    scan.header = Some(parsed.header);
+    if header_line.last() == Some(&b'\r') {
+        let issue = Issue::warning(header_line.len() - 1, Kind::CrlfLineEnding, "CRLF line ending");
+        scan.findings.push(header_issue(issue));
+    }
+    let checker = Checker::new(version);
+    let body = match opts.mode {
+        Mode::Full => full(bytes, layout, checker, opts, &mut scan),
+        Mode::Quick => quick(bytes, layout, checker, &mut scan),
+    };
+    scan.body = Some(body);
+    scan.findings.sort();
+    scan
+}
+
+/// Facts about one chunk, checked on its own.
+struct ChunkScan {
+    lines: u64,
+    events: u64,
+    findings: Findings,
+    first_time: Option<f64>,
+    clock_out: Clock,
+    keep_end: Option<usize>,
+    first_edit: Option<usize>,
+}
+
+fn check_chunk(bytes: &[u8], range: Range<usize>, checker: Checker, clock_in: Clock, limit: usize) -> ChunkScan {
+    let mut c = ChunkScan {
+        lines: 0,
+        events: 0,
+        findings: Findings::new(limit),
+        first_time: None,
+        clock_out: clock_in,
+        keep_end: None,
+        first_edit: None,
+    };
+    let mut clock = clock_in;
+    layout::for_each_line(bytes, range, |start, line| {
+        let line_index = c.lines;
+        c.lines += 1;
+        let findings = &mut c.findings;
+        let verdict = checker.check(line, &mut clock, &mut |issue| {
+            if findings.wants(issue.severity) {
+                // Line numbers are made absolute once all chunks are counted.
+                findings.list.push(issue.locate(line, Some(line_index), start as u64));
+            }
+        });
+        match verdict {
+            Verdict::Keep => c.keep_end = Some(start + line.len() + 1),
+            Verdict::Clamp(_) | Verdict::Drop => {
+                c.first_edit.get_or_insert(start);
+            }
+        }
+        if let Verdict::Keep | Verdict::Clamp(_) = verdict {
+            if !line.starts_with(b"#") && !line.trim_ascii().is_empty() {
+                c.events += 1;
+                if c.first_time.is_none() {
+                    c.first_time = super::json::parse_event(line).ok().map(|e| e.time);
+                }
+            }
+        }
+    });
+    c.clock_out = clock;
+    c
+}
+
+fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &mut Scan) -> Body {
+    let ranges = layout::split_at_newlines(bytes, layout.body_start..layout.body_end, CHUNK);
+    let done = AtomicU64::new(0);
+    let limit = opts.max_findings;
+    let results: Vec<ChunkScan> = ranges
+        .par_iter()
+        .map(|r| {
+            let c = check_chunk(bytes, r.clone(), checker, Clock::default(), limit);
+            if let Some(progress) = opts.progress {
+                progress(done.fetch_add(r.len() as u64, Ordering::Relaxed) + r.len() as u64);
+            }
+            c
+        })
+        .collect();
+    // Join the chunks in order: carry the v2 clock (re-checking a chunk whose
+    // first event is older than what came before) and number the lines.
+    let mut clock = Clock::default();
+    let mut line_no = 2; // the header is line 1
+    let mut events = 0;
+    let mut keep_end = layout.body_start;
+    let mut first_edit = None;
+    let mut chunks = Vec::with_capacity(ranges.len());
+    for (range, mut result) in ranges.into_iter().zip(results) {
+        let older = matches!((clock.latest, result.first_time), (Some(m), Some(t)) if t < m);
+        if checker.version == Version::V2 && older {
+            result = check_chunk(bytes, range.clone(), checker, clock, limit);
+        }
+        chunks.push(Chunk {
+            range,
+            clock_in: clock,
+            edited: result.first_edit.is_some(),
+        });
+        clock = clock.max(result.clock_out);
+        let mut found = result.findings;
+        for f in &mut found.list {
+            f.line = f.line.map(|l| l + line_no);
+        }
+        scan.findings.extend(found);
+        line_no += result.lines;
+        events += result.events;
+        keep_end = result.keep_end.unwrap_or(keep_end);
+        first_edit = first_edit.or(result.first_edit);
+    }
+    let partial = check_tail(bytes, &layout, checker, clock, Some(line_no), scan);
+    scan.lines = Some(line_no - 1 + u64::from(!layout.partial.is_empty() || !layout.nul_tail.is_empty()));
+    scan.events = Some(events + u64::from(matches!(partial, Partial::Complete(_))));
+    Body {
+        layout,
+        checker,
+        keep_end,
+        first_edit,
+        partial,
+        clock,
+        chunks,
+        window_exhausted: false,
+    }
+}
+
+/// Looks only at the end: the partial line, the NUL run, and complete lines
+/// back to the last valid one (bounded). Trusts everything before.
+fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Body {
+    let counted = bytes.len() <= QUICK_COUNT_LIMIT;
+    let line_at_body_end = counted.then(|| 1 + memchr::memchr_iter(b'\n', &bytes[..layout.body_end]).count() as u64);
+    let partial = check_tail(bytes, &layout, checker, Clock::default(), line_at_body_end, scan);
+    let mut keep_end = layout.body_start;
+    let mut first_edit = None;
+    let mut window_exhausted = true;
+    let mut end = layout.body_end;
+    let mut line_no = line_at_body_end;
+    for _ in 0..QUICK_WINDOW_LINES {
+        if end <= layout.body_start {
+            window_exhausted = false;
+            break;
+        }
+        if layout.body_end - end > QUICK_WINDOW_BYTES {
+            break;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[layout.body_start..end - 1]).map_or(layout.body_start, |i| layout.body_start + i + 1);
+        let line = &bytes[start..end - 1];
+        line_no = line_no.map(|n| n - 1);
+        let mut issues = Vec::new();
+        let verdict = checker.check(line, &mut Clock::default(), &mut |i| issues.push(i));
+        for issue in issues {
+            scan.findings.push(issue.locate(line, line_no, start as u64));
+        }
+        if verdict == Verdict::Keep {
+            keep_end = end;
+            window_exhausted = false;
+            break;
+        }
+        first_edit = Some(start);
+        end = start;
+    }
+    if counted {
+        scan.lines = Some(line_at_body_end.unwrap_or(1) - 1 + u64::from(!layout.partial.is_empty() || !layout.nul_tail.is_empty()));
+    }
+    Body {
+        layout,
+        checker,
+        keep_end,
+        first_edit,
+        partial,
+        clock: Clock::default(),
+        chunks: Vec::new(),
+        window_exhausted,
+    }
+}
+
+/// Reports the unterminated last piece and the NUL run, if any.
+fn check_tail(bytes: &[u8], layout: &Layout, checker: Checker, clock: Clock, line_no: Option<u64>, scan: &mut Scan) -> Partial {
+    let mut partial = Partial::None;
+    let line = &bytes[layout.partial.clone()];
+    let start = layout.partial.start as u64;
+    if !line.is_empty() {
+        let mut issues = Vec::new();
+        let verdict = checker.check(line, &mut clock.clone(), &mut |i| issues.push(i));
+        if verdict == Verdict::Drop {
+            partial = Partial::Torn;
+            let first = issues.into_iter().find(|i| i.severity == super::finding::Severity::Error);
+            let (at, why) = first.map_or((0, String::new()), |i| (i.at, i.message));
+            let issue = Issue::error(at, Kind::TornLine, format!("torn last line (no newline; {why})"));
+            scan.findings.push(issue.locate(line, line_no, start));
+        } else {
+            partial = Partial::Complete(verdict);
+            for issue in issues {
+                scan.findings.push(issue.locate(line, line_no, start));
+            }
+            let issue = Issue::warning(line.len(), Kind::MissingFinalNewline, "missing final newline");
+            scan.findings.push(issue.locate(line, line_no, start));
+        }
+    } else if layout.header_unterminated() && layout.body_start == layout.body_end {
+        let header_line = &bytes[layout.header.clone()];
+        let issue = Issue::warning(header_line.len(), Kind::MissingFinalNewline, "missing final newline");
+        scan.findings.push(issue.locate(header_line, Some(1), layout.header.start as u64));
+    }
+    if !layout.nul_tail.is_empty() {
+        let n = layout.nul_tail.len();
+        let issue = Issue::error(
+            line.len(),
+            Kind::NulTail,
+            format!("{n} NUL byte{} at the end of the file (data lost in a crash)", if n == 1 { "" } else { "s" }),
+        );
+        scan.findings.push(issue.locate(line, line_no, start));
+    }
+    partial
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H2: &str = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
+
+    fn run(text: &[u8], mode: Mode) -> Scan {
+        scan(text, &Options { mode, max_findings: 100, progress: None })
+    }
+
+    fn kinds(s: &Scan) -> Vec<(Option<u64>, Kind)> {
+        s.findings.list.iter().map(|f| (f.line, f.kind)).collect()
+    }
+
+    #[test]
+    fn valid_file() {
+        let text = format!("{H2}[0.1, \"o\", \"a\"]\n[0.2, \"o\", \"b\"]\n");
+        for mode in [Mode::Quick, Mode::Full] {
+            let s = run(text.as_bytes(), mode);
+            assert!(s.is_valid(), "{:?}", s.findings);
+            assert_eq!(s.lines, Some(3));
+        }
+        assert_eq!(run(text.as_bytes(), Mode::Full).events, Some(2));
+    }
+
+    #[test]
+    fn torn_tail_with_nuls() {
+        let text = format!("{H2}[0.1, \"o\", \"a\"]\n[0.2, \"o\", \"b\0\0\0");
+        for mode in [Mode::Quick, Mode::Full] {
+            let s = run(text.as_bytes(), mode);
+            assert_eq!(kinds(&s), [(Some(3), Kind::TornLine), (Some(3), Kind::NulTail)]);
+            let body = s.body.unwrap();
+            assert_eq!(body.partial, Partial::Torn);
+            assert_eq!(body.keep_end, H2.len() + 16);
+            assert!(!body.damaged_before_tail());
+        }
+    }
+
+    #[test]
+    fn mid_file_damage_is_found_only_by_full() {
+        let text = format!("{H2}[0.1, \"o\", \"a\"]\ngarbage\n[0.2, \"o\", \"b\"]\n");
+        assert!(run(text.as_bytes(), Mode::Quick).is_valid());
+        let s = run(text.as_bytes(), Mode::Full);
+        assert_eq!(kinds(&s), [(Some(3), Kind::InvalidJson)]);
+        assert_eq!(s.findings.list[0].column, 1);
+        assert!(s.body.unwrap().damaged_before_tail());
+    }
+
+    #[test]
+    fn backwards_times_across_chunks() {
+        // Force many chunks by making lines long enough to cross CHUNK.
+        let long = "x".repeat(1 << 20);
+        let mut text = H2.to_string();
+        for t in [1.0, 2.0, 3.0, 4.0, 5.0, 1.5, 6.0] {
+            text.push_str(&format!("[{t}, \"o\", \"{long}\"]\n"));
+        }
+        let s = run(text.as_bytes(), Mode::Full);
+        assert_eq!(kinds(&s), [(Some(7), Kind::TimeBackwards)]);
+        assert!(s.body.unwrap().chunks.len() > 1);
+    }
+
+    #[test]
+    fn header_problems_stop_the_scan() {
+        let s = run(b"not a cast\n[1, \"o\", \"a\"]\n", Mode::Full);
+        assert_eq!(kinds(&s), [(Some(1), Kind::NotACast)]);
+        assert!(s.body.is_none());
+        let s = run(b"", Mode::Quick);
+        assert_eq!(kinds(&s), [(Some(1), Kind::Empty)]);
+        let s = run(format!("\u{feff}{H2}").as_bytes(), Mode::Full);
+        assert_eq!(kinds(&s), [(Some(1), Kind::ByteOrderMark)]);
+    }
+
+    #[test]
+    fn quick_reports_trailing_garbage_lines() {
+        let text = format!("{H2}[0.1, \"o\", \"a\"]\nxx\nyy\n");
+        let quick = run(text.as_bytes(), Mode::Quick);
+        let full = run(text.as_bytes(), Mode::Full);
+        assert_eq!(kinds(&quick), kinds(&full));
+        assert_eq!(kinds(&full), [(Some(3), Kind::InvalidJson), (Some(4), Kind::InvalidJson)]);
+    }
+}

@@ -1,0 +1,315 @@
+//! `CastWriter`: the one place that writes cast bytes, for v2 and v3.
+//!
+//! Every event reaches the file as one complete line: lines are built in a
+//! buffer and handed to the sink whole, so a crash can tear at most the last
+//! line, which `repair --quick` cuts.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use super::header::{Header, Version};
+use super::utf8::Utf8Decoder;
+
+/// Where a cast goes: anything writable that can also be made durable.
+pub trait CastSink: Write {
+    /// Makes what was written durable (fsync for a file).
+    fn sync(&mut self) -> io::Result<()>;
+}
+
+impl CastSink for File {
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_data()
+    }
+}
+
+impl CastSink for Vec<u8> {
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<S: CastSink + ?Sized> CastSink for &mut S {
+    fn sync(&mut self) -> io::Result<()> {
+        (**self).sync()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    Never,
+    /// After every flush: the data-loss window is the flush interval.
+    EveryFlush,
+    /// Only when the writer finishes.
+    OnFinish,
+}
+
+/// How long written events may wait in memory, and when they are made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlushPolicy {
+    pub max_delay: Duration,
+    pub max_buffer: usize,
+    pub fsync: Fsync,
+}
+
+impl Default for FlushPolicy {
+    fn default() -> Self {
+        Self {
+            max_delay: Duration::from_millis(100),
+            max_buffer: 64 << 10,
+            fsync: Fsync::OnFinish,
+        }
+    }
+}
+
+pub struct CastWriter<W: CastSink> {
+    out: W,
+    version: Version,
+    policy: FlushPolicy,
+    buf: Vec<u8>,
+    last_flush: Instant,
+    /// v2: the last time written. v3: the rounded time reached by the
+    /// intervals written so far (rounding error diffuses into the next one).
+    written_time: f64,
+    output: Utf8Decoder,
+    input: Utf8Decoder,
+    text: String,
+}
+
+impl<W: CastSink> CastWriter<W> {
+    /// Starts a new cast: writes the header line.
+    pub fn create(out: W, header: &Header, policy: FlushPolicy) -> io::Result<Self> {
+        if header.version == Version::V1 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "asciicast v1 is read-only"));
+        }
+        let mut w = Self::resume(out, header.version, 0.0, policy);
+        w.buf.extend_from_slice(&header.to_json());
+        w.buf.push(b'\n');
+        w.flush()?;
+        Ok(w)
+    }
+
+    /// Continues a cast whose header (and maybe events) are already written;
+    /// `time` is where its clock stands (v2: the last event time).
+    pub fn resume(out: W, version: Version, time: f64, policy: FlushPolicy) -> Self {
+        Self {
+            out,
+            version,
+            policy,
+            buf: Vec::with_capacity(policy.max_buffer + 4096),
+            last_flush: Instant::now(),
+            written_time: time,
+            output: Utf8Decoder::new(),
+            input: Utf8Decoder::new(),
+            text: String::new(),
+        }
+    }
+
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Copies complete lines that are already valid cast lines (repair keeps
+    /// events byte for byte this way).
+    pub fn raw_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        debug_assert!(lines.is_empty() || lines.ends_with(b"\n"));
+        if lines.len() >= self.policy.max_buffer {
+            self.flush_buffer()?;
+            self.out.write_all(lines)?;
+            return self.after_write();
+        }
+        self.buf.extend_from_slice(lines);
+        self.after_write()
+    }
+
+    /// Terminal output, as raw bytes in any pieces; `time` is seconds since
+    /// the start of the recording.
+    pub fn output(&mut self, time: f64, bytes: &[u8]) -> io::Result<()> {
+        self.stream(time, "o", bytes)
+    }
+
+    /// Keyboard input, as raw bytes in any pieces.
+    pub fn input(&mut self, time: f64, bytes: &[u8]) -> io::Result<()> {
+        self.stream(time, "i", bytes)
+    }
+
+    pub fn resize(&mut self, time: f64, cols: u32, rows: u32) -> io::Result<()> {
+        self.event(time, "r", &format!("{cols}x{rows}"))
+    }
+
+    pub fn marker(&mut self, time: f64, label: &str) -> io::Result<()> {
+        self.event(time, "m", label)
+    }
+
+    /// The exit status, recorded in v3 only (v2 has no such event).
+    pub fn exit(&mut self, time: f64, status: i32) -> io::Result<()> {
+        match self.version {
+            Version::V3 => self.event(time, "x", &status.to_string()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Any event with text data.
+    pub fn event(&mut self, time: f64, code: &str, data: &str) -> io::Result<()> {
+        self.buf.push(b'[');
+        self.push_time(time);
+        self.buf.extend_from_slice(b", ");
+        serde_json::to_writer(&mut self.buf, code)?;
+        self.buf.extend_from_slice(b", ");
+        serde_json::to_writer(&mut self.buf, data)?;
+        self.buf.extend_from_slice(b"]\n");
+        self.after_write()
+    }
+
+    /// Writes buffered lines to the sink if the policy says they are due.
+    pub fn flush_if_due(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() && self.last_flush.elapsed() >= self.policy.max_delay {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes buffered lines to the sink (and fsyncs if the policy says so).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.flush_buffer()?;
+        self.out.flush()?;
+        if self.policy.fsync == Fsync::EveryFlush {
+            self.out.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Makes everything written so far durable.
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.flush_buffer()?;
+        self.out.flush()?;
+        self.out.sync()
+    }
+
+    /// Ends the cast: unfinished characters become U+FFFD, everything is
+    /// written and, unless the policy says never, made durable.
+    pub fn finish(mut self, time: f64) -> io::Result<W> {
+        for code in ["o", "i"] {
+            let decoder = if code == "o" { &mut self.output } else { &mut self.input };
+            let mut text = String::new();
+            decoder.finish(&mut text);
+            if !text.is_empty() {
+                self.event(time, code, &text)?;
+            }
+        }
+        self.flush()?;
+        if self.policy.fsync != Fsync::Never {
+            self.out.sync()?;
+        }
+        Ok(self.out)
+    }
+
+    fn stream(&mut self, time: f64, code: &str, bytes: &[u8]) -> io::Result<()> {
+        let mut text = std::mem::take(&mut self.text);
+        text.clear();
+        let decoder = if code == "o" { &mut self.output } else { &mut self.input };
+        decoder.decode(bytes, &mut text);
+        let result = if text.is_empty() {
+            Ok(())
+        } else {
+            self.event(time, code, &text)
+        };
+        self.text = text;
+        result
+    }
+
+    fn push_time(&mut self, time: f64) {
+        let time = if time.is_finite() { time.max(0.0) } else { 0.0 };
+        match self.version {
+            Version::V3 => {
+                // Whole milliseconds, never negative; the rounding error is
+                // carried so the sum of intervals tracks the real clock.
+                let ms = ((time - self.written_time) * 1000.0).round().max(0.0);
+                self.written_time += ms / 1000.0;
+                let _ = write!(self.buf, "{}.{:03}", (ms as u64) / 1000, (ms as u64) % 1000);
+            }
+            _ => {
+                let micros = (time * 1e6).round().max(self.written_time * 1e6);
+                self.written_time = micros / 1e6;
+                let _ = write!(self.buf, "{}.{:06}", (micros as u64) / 1_000_000, (micros as u64) % 1_000_000);
+            }
+        }
+    }
+
+    fn after_write(&mut self) -> io::Result<()> {
+        if self.buf.len() >= self.policy.max_buffer {
+            self.flush()?;
+        } else {
+            self.flush_if_due()?;
+        }
+        Ok(())
+    }
+
+    fn flush_buffer(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        self.last_flush = Instant::now();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cast::{scan, Mode, Options};
+
+    fn write(version: Version, f: impl FnOnce(&mut CastWriter<&mut Vec<u8>>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        let mut w = CastWriter::create(&mut out, &Header::new(version, 80, 24), FlushPolicy::default()).unwrap();
+        f(&mut w).unwrap();
+        w.finish(9.0).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn v2_absolute_microseconds() {
+        let text = write(Version::V2, |w| {
+            w.output(0.1234564, b"a\x1b[0m")?;
+            w.output(0.05, b"\xE2\x82")?; // split character, and an earlier time
+            w.output(0.5, b"\xAC")?;
+            w.resize(1.0, 100, 30)
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], r#"{"version":2,"width":80,"height":24}"#);
+        assert_eq!(lines[1], r#"[0.123456, "o", "a\u001b[0m"]"#);
+        assert_eq!(lines[2], r#"[0.500000, "o", "€"]"#);
+        assert_eq!(lines[3], r#"[1.000000, "r", "100x30"]"#);
+        assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn v3_intervals_diffuse_rounding() {
+        let text = write(Version::V3, |w| {
+            for i in 1..=3 {
+                w.output(i as f64 * 0.0004, b"x")?;
+            }
+            w.output(1.0, b"\xF0\x9D")?;
+            w.exit(1.0, 0)
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        // 0.4 ms rounds to 0, 0.8 ms to 1 ms, 1.2 ms to 0 more: the sum tracks.
+        assert_eq!(&lines[1..4], [r#"[0.000, "o", "x"]"#, r#"[0.001, "o", "x"]"#, r#"[0.000, "o", "x"]"#]);
+        assert_eq!(lines[4], r#"[0.999, "x", "0"]"#);
+        assert_eq!(lines[5], r#"[8.000, "o", "�"]"#);
+    }
+
+    #[test]
+    fn output_always_validates() {
+        for version in [Version::V2, Version::V3] {
+            let text = write(version, |w| {
+                w.output(0.1, b"\x00\x01\x7f\"\\\xff")?;
+                w.marker(0.2, "chapter \u{1F600}")?;
+                w.input(0.3, b"ls\r")
+            });
+            let s = scan(text.as_bytes(), &Options { mode: Mode::Full, ..Options::default() });
+            assert!(s.is_valid() && s.findings.warnings == 0, "{text}\n{:?}", s.findings);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! tvmux: validate, repair and record asciinema casts.
+
+pub mod cast;
