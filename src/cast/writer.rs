@@ -29,6 +29,12 @@ impl CastSink for Vec<u8> {
     }
 }
 
+impl CastSink for io::Sink {
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 impl<S: CastSink + ?Sized> CastSink for &mut S {
     fn sync(&mut self) -> io::Result<()> {
         (**self).sync()

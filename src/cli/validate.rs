@@ -1,0 +1,136 @@
+//! `tvmux validate`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::json;
+use tvmux::cast::{self, Mode, Scan, Severity, Source};
+
+use super::exit;
+use super::inputs::{self, Input};
+use super::output::{self, Format};
+use super::progress::Progress;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Check every line (in parallel) instead of header and tail only.
+    #[arg(long)]
+    full: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Print errors only: no warnings, no summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+    /// Report at most N errors (and N warnings) per file; all are counted.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max_errors: usize,
+    /// Cast files, directories (searched for *.cast), or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let (mut valid, mut invalid, mut failed) = (0u64, 0u64, 0u64);
+    let (mut errors, mut warnings) = (0u64, 0u64);
+    for input in inputs::expand(&args.paths) {
+        let (input, scan) = match input.and_then(|input| check(&input, &args).map(|s| (input, s))) {
+            Ok(pair) => pair,
+            Err((name, e)) => {
+                failed += 1;
+                eprintln!("{name}: error: {e}");
+                continue;
+            }
+        };
+        let name = input.display();
+        let ok = scan.is_valid() && !(args.strict && scan.findings.warnings > 0);
+        if ok { valid += 1 } else { invalid += 1 }
+        errors += scan.findings.errors;
+        warnings += scan.findings.warnings;
+        let _ = print(&mut out, &name, &scan, ok, &args);
+    }
+    if args.format == Format::Human && !args.quiet {
+        let files = valid + invalid + failed;
+        let _ = writeln!(
+            out,
+            "{files} file{} checked: {valid} valid, {invalid} invalid{}; {errors} error{}, {warnings} warning{}",
+            plural(files),
+            if failed > 0 { format!(", {failed} unreadable") } else { String::new() },
+            plural(errors),
+            plural(warnings),
+        );
+    }
+    if failed > 0 {
+        exit::ERROR
+    } else if invalid > 0 {
+        exit::INVALID
+    } else {
+        exit::OK
+    }
+}
+
+fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
+    let name = input.display();
+    let source = match input {
+        Input::Stdin => Source::stdin(),
+        Input::File(path) => Source::open(path),
+    }
+    .map_err(|e| (name.clone(), e))?;
+    // Standard input is always checked in full: its tail is all we would see.
+    let full = args.full || *input == Input::Stdin;
+    let progress = Progress::for_file(if full { source.bytes().len() as u64 } else { 0 }, &name);
+    let callback = progress.callback();
+    let opts = cast::Options {
+        mode: if full { Mode::Full } else { Mode::Quick },
+        max_findings: args.max_errors,
+        progress: callback.as_ref().map(|f| f as &(dyn Fn(u64) + Sync)),
+    };
+    Ok(cast::scan(source.bytes(), &opts))
+}
+
+fn print(out: &mut impl Write, name: &str, scan: &Scan, ok: bool, args: &Args) -> std::io::Result<()> {
+    let shown = scan
+        .findings
+        .list
+        .iter()
+        .filter(|f| !args.quiet || f.severity == Severity::Error);
+    match args.format {
+        Format::Human => {
+            for f in shown {
+                writeln!(out, "{}", output::human(name, f))?;
+            }
+            let hidden = (scan.findings.errors + scan.findings.warnings) as usize - scan.findings.list.len();
+            if hidden > 0 && !args.quiet {
+                writeln!(out, "{name}: {hidden} more finding{} not shown (--max-errors)", plural(hidden as u64))?;
+            }
+        }
+        Format::Github => {
+            for f in shown {
+                writeln!(out, "{}", output::github(name, f))?;
+            }
+        }
+        Format::Json => {
+            let findings: Vec<_> = shown.collect();
+            let record = json!({
+                "path": name,
+                "valid": ok,
+                "version": scan.version,
+                "mode": scan.mode,
+                "lines": scan.lines,
+                "events": scan.events,
+                "errors": scan.findings.errors,
+                "warnings": scan.findings.warnings,
+                "findings": findings,
+            });
+            writeln!(out, "{record}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
