@@ -248,6 +248,17 @@ pub fn parse(line: &[u8], map: Map<String, Value>, version: Version) -> Result<P
             format!("invalid v{} header: {}", version.number(), serde_message(&e)),
         )
     };
+    let theme = match version {
+        Version::V3 => map.get("term").and_then(|t| t.get("theme")),
+        _ => map.get("theme"),
+    };
+    if theme.is_some_and(|t| t.as_object().is_some_and(|o| o.is_empty())) {
+        return Err(Issue::error(
+            key_offset(line, "theme"),
+            Kind::BadHeader,
+            "invalid header: empty `theme` object (asciinema-player refuses the whole file)",
+        ));
+    }
     let mut warnings = Vec::new();
     let (known, env, mut header) = match version {
         Version::V2 => {
@@ -429,7 +440,7 @@ mod tests {
     #[test]
     fn checks_theme_and_sizes() {
         let e = parse_line(r#"{"version": 2, "width": 80, "height": 24, "theme": {}}"#).unwrap_err();
-        assert!(e.message.contains("fg"), "{}", e.message);
+        assert!(e.message.contains("empty `theme`"), "{}", e.message);
         let e = parse_line(
             r##"{"version": 2, "width": 80, "height": 24, "theme": {"fg": "#ffffff", "bg": "#000000", "palette": "#000000:#111111"}}"##,
         )

@@ -141,7 +141,17 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
     }
     let (map, version) = match header::sniff(header_line) {
         Ok(FirstLine::Object(map, version)) => (map, version),
-        Ok(FirstLine::Incomplete) => (Default::default(), Version::V1),
+        // A pretty-printed v1 file spans lines; a one-line fragment is a torn header.
+        Ok(FirstLine::Incomplete) if !layout.header_unterminated() => (Default::default(), Version::V1),
+        Ok(FirstLine::Incomplete) => {
+            let issue = Issue::error(
+                header_line.len(),
+                Kind::BadHeader,
+                "the header is incomplete: the file ends inside its first line",
+            );
+            scan.findings.push(header_issue(issue));
+            return scan;
+        }
         Err(issue) => {
             scan.findings.push(header_issue(issue));
             return scan;

@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests: run the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn tvmux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tvmux"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("tvmux runs")
+}
+
+pub fn tvmux_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tvmux"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tvmux runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)
+}
+
+/// Copies a testdata file into `dir`, returning the copy's path.
+pub fn copy_in(dir: &Path, rel: &str) -> PathBuf {
+    let dest = dir.join(Path::new(rel).file_name().unwrap());
+    std::fs::copy(testdata(rel), &dest).unwrap();
+    dest
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
