@@ -1,0 +1,205 @@
+//! `tvmux repair` through the real binary, on copies of testdata casts.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use common::*;
+
+fn validate_full(path: &std::path::Path) -> std::process::Output {
+    tvmux(&["validate", "--full", "--strict", path_str(path)])
+}
+
+/// Every damaged cast becomes valid; what was removed is in the side file;
+/// a second repair changes nothing.
+#[test]
+fn every_damaged_cast_is_repaired_and_repair_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(testdata("damaged")).unwrap() {
+        let rel = format!("damaged/{}", entry.unwrap().file_name().to_string_lossy());
+        let path = copy_in(dir.path(), &rel);
+        let before = fs::read(&path).unwrap();
+        let out = tvmux(&["repair", path_str(&path)]);
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", stdout(&out));
+        let after = fs::read(&path).unwrap();
+        assert_ne!(before, after, "{rel} unchanged");
+        let check = tvmux(&["validate", "--full", path_str(&path)]);
+        assert_eq!(check.status.code(), Some(0), "{rel}: {}", stdout(&check));
+        let again = tvmux(&["repair", path_str(&path)]);
+        assert!(stdout(&again).ends_with("valid, not touched\n"), "{rel}: {}", stdout(&again));
+        assert_eq!(fs::read(&path).unwrap(), after, "{rel} changed by a second repair");
+    }
+}
+
+#[test]
+fn torn_tail_is_cut_in_place_and_kept_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/nul-tail.cast");
+    let before = fs::read(&path).unwrap();
+    let inode = fs::metadata(&path).unwrap();
+    let out = tvmux(&["repair", path_str(&path)]);
+    let text = stdout(&out);
+    assert!(text.contains("cut in place at byte"), "{text}");
+    assert!(text.contains("dropped 1 line"), "{text}");
+    let after = fs::read(&path).unwrap();
+    let side = fs::read(dir.path().join("nul-tail.cast.removed")).unwrap();
+    // Nothing lost: the file and the side file add up to the original.
+    assert_eq!([after.clone(), side].concat(), before);
+    assert!(after.ends_with(b"[1.500000, \"m\", \"chapter 1\"]\n"));
+    // In place: same inode.
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(fs::metadata(&path).unwrap().ino(), inode.ino());
+}
+
+#[test]
+fn salvage_partial_keeps_the_torn_text_at_a_character_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, last) in [
+        ("damaged/torn-at-string.cast", "[2.143733, \"o\", \"partial outp\"]\n"),
+        ("damaged/torn-at-escape.cast", "[2.143733, \"o\", \"abc\"]\n"),
+        ("damaged/torn-at-utf8.cast", "[2.143733, \"o\", \"caf\"]\n"),
+        ("damaged/nul-tail.cast", "[2.143733, \"o\", \"lost\"]\n"),
+    ] {
+        let path = copy_in(dir.path(), rel);
+        let out = tvmux(&["repair", "--salvage-partial", path_str(&path)]);
+        assert!(stdout(&out).contains("salvaged the torn last event"), "{rel}: {}", stdout(&out));
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with(last), "{rel}: {text}");
+        assert_eq!(validate_full(&path).status.code(), Some(0), "{rel}");
+    }
+    // A torn time is not an event worth completing.
+    let path = copy_in(dir.path(), "damaged/torn-at-time.cast");
+    let out = tvmux(&["repair", "--salvage-partial", path_str(&path)]);
+    assert!(!stdout(&out).contains("salvaged"), "{}", stdout(&out));
+}
+
+#[test]
+fn mid_file_damage_is_rewritten_keeping_every_valid_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/mid-file-garbage.cast");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    let before = fs::read_to_string(testdata("valid/v2.cast")).unwrap();
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert!(stdout(&out).contains("rewritten: dropped 1 line"), "{}", stdout(&out));
+    // Every event of the undamaged recording survives, byte for byte.
+    assert_eq!(fs::read_to_string(&path).unwrap(), before);
+    assert_eq!(fs::read(dir.path().join("mid-file-garbage.cast.removed")).unwrap(), b"\0\0garbage{{\n");
+    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+    // No temporary file is left behind.
+    let names: Vec<String> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn point_in_time_cuts_at_the_first_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/mid-file-garbage.cast");
+    let before = fs::read(&path).unwrap();
+    let out = tvmux(&["repair", "--mode", "point-in-time", path_str(&path)]);
+    assert!(stdout(&out).contains("cut in place"), "{}", stdout(&out));
+    let after = fs::read(&path).unwrap();
+    assert_eq!(after.iter().filter(|&&b| b == b'\n').count(), 3);
+    let side = fs::read(dir.path().join("mid-file-garbage.cast.removed")).unwrap();
+    assert_eq!([after, side].concat(), before);
+}
+
+#[test]
+fn backwards_times_are_clamped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/time-backwards.cast");
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert!(stdout(&out).contains("clamped 1 time"), "{}", stdout(&out));
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("[1.5, \"o\", \"caf"), "{text}");
+    assert!(!dir.path().join("time-backwards.cast.removed").exists());
+}
+
+#[test]
+fn dry_run_and_no_side_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/mid-file-nul-line.cast");
+    let before = fs::read(&path).unwrap();
+    let out = tvmux(&["repair", "--dry-run", path_str(&path)]);
+    assert!(stdout(&out).contains("would rewrite: dropped 1 line; 101 bytes would go to"), "{}", stdout(&out));
+    assert_eq!(fs::read(&path).unwrap(), before);
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    let out = tvmux(&["repair", "--no-side-file", path_str(&path)]);
+    assert!(stdout(&out).contains("101 bytes removed (no side file)"), "{}", stdout(&out));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn what_is_not_a_cast_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(testdata("refused")).unwrap() {
+        let rel = format!("refused/{}", entry.unwrap().file_name().to_string_lossy());
+        let path = copy_in(dir.path(), &rel);
+        let before = fs::read(&path).unwrap();
+        let out = tvmux(&["repair", path_str(&path)]);
+        assert_eq!(out.status.code(), Some(1), "{rel}: {}", stdout(&out));
+        assert!(stdout(&out).contains("refused:"), "{rel}: {}", stdout(&out));
+        assert_eq!(fs::read(&path).unwrap(), before, "{rel}");
+    }
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 8, "no side files");
+    let path = copy_in(dir.path(), "valid/v1.cast");
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("v1 is read-only"));
+}
+
+#[test]
+fn a_locked_file_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/torn-at-string.cast");
+    let recording = fs::File::open(&path).unwrap();
+    recording.lock().unwrap();
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("locked by a live recording"), "{}", stdout(&out));
+    let out = tvmux(&["repair", "--force", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(validate_full(&path).status.code(), Some(0));
+}
+
+#[test]
+fn quick_repair_fixes_the_tail_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/nul-tail.cast");
+    let out = tvmux(&["repair", "--quick", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(validate_full(&path).status.code(), Some(0));
+    // Quick trusts the body: mid-file damage stays.
+    let path = copy_in(dir.path(), "damaged/mid-file-garbage.cast");
+    let out = tvmux(&["repair", "--quick", path_str(&path)]);
+    assert!(stdout(&out).contains("valid, not touched"));
+}
+
+#[test]
+fn json_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/torn-at-utf8.cast");
+    let out = tvmux(&["repair", "--format", "json", path_str(&path)]);
+    let r: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(r["action"]["kind"], "truncate");
+    assert_eq!(r["dropped_lines"], 1);
+    assert_eq!(r["findings"][0]["kind"], "torn-line");
+    assert!(r["side_file"].as_str().unwrap().ends_with("torn-at-utf8.cast.removed"));
+    let refused = copy_in(dir.path(), "refused/not-a-cast.cast");
+    let out = tvmux(&["repair", "--format", "json", path_str(&refused)]);
+    let r: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(r["refused"], true);
+}
+
+#[test]
+fn valid_files_are_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["valid/v2.cast", "valid/v3.cast", "valid/crlf.cast", "valid/blank-line-v3.cast"] {
+        let path = copy_in(dir.path(), rel);
+        let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let out = tvmux(&["repair", path_str(&path)]);
+        assert!(stdout(&out).ends_with("valid, not touched\n"), "{rel}: {}", stdout(&out));
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    }
+}
