@@ -27,8 +27,16 @@ fn every_damaged_cast_is_repaired_and_repair_is_idempotent() {
         let check = tvmux(&["validate", "--full", path_str(&path)]);
         assert_eq!(check.status.code(), Some(0), "{rel}: {}", stdout(&check));
         let again = tvmux(&["repair", path_str(&path)]);
-        assert!(stdout(&again).ends_with("valid, not touched\n"), "{rel}: {}", stdout(&again));
-        assert_eq!(fs::read(&path).unwrap(), after, "{rel} changed by a second repair");
+        assert!(
+            stdout(&again).ends_with("valid, not touched\n"),
+            "{rel}: {}",
+            stdout(&again)
+        );
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            after,
+            "{rel} changed by a second repair"
+        );
     }
 }
 
@@ -56,14 +64,24 @@ fn torn_tail_is_cut_in_place_and_kept_aside() {
 fn salvage_partial_keeps_the_torn_text_at_a_character_boundary() {
     let dir = tempfile::tempdir().unwrap();
     for (rel, last) in [
-        ("damaged/torn-at-string.cast", "[2.143733, \"o\", \"partial outp\"]\n"),
-        ("damaged/torn-at-escape.cast", "[2.143733, \"o\", \"abc\"]\n"),
+        (
+            "damaged/torn-at-string.cast",
+            "[2.143733, \"o\", \"partial outp\"]\n",
+        ),
+        (
+            "damaged/torn-at-escape.cast",
+            "[2.143733, \"o\", \"abc\"]\n",
+        ),
         ("damaged/torn-at-utf8.cast", "[2.143733, \"o\", \"caf\"]\n"),
         ("damaged/nul-tail.cast", "[2.143733, \"o\", \"lost\"]\n"),
     ] {
         let path = copy_in(dir.path(), rel);
         let out = tvmux(&["repair", "--salvage-partial", path_str(&path)]);
-        assert!(stdout(&out).contains("salvaged the torn last event"), "{rel}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("salvaged the torn last event"),
+            "{rel}: {}",
+            stdout(&out)
+        );
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.ends_with(last), "{rel}: {text}");
         assert_eq!(validate_full(&path).status.code(), Some(0), "{rel}");
@@ -81,13 +99,26 @@ fn mid_file_damage_is_rewritten_keeping_every_valid_event() {
     fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
     let before = fs::read_to_string(testdata("valid/v2.cast")).unwrap();
     let out = tvmux(&["repair", path_str(&path)]);
-    assert!(stdout(&out).contains("rewritten: dropped 1 line"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("rewritten: dropped 1 line"),
+        "{}",
+        stdout(&out)
+    );
     // Every event of the undamaged recording survives, byte for byte.
     assert_eq!(fs::read_to_string(&path).unwrap(), before);
-    assert_eq!(fs::read(dir.path().join("mid-file-garbage.cast.removed")).unwrap(), b"\0\0garbage{{\n");
-    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(
+        fs::read(dir.path().join("mid-file-garbage.cast.removed")).unwrap(),
+        b"\0\0garbage{{\n"
+    );
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
     // No temporary file is left behind.
-    let names: Vec<String> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -121,11 +152,19 @@ fn dry_run_and_no_side_file() {
     let path = copy_in(dir.path(), "damaged/mid-file-nul-line.cast");
     let before = fs::read(&path).unwrap();
     let out = tvmux(&["repair", "--dry-run", path_str(&path)]);
-    assert!(stdout(&out).contains("would rewrite: dropped 1 line; 101 bytes would go to"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("would rewrite: dropped 1 line; 101 bytes would go to"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(fs::read(&path).unwrap(), before);
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     let out = tvmux(&["repair", "--no-side-file", path_str(&path)]);
-    assert!(stdout(&out).contains("101 bytes removed (no side file)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("101 bytes removed (no side file)"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -141,7 +180,11 @@ fn what_is_not_a_cast_is_refused_untouched() {
         assert!(stdout(&out).contains("refused:"), "{rel}: {}", stdout(&out));
         assert_eq!(fs::read(&path).unwrap(), before, "{rel}");
     }
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 8, "no side files");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        8,
+        "no side files"
+    );
     let path = copy_in(dir.path(), "valid/v1.cast");
     let out = tvmux(&["repair", path_str(&path)]);
     assert_eq!(out.status.code(), Some(1));
@@ -156,7 +199,11 @@ fn a_locked_file_is_refused_unless_forced() {
     recording.lock().unwrap();
     let out = tvmux(&["repair", path_str(&path)]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("locked by a live recording"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("locked by a live recording"),
+        "{}",
+        stdout(&out)
+    );
     let out = tvmux(&["repair", "--force", path_str(&path)]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(validate_full(&path).status.code(), Some(0));
@@ -184,7 +231,12 @@ fn json_report() {
     assert_eq!(r["action"]["kind"], "truncate");
     assert_eq!(r["dropped_lines"], 1);
     assert_eq!(r["findings"][0]["kind"], "torn-line");
-    assert!(r["side_file"].as_str().unwrap().ends_with("torn-at-utf8.cast.removed"));
+    assert!(
+        r["side_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("torn-at-utf8.cast.removed")
+    );
     let refused = copy_in(dir.path(), "refused/not-a-cast.cast");
     let out = tvmux(&["repair", "--format", "json", path_str(&refused)]);
     let r: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
@@ -194,12 +246,21 @@ fn json_report() {
 #[test]
 fn valid_files_are_not_touched() {
     let dir = tempfile::tempdir().unwrap();
-    for rel in ["valid/v2.cast", "valid/v3.cast", "valid/crlf.cast", "valid/blank-line-v3.cast"] {
+    for rel in [
+        "valid/v2.cast",
+        "valid/v3.cast",
+        "valid/crlf.cast",
+        "valid/blank-line-v3.cast",
+    ] {
         let path = copy_in(dir.path(), rel);
         let mtime = fs::metadata(&path).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
         let out = tvmux(&["repair", path_str(&path)]);
-        assert!(stdout(&out).ends_with("valid, not touched\n"), "{rel}: {}", stdout(&out));
+        assert!(
+            stdout(&out).ends_with("valid, not touched\n"),
+            "{rel}: {}",
+            stdout(&out)
+        );
         assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
     }
 }

@@ -6,26 +6,62 @@ use common::*;
 
 /// Each damaged cast and the finding `validate --full` must report first.
 const DAMAGED: &[(&str, &str)] = &[
-    ("damaged/torn-at-string.cast", ":5:30: error: torn last line"),
-    ("damaged/torn-at-escape.cast", ":5:25: error: torn last line"),
+    (
+        "damaged/torn-at-string.cast",
+        ":5:30: error: torn last line",
+    ),
+    (
+        "damaged/torn-at-escape.cast",
+        ":5:25: error: torn last line",
+    ),
     ("damaged/torn-at-utf8.cast", ":5:22: error: torn last line"),
     ("damaged/torn-at-time.cast", ":5:6: error: torn last line"),
     ("damaged/nul-tail.cast", "[nul-tail]"),
-    ("damaged/nul-tail-after-newline.cast", ":5:1: error: 4096 NUL bytes"),
+    (
+        "damaged/nul-tail-after-newline.cast",
+        ":5:1: error: 4096 NUL bytes",
+    ),
     ("damaged/mid-file-garbage.cast", ":4:1: error: NUL bytes"),
     ("damaged/mid-file-nul-line.cast", ":4:1: error: NUL bytes"),
-    ("damaged/time-backwards.cast", ":4:2: error: time goes backwards: 1.001376 after 1.5 [time-backwards]"),
+    (
+        "damaged/time-backwards.cast",
+        ":4:2: error: time goes backwards: 1.001376 after 1.5 [time-backwards]",
+    ),
     ("damaged/blank-line-v2.cast", ":4:1: error: blank line"),
     ("damaged/bom.cast", ":1:1: error: UTF-8 byte order mark"),
-    ("damaged/bad-resize.cast", ":3:12: error: resize data must be COLSxROWS"),
-    ("damaged/invalid-utf8.cast", ":3:13: error: invalid UTF-8 [invalid-utf8]"),
-    ("damaged/raw-control-char.cast", ":3:16: error: raw control character"),
-    ("damaged/lone-surrogate.cast", ":3:13: error: unpaired UTF-16 surrogate"),
-    ("damaged/negative-interval-v3.cast", ":3:2: error: negative interval -0.5"),
-    ("refused/not-a-cast.cast", ":1:1: error: not an asciicast file"),
+    (
+        "damaged/bad-resize.cast",
+        ":3:12: error: resize data must be COLSxROWS",
+    ),
+    (
+        "damaged/invalid-utf8.cast",
+        ":3:13: error: invalid UTF-8 [invalid-utf8]",
+    ),
+    (
+        "damaged/raw-control-char.cast",
+        ":3:16: error: raw control character",
+    ),
+    (
+        "damaged/lone-surrogate.cast",
+        ":3:13: error: unpaired UTF-16 surrogate",
+    ),
+    (
+        "damaged/negative-interval-v3.cast",
+        ":3:2: error: negative interval -0.5",
+    ),
+    (
+        "refused/not-a-cast.cast",
+        ":1:1: error: not an asciicast file",
+    ),
     ("refused/empty.cast", ":1:1: error: empty file"),
-    ("refused/missing-width.cast", "missing field `width` [bad-header]"),
-    ("refused/empty-theme.cast", ":1:43: error: invalid header: empty `theme` object"),
+    (
+        "refused/missing-width.cast",
+        "missing field `width` [bad-header]",
+    ),
+    (
+        "refused/empty-theme.cast",
+        ":1:43: error: invalid header: empty `theme` object",
+    ),
     ("refused/bad-palette.cast", "`palette` must be 8 or 16"),
     ("refused/version-9.cast", "unsupported asciicast version 9"),
     ("refused/torn-header.cast", "the header is incomplete"),
@@ -41,7 +77,10 @@ fn every_damaged_cast_is_reported_precisely() {
         assert_eq!(out.status.code(), Some(1), "{rel}: {text}");
         let first = text.lines().next().unwrap_or_default();
         assert!(first.starts_with(path_str(&path)), "{rel}: {first}");
-        assert!(text.contains(expected), "{rel}: expected {expected:?} in\n{text}");
+        assert!(
+            text.contains(expected),
+            "{rel}: expected {expected:?} in\n{text}"
+        );
     }
 }
 
@@ -51,9 +90,19 @@ fn valid_casts_pass_with_warnings_allowed_unless_strict() {
     let out = tvmux(&["validate", "--full", path_str(&dir)]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("8 files checked: 8 valid, 0 invalid; 0 errors"), "{text}");
-    assert!(text.contains("crlf.cast:2:67: warning: CRLF line ending"), "{text}");
-    let out = tvmux(&["validate", "--strict", path_str(&testdata("valid/crlf.cast"))]);
+    assert!(
+        text.contains("8 files checked: 8 valid, 0 invalid; 0 errors"),
+        "{text}"
+    );
+    assert!(
+        text.contains("crlf.cast:2:67: warning: CRLF line ending"),
+        "{text}"
+    );
+    let out = tvmux(&[
+        "validate",
+        "--strict",
+        path_str(&testdata("valid/crlf.cast")),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let out = tvmux(&["validate", "--strict", path_str(&testdata("valid/v2.cast"))]);
     assert_eq!(out.status.code(), Some(0));
@@ -68,14 +117,24 @@ fn quick_check_sees_the_tail_but_not_the_middle() {
     // Damage in the middle is only for --full.
     let mid = testdata("damaged/mid-file-garbage.cast");
     assert_eq!(tvmux(&["validate", path_str(&mid)]).status.code(), Some(0));
-    assert_eq!(tvmux(&["validate", "--full", path_str(&mid)]).status.code(), Some(1));
+    assert_eq!(
+        tvmux(&["validate", "--full", path_str(&mid)]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
 fn json_format_is_one_object_per_file() {
     let torn = testdata("damaged/nul-tail.cast");
     let valid = testdata("valid/v3.cast");
-    let out = tvmux(&["validate", "--full", "--format", "json", path_str(&torn), path_str(&valid)]);
+    let out = tvmux(&[
+        "validate",
+        "--full",
+        "--format",
+        "json",
+        path_str(&torn),
+        path_str(&valid),
+    ]);
     let records: Vec<serde_json::Value> = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -97,7 +156,10 @@ fn github_format_annotates() {
     let out = tvmux(&["validate", "--full", "--format", "github", path_str(&path)]);
     let text = stdout(&out);
     assert!(
-        text.starts_with(&format!("::error file={},line=3,col=12,title=tvmux bad-resize::resize data", path_str(&path))),
+        text.starts_with(&format!(
+            "::error file={},line=3,col=12,title=tvmux bad-resize::resize data",
+            path_str(&path)
+        )),
         "{text}"
     );
 }
@@ -111,12 +173,24 @@ fn max_errors_limits_what_is_shown_not_what_is_counted() {
         text.push_str("bad\n");
     }
     std::fs::write(&path, text).unwrap();
-    let out = tvmux(&["validate", "--full", "--max-errors", "3", "--format", "json", path_str(&path)]);
+    let out = tvmux(&[
+        "validate",
+        "--full",
+        "--max-errors",
+        "3",
+        "--format",
+        "json",
+        path_str(&path),
+    ]);
     let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(record["errors"], 50);
     assert_eq!(record["findings"].as_array().unwrap().len(), 3);
     let out = tvmux(&["validate", "--full", "--max-errors", "3", path_str(&path)]);
-    assert!(stdout(&out).contains("47 more findings not shown"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("47 more findings not shown"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -124,16 +198,27 @@ fn stdin_is_checked_in_full() {
     let mid = std::fs::read(testdata("damaged/mid-file-garbage.cast")).unwrap();
     let out = tvmux_stdin(&["validate", "-"], &mid);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("<stdin>:4:1: error: NUL bytes"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("<stdin>:4:1: error: NUL bytes"),
+        "{}",
+        stdout(&out)
+    );
     let good = std::fs::read(testdata("valid/v2.cast")).unwrap();
-    assert_eq!(tvmux_stdin(&["validate", "-"], &good).status.code(), Some(0));
+    assert_eq!(
+        tvmux_stdin(&["validate", "-"], &good).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
 fn quiet_prints_errors_only() {
     let out = tvmux(&["validate", "-q", path_str(&testdata("valid/crlf.cast"))]);
     assert_eq!(stdout(&out), "");
-    let out = tvmux(&["validate", "-q", path_str(&testdata("damaged/torn-at-time.cast"))]);
+    let out = tvmux(&[
+        "validate",
+        "-q",
+        path_str(&testdata("damaged/torn-at-time.cast")),
+    ]);
     assert_eq!(stdout(&out).lines().count(), 1);
 }
 
@@ -143,12 +228,27 @@ fn missing_paths_and_bad_usage_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.cast: error:"));
     assert_eq!(tvmux(&["validate"]).status.code(), Some(2));
-    assert_eq!(tvmux(&["validate", "--format", "xml", "a"]).status.code(), Some(2));
+    assert_eq!(
+        tvmux(&["validate", "--format", "xml", "a"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn v1_is_read() {
-    let out = tvmux(&["validate", "--format", "json", path_str(&testdata("valid/v1.cast"))]);
+    let out = tvmux(&[
+        "validate",
+        "--format",
+        "json",
+        path_str(&testdata("valid/v1.cast")),
+    ]);
     let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!((record["valid"].as_bool(), record["version"].as_u64(), record["events"].as_u64()), (Some(true), Some(1), Some(2)));
+    assert_eq!(
+        (
+            record["valid"].as_bool(),
+            record["version"].as_u64(),
+            record["events"].as_u64()
+        ),
+        (Some(true), Some(1), Some(2))
+    );
 }

@@ -8,7 +8,9 @@ use super::json::{self, RawEvent, SyntaxError};
 /// What to do with a line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
-    /// A valid event or comment (perhaps with warnings): keep as is.
+    /// A valid event (perhaps with warnings) and its time: keep as is.
+    Event(f64),
+    /// A comment, or an allowed blank line: keep as is.
     Keep,
     /// A complete event whose time must be raised to this value (v2 time
     /// going backwards, or a negative time/interval).
@@ -40,6 +42,13 @@ pub struct Checker {
     pub version: Version,
 }
 
+impl Verdict {
+    /// The line stays exactly as it is.
+    pub fn is_kept(self) -> bool {
+        matches!(self, Verdict::Event(_) | Verdict::Keep)
+    }
+}
+
 impl Checker {
     pub fn new(version: Version) -> Self {
         Self { version }
@@ -56,9 +65,19 @@ impl Checker {
     }
 
     #[inline]
-    fn check_event(&self, line: &[u8], ev: &RawEvent, clock: &mut Clock, note: &mut impl FnMut(Issue)) -> Verdict {
+    fn check_event(
+        &self,
+        line: &[u8],
+        ev: &RawEvent,
+        clock: &mut Clock,
+        note: &mut impl FnMut(Issue),
+    ) -> Verdict {
         if line.last() == Some(&b'\r') {
-            note(Issue::warning(line.len() - 1, Kind::CrlfLineEnding, "CRLF line ending"));
+            note(Issue::warning(
+                line.len() - 1,
+                Kind::CrlfLineEnding,
+                "CRLF line ending",
+            ));
         }
         let code = ev.code.text();
         match (code.as_ref(), self.version) {
@@ -93,7 +112,7 @@ impl Checker {
             _ => 0.0,
         };
         let verdict = if ev.time >= floor {
-            Verdict::Keep
+            Verdict::Event(ev.time)
         } else {
             let (kind, message) = match (self.version, ev.time < 0.0) {
                 (Version::V2, false) => (
@@ -113,7 +132,12 @@ impl Checker {
     }
 
     #[cold]
-    fn check_non_event(&self, line: &[u8], e: json::LineError, note: &mut impl FnMut(Issue)) -> Verdict {
+    fn check_non_event(
+        &self,
+        line: &[u8],
+        e: json::LineError,
+        note: &mut impl FnMut(Issue),
+    ) -> Verdict {
         let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
         if trimmed.iter().all(|b| b.is_ascii_whitespace()) {
             return if self.version == Version::V3 {
@@ -133,7 +157,11 @@ impl Checker {
                 Ok(_) if !line.contains(&0) => Verdict::Keep,
                 _ => {
                     let at = std::str::from_utf8(line).map_or_else(|u| u.valid_up_to(), |_| 0);
-                    note(Issue::error(at, Kind::InvalidUtf8, "comment is not valid text"));
+                    note(Issue::error(
+                        at,
+                        Kind::InvalidUtf8,
+                        "comment is not valid text",
+                    ));
                     Verdict::Drop
                 }
             };
@@ -193,17 +221,46 @@ mod tests {
     fn v2_time_going_backwards_is_clamped_to_the_latest() {
         let (v, issues) = run(
             Version::V2,
-            &[r#"[1.0, "o", "a"]"#, r#"[3.0, "o", "b"]"#, r#"[2.0, "o", "c"]"#, r#"[2.5, "o", "d"]"#, r#"[4, "o", "e"]"#],
+            &[
+                r#"[1.0, "o", "a"]"#,
+                r#"[3.0, "o", "b"]"#,
+                r#"[2.0, "o", "c"]"#,
+                r#"[2.5, "o", "d"]"#,
+                r#"[4, "o", "e"]"#,
+            ],
         );
-        assert_eq!(v, [Verdict::Keep, Verdict::Keep, Verdict::Clamp(3.0), Verdict::Clamp(3.0), Verdict::Keep]);
+        assert_eq!(
+            v,
+            [
+                Verdict::Event(1.0),
+                Verdict::Event(3.0),
+                Verdict::Clamp(3.0),
+                Verdict::Clamp(3.0),
+                Verdict::Event(4.0)
+            ]
+        );
         assert!(issues.iter().all(|i| i.kind == Kind::TimeBackwards));
         assert_eq!(issues.len(), 2);
     }
 
     #[test]
     fn v3_intervals_must_not_be_negative() {
-        let (v, issues) = run(Version::V3, &[r#"[1.0, "o", "a"]"#, r#"[0.5, "o", "b"]"#, r#"[-0.5, "o", "b"]"#]);
-        assert_eq!(v, [Verdict::Keep, Verdict::Keep, Verdict::Clamp(0.0)]);
+        let (v, issues) = run(
+            Version::V3,
+            &[
+                r#"[1.0, "o", "a"]"#,
+                r#"[0.5, "o", "b"]"#,
+                r#"[-0.5, "o", "b"]"#,
+            ],
+        );
+        assert_eq!(
+            v,
+            [
+                Verdict::Event(1.0),
+                Verdict::Event(0.5),
+                Verdict::Clamp(0.0)
+            ]
+        );
         assert_eq!(issues[0].kind, Kind::NegativeTime);
     }
 
@@ -211,13 +268,29 @@ mod tests {
     fn codes_and_their_data() {
         let (v, issues) = run(
             Version::V2,
-            &[r#"[1, "r", "80x24"]"#, r#"[1, "r", "80x"]"#, r#"[1, "x", "0"]"#, r#"[1, "zz", ""]"#],
+            &[
+                r#"[1, "r", "80x24"]"#,
+                r#"[1, "r", "80x"]"#,
+                r#"[1, "x", "0"]"#,
+                r#"[1, "zz", ""]"#,
+            ],
         );
-        assert_eq!(v, [Verdict::Keep, Verdict::Drop, Verdict::Keep, Verdict::Keep]);
+        assert_eq!(
+            v,
+            [
+                Verdict::Event(1.0),
+                Verdict::Drop,
+                Verdict::Event(1.0),
+                Verdict::Event(1.0)
+            ]
+        );
         let kinds: Vec<Kind> = issues.iter().map(|i| i.kind).collect();
-        assert_eq!(kinds, [Kind::BadResize, Kind::UnknownCode, Kind::UnknownCode]);
+        assert_eq!(
+            kinds,
+            [Kind::BadResize, Kind::UnknownCode, Kind::UnknownCode]
+        );
         let (v, issues) = run(Version::V3, &[r#"[1, "x", "0"]"#, r#"[1, "x", "boom"]"#]);
-        assert_eq!(v, [Verdict::Keep, Verdict::Keep]);
+        assert_eq!(v, [Verdict::Event(1.0), Verdict::Event(1.0)]);
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, Kind::BadExitStatus);
     }

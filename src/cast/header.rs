@@ -87,13 +87,20 @@ impl Header {
                 m.insert(k.into(), v);
             }
         };
-        let theme = self.theme.as_ref().map(|t| serde_json::to_value(t).unwrap());
+        let theme = self
+            .theme
+            .as_ref()
+            .map(|t| serde_json::to_value(t).unwrap());
         if self.version == Version::V3 {
             let mut term = Map::new();
             term.insert("cols".into(), self.cols.into());
             term.insert("rows".into(), self.rows.into());
             put(&mut term, "type", self.term_type.clone().map(Value::from));
-            put(&mut term, "version", self.term_version.clone().map(Value::from));
+            put(
+                &mut term,
+                "version",
+                self.term_version.clone().map(Value::from),
+            );
             put(&mut term, "theme", theme);
             m.insert("term".into(), term.into());
         } else {
@@ -102,15 +109,25 @@ impl Header {
         }
         put(&mut m, "timestamp", self.timestamp.map(Value::from));
         put(&mut m, "duration", self.duration.map(Value::from));
-        put(&mut m, "idle_time_limit", self.idle_time_limit.map(Value::from));
+        put(
+            &mut m,
+            "idle_time_limit",
+            self.idle_time_limit.map(Value::from),
+        );
         put(&mut m, "command", self.command.clone().map(Value::from));
         put(&mut m, "title", self.title.clone().map(Value::from));
         if !self.env.is_empty() {
-            let env = self.env.iter().map(|(k, v)| (k.clone(), Value::from(v.clone())));
+            let env = self
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone())));
             m.insert("env".into(), Value::Object(env.collect()));
         }
         if self.version == Version::V2 {
-            let theme = self.theme.as_ref().map(|t| serde_json::to_value(t).unwrap());
+            let theme = self
+                .theme
+                .as_ref()
+                .map(|t| serde_json::to_value(t).unwrap());
             put(&mut m, "theme", theme);
         }
         if self.version == Version::V3 && !self.tags.is_empty() {
@@ -240,12 +257,20 @@ pub fn sniff(line: &[u8]) -> Result<FirstLine, Issue> {
 }
 
 /// Parses a v2 or v3 header line (without its newline).
-pub fn parse(line: &[u8], map: Map<String, Value>, version: Version) -> Result<ParsedHeader, Issue> {
+pub fn parse(
+    line: &[u8],
+    map: Map<String, Value>,
+    version: Version,
+) -> Result<ParsedHeader, Issue> {
     let bad = |e: serde_json::Error| {
         Issue::error(
             column_offset(line, &e),
             Kind::BadHeader,
-            format!("invalid v{} header: {}", version.number(), serde_message(&e)),
+            format!(
+                "invalid v{} header: {}",
+                version.number(),
+                serde_message(&e)
+            ),
         )
     };
     let theme = match version {
@@ -315,11 +340,13 @@ pub fn parse(line: &[u8], map: Map<String, Value>, version: Version) -> Result<P
         }
     }
     if let Some(theme) = &header.theme {
-        check_theme(theme).map_err(|msg| {
-            Issue::error(key_offset(line, "theme"), Kind::BadHeader, msg)
-        })?;
+        check_theme(theme)
+            .map_err(|msg| Issue::error(key_offset(line, "theme"), Kind::BadHeader, msg))?;
     }
-    for (key, value) in [("duration", header.duration), ("idle_time_limit", header.idle_time_limit)] {
+    for (key, value) in [
+        ("duration", header.duration),
+        ("idle_time_limit", header.idle_time_limit),
+    ] {
         if value.is_some_and(|v| v < 0.0) {
             return Err(Issue::error(
                 key_offset(line, key),
@@ -359,7 +386,9 @@ fn check_theme(theme: &Theme) -> Result<(), String> {
     };
     for (name, value) in [("fg", &theme.fg), ("bg", &theme.bg)] {
         if !is_colour(value) {
-            return Err(format!("invalid theme: `{name}` must be #rrggbb, not {value:?}"));
+            return Err(format!(
+                "invalid theme: `{name}` must be #rrggbb, not {value:?}"
+            ));
         }
     }
     let colours: Vec<&str> = theme.palette.split(':').collect();
@@ -405,8 +434,9 @@ mod tests {
 
     #[test]
     fn reads_v2_and_v3() {
-        let h = parse_line(r#"{"version": 2, "width": 80, "height": 24, "env": {"TERM": "xterm"}}"#)
-            .unwrap();
+        let h =
+            parse_line(r#"{"version": 2, "width": 80, "height": 24, "env": {"TERM": "xterm"}}"#)
+                .unwrap();
         assert_eq!((h.header.cols, h.header.rows), (80, 24));
         assert_eq!(h.header.env["TERM"], "xterm");
         assert!(h.warnings.is_empty());
@@ -431,7 +461,10 @@ mod tests {
     fn rejects_what_is_not_a_header() {
         assert_eq!(parse_line("hello").unwrap_err().kind, Kind::NotACast);
         assert_eq!(parse_line(r#"{"a": 1}"#).unwrap_err().kind, Kind::NotACast);
-        assert_eq!(parse_line(r#"{"version": 9}"#).unwrap_err().kind, Kind::UnsupportedVersion);
+        assert_eq!(
+            parse_line(r#"{"version": 9}"#).unwrap_err().kind,
+            Kind::UnsupportedVersion
+        );
         let e = parse_line(r#"{"version": 2, "height": 24}"#).unwrap_err();
         assert_eq!(e.kind, Kind::BadHeader);
         assert!(e.message.contains("width"), "{}", e.message);
@@ -439,7 +472,8 @@ mod tests {
 
     #[test]
     fn checks_theme_and_sizes() {
-        let e = parse_line(r#"{"version": 2, "width": 80, "height": 24, "theme": {}}"#).unwrap_err();
+        let e =
+            parse_line(r#"{"version": 2, "width": 80, "height": 24, "theme": {}}"#).unwrap_err();
         assert!(e.message.contains("empty `theme`"), "{}", e.message);
         let e = parse_line(
             r##"{"version": 2, "width": 80, "height": 24, "theme": {"fg": "#ffffff", "bg": "#000000", "palette": "#000000:#111111"}}"##,

@@ -278,7 +278,10 @@ impl<'a> Cursor<'a> {
         let digit_count = (int_end - int_start) + frac.len();
         if !has_exponent && digit_count <= 15 {
             let mut mantissa: u64 = 0;
-            for &d in self.b[int_start..int_end].iter().chain(&self.b[frac.clone()]) {
+            for &d in self.b[int_start..int_end]
+                .iter()
+                .chain(&self.b[frac.clone()])
+            {
                 mantissa = mantissa * 10 + (d - b'0') as u64;
             }
             let value = mantissa as f64 / POW10[frac.len()];
@@ -456,31 +459,58 @@ mod tests {
         assert_eq!(ok(r#"[0, "o", ""]"#).time, 0.0);
         assert_eq!(ok(r#"[1e3, "o", ""]"#).time, 1000.0);
         assert_eq!(ok(r#"[-2.5E-1, "o", ""]"#).time, -0.25);
-        assert_eq!(ok(r#"[12345678901234567890.5, "o", ""]"#).time, 12345678901234567890.5);
+        assert_eq!(
+            ok(r#"[12345678901234567890.5, "o", ""]"#).time,
+            12345678901234567890.5
+        );
         assert_eq!(bad(br#"[01, "o", ""]"#).error, SyntaxError::ExpectedComma);
         assert_eq!(bad(br#"[1., "o", ""]"#).error, SyntaxError::InvalidNumber);
         assert_eq!(bad(br#"[.5, "o", ""]"#).error, SyntaxError::ExpectedNumber);
-        assert_eq!(bad(br#"[1e400, "o", ""]"#).error, SyntaxError::NumberOutOfRange);
+        assert_eq!(
+            bad(br#"[1e400, "o", ""]"#).error,
+            SyntaxError::NumberOutOfRange
+        );
     }
 
     #[test]
     fn strings_follow_json() {
         assert!(parse_event("[1, \"o\", \"é€𝄞\"]".as_bytes()).is_ok());
         assert!(parse_event(br#"[1, "o", "\ud834\udd1e"]"#).is_ok());
-        assert_eq!(bad(br#"[1, "o", "\ud834"]"#).error, SyntaxError::LoneSurrogate);
-        assert_eq!(bad(br#"[1, "o", "\udd1e"]"#).error, SyntaxError::LoneSurrogate);
+        assert_eq!(
+            bad(br#"[1, "o", "\ud834"]"#).error,
+            SyntaxError::LoneSurrogate
+        );
+        assert_eq!(
+            bad(br#"[1, "o", "\udd1e"]"#).error,
+            SyntaxError::LoneSurrogate
+        );
         assert_eq!(bad(br#"[1, "o", "\x"]"#).error, SyntaxError::InvalidEscape);
-        assert_eq!(bad(b"[1, \"o\", \"a\tb\"]").error, SyntaxError::ControlCharacter);
+        assert_eq!(
+            bad(b"[1, \"o\", \"a\tb\"]").error,
+            SyntaxError::ControlCharacter
+        );
         assert_eq!(bad(b"[1, \"o\", \"\xff\"]").error, SyntaxError::InvalidUtf8);
-        assert_eq!(bad(b"[1, \"o\", \"\xed\xa0\x80\"]").error, SyntaxError::InvalidUtf8);
-        assert_eq!(bad(b"[1, \"o\", \"ab\xe2\x82").error, SyntaxError::UnexpectedEnd);
+        assert_eq!(
+            bad(b"[1, \"o\", \"\xed\xa0\x80\"]").error,
+            SyntaxError::InvalidUtf8
+        );
+        assert_eq!(
+            bad(b"[1, \"o\", \"ab\xe2\x82").error,
+            SyntaxError::UnexpectedEnd
+        );
     }
 
     #[test]
     fn shape_is_exactly_three_fields() {
         assert_eq!(bad(br#"[1, "o"]"#).error, SyntaxError::ExpectedComma);
-        assert_eq!(bad(br#"[1, "o", "a", "b"]"#).error, SyntaxError::ExpectedEndOfArray);
-        assert_eq!(bad(br#"[1, "o", "a"] x"#).error, SyntaxError::TrailingCharacters);
+        assert_eq!(
+            bad(br#"[1, "o", "a", "b"]"#).error,
+            SyntaxError::ExpectedEndOfArray
+        );
+        assert_eq!(
+            bad(br#"[1, "o", "a"] x"#).error,
+            SyntaxError::TrailingCharacters
+        );
         assert_eq!(bad(br#"{"a": 1}"#).error, SyntaxError::ExpectedArray);
         assert_eq!(bad(br#"[1, 2, "a"]"#).error, SyntaxError::ExpectedString);
         assert!(parse_event(b" [1,\"o\",\"a\"] \r").is_ok());

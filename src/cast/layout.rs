@@ -47,6 +47,11 @@ impl Layout {
         }
     }
 
+    /// Something follows the last newline (or there is none at all).
+    pub fn has_unterminated_line(&self) -> bool {
+        !self.partial.is_empty() || !self.nul_tail.is_empty() || self.header_unterminated()
+    }
+
     /// The header line has no newline after it.
     pub fn header_unterminated(&self) -> bool {
         self.body_start == self.header.end
@@ -119,7 +124,10 @@ mod tests {
         let l = Layout::of(&zeros);
         assert_eq!((l.header.clone(), l.nul_tail.clone()), (0..0, 0..100));
         let l = Layout::of(b"H\n\0\0A\n\0");
-        assert_eq!((l.body_end, l.partial.clone(), l.nul_tail.clone()), (6, 6..6, 6..7));
+        assert_eq!(
+            (l.body_end, l.partial.clone(), l.nul_tail.clone()),
+            (6, 6..6, 6..7)
+        );
     }
 
     #[test]

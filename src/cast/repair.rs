@@ -122,6 +122,7 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
             mode: if opts.quick { Mode::Quick } else { Mode::Full },
             max_findings: opts.max_findings.max(1),
             progress: opts.progress,
+            ..Default::default()
         },
     );
     let body = refuse_unless_repairable(&scan, opts)?;
@@ -150,7 +151,10 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
             report.newline_added = append == b"\n";
             report.removed_bytes = (bytes.len() - at) as u64;
             report.dropped_lines = dropped_in_tail(bytes, body, at, report.salvaged);
-            report.clamped_lines = u64::from(matches!(body.partial, Partial::Complete(Verdict::Clamp(_))) && at <= body.layout.partial.start);
+            report.clamped_lines = u64::from(
+                matches!(body.partial, Partial::Complete(Verdict::Clamp(_)))
+                    && at <= body.layout.partial.start,
+            );
             if !opts.dry_run {
                 let file = reopen_for_writing(path, &file)?;
                 let mut side = side;
@@ -164,7 +168,16 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
         PlanKind::Rewrite { limit } => {
             report.action = Action::Rewrite;
             let mut side = side;
-            let counts = rewrite(path, &file, bytes, body, limit, plan.salvage.as_ref(), &mut side, opts.dry_run)?;
+            let counts = rewrite(
+                path,
+                &file,
+                bytes,
+                body,
+                limit,
+                plan.salvage.as_ref(),
+                &mut side,
+                opts.dry_run,
+            )?;
             report.removed_bytes = side.written;
             report.dropped_lines = counts.dropped;
             report.clamped_lines = counts.clamped;
@@ -177,12 +190,19 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
     Ok(report)
 }
 
-fn refuse_unless_repairable<'s>(scan: &'s Scan, opts: &RepairOptions) -> Result<&'s Body, RepairError> {
+fn refuse_unless_repairable<'s>(
+    scan: &'s Scan,
+    opts: &RepairOptions,
+) -> Result<&'s Body, RepairError> {
     if scan.version == Some(Version::V1) {
         return Err(RepairError::ReadOnlyVersion);
     }
     let Some(body) = &scan.body else {
-        let first = scan.findings.list.iter().find(|f| f.severity == super::Severity::Error);
+        let first = scan
+            .findings
+            .list
+            .iter()
+            .find(|f| f.severity == super::Severity::Error);
         let message = first.map_or_else(|| "unreadable header".to_string(), |f| f.message.clone());
         return Err(match first.map(|f| f.kind) {
             Some(Kind::BadHeader) => RepairError::BadHeader(message),
@@ -198,9 +218,14 @@ fn refuse_unless_repairable<'s>(scan: &'s Scan, opts: &RepairOptions) -> Result<
 enum PlanKind {
     Nothing,
     /// Cut the file at `at` and write `append` after it.
-    Truncate { at: usize, append: Vec<u8> },
+    Truncate {
+        at: usize,
+        append: Vec<u8>,
+    },
     /// Rewrite the file, keeping nothing from `limit` on.
-    Rewrite { limit: usize },
+    Rewrite {
+        limit: usize,
+    },
 }
 
 struct Plan {
@@ -224,25 +249,37 @@ fn plan(bytes: &[u8], body: &Body, mode: RepairMode, salvage_partial: bool) -> P
     let partial = &bytes[l.partial.clone()];
     // What the last line becomes, if it is kept: (cut point, bytes after it).
     let last_line: Option<(usize, Vec<u8>)> = match (body.partial, &salvage) {
-        (Partial::Complete(Verdict::Keep), _) => Some((l.partial.end, b"\n".to_vec())),
+        (Partial::Complete(v), _) if v.is_kept() => Some((l.partial.end, b"\n".to_vec())),
         (Partial::Complete(Verdict::Clamp(t)), _) => Some((l.partial.start, clamped(partial, t))),
         (Partial::Torn, Some(s)) => Some((l.partial.start + s.kept, s.line[s.kept..].to_vec())),
         _ => None,
     };
-    let kept_end = if last_line.is_some() { l.body_end } else { body.keep_end };
+    let kept_end = if last_line.is_some() {
+        l.body_end
+    } else {
+        body.keep_end
+    };
     let damaged_body = body.first_edit.is_some_and(|e| e < kept_end);
     let kind = match (mode, body.first_edit) {
         (RepairMode::PointInTime, Some(cut)) if l.bom => PlanKind::Rewrite { limit: cut },
-        (RepairMode::PointInTime, Some(cut)) => PlanKind::Truncate { at: cut, append: Vec::new() },
+        (RepairMode::PointInTime, Some(cut)) => PlanKind::Truncate {
+            at: cut,
+            append: Vec::new(),
+        },
         _ if l.bom || damaged_body => PlanKind::Rewrite { limit: bytes.len() },
         _ => match last_line {
             Some((at, append)) => PlanKind::Truncate { at, append },
-            None if l.header_unterminated() && l.body_start == l.partial.end => PlanKind::Truncate {
-                at: l.header.end,
-                append: b"\n".to_vec(),
-            },
+            None if l.header_unterminated() && l.body_start == l.partial.end => {
+                PlanKind::Truncate {
+                    at: l.header.end,
+                    append: b"\n".to_vec(),
+                }
+            }
             None if body.keep_end == bytes.len() => PlanKind::Nothing,
-            None => PlanKind::Truncate { at: body.keep_end, append: Vec::new() },
+            None => PlanKind::Truncate {
+                at: body.keep_end,
+                append: Vec::new(),
+            },
         },
     };
     let salvage = match &kind {
@@ -261,8 +298,10 @@ fn salvage(bytes: &[u8], body: &Body) -> Option<Salvage> {
     let line = [&partial[..kept], close].concat();
     let ev = json::parse_event(&line).ok()?;
     let worth_it = matches!(ev.code.text().as_ref(), "o" | "i") && !ev.data.raw.is_empty();
-    let verdict = body.checker.check(&line, &mut body.clock.clone(), &mut |_| {});
-    if !worth_it || verdict != Verdict::Keep {
+    let verdict = body
+        .checker
+        .check(&line, &mut body.clock.clone(), &mut |_| {});
+    if !worth_it || !verdict.is_kept() {
         return None;
     }
     Some(Salvage {
@@ -274,14 +313,23 @@ fn salvage(bytes: &[u8], body: &Body) -> Option<Salvage> {
 /// A complete event line (without newline) with its time raised to `time`,
 /// newline added.
 fn clamped(line: &[u8], time: f64) -> Vec<u8> {
-    let span = json::parse_event(line).expect("a clamped line is a complete event").time_span;
-    [&line[..span.start], time.to_string().as_bytes(), &line[span.end..], b"\n"].concat()
+    let span = json::parse_event(line)
+        .expect("a clamped line is a complete event")
+        .time_span;
+    [
+        &line[..span.start],
+        time.to_string().as_bytes(),
+        &line[span.end..],
+        b"\n",
+    ]
+    .concat()
 }
 
 /// Complete lines (and a torn line) removed by a cut at `at`.
 fn dropped_in_tail(bytes: &[u8], body: &Body, at: usize, salvaged: bool) -> u64 {
     let l = &body.layout;
-    let complete = memchr::memchr_iter(b'\n', &bytes[at.min(l.body_end)..l.body_end]).count() as u64;
+    let complete =
+        memchr::memchr_iter(b'\n', &bytes[at.min(l.body_end)..l.body_end]).count() as u64;
     complete + u64::from(body.partial == Partial::Torn && !salvaged && at <= l.partial.start)
 }
 
@@ -390,7 +438,7 @@ fn copy_repaired<W: CastSink>(
             }
             let full = &bytes[start..start + line.len() + 1];
             result = match body.checker.check(line, &mut clock, &mut |_| {}) {
-                Verdict::Keep if start < limit => w.raw_lines(full),
+                v if v.is_kept() && start < limit => w.raw_lines(full),
                 Verdict::Clamp(t) if start < limit => {
                     counts.clamped += 1;
                     w.raw_lines(&clamped(line, t))

@@ -37,6 +37,8 @@ pub struct Options<'a> {
     pub max_findings: usize,
     /// Called with the number of bytes checked so far (full mode).
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Bytes per unit of parallel work (full mode); tests make it tiny.
+    pub chunk_size: usize,
 }
 
 impl Default for Options<'_> {
@@ -45,6 +47,7 @@ impl Default for Options<'_> {
             mode: Mode::Full,
             max_findings: 20,
             progress: None,
+            chunk_size: CHUNK,
         }
     }
 }
@@ -134,15 +137,22 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
     }
     let layout = Layout::of(bytes);
     let header_line = &bytes[layout.header.clone()];
-    let header_issue = |issue: Issue| issue.locate(header_line, Some(1), layout.header.start as u64);
+    let header_issue =
+        |issue: Issue| issue.locate(header_line, Some(1), layout.header.start as u64);
     if layout.bom {
-        let issue = Issue::error(0, Kind::ByteOrderMark, "UTF-8 byte order mark before the header");
+        let issue = Issue::error(
+            0,
+            Kind::ByteOrderMark,
+            "UTF-8 byte order mark before the header",
+        );
         scan.findings.push(issue.locate(b"", Some(1), 0));
     }
     let (map, version) = match header::sniff(header_line) {
         Ok(FirstLine::Object(map, version)) => (map, version),
         // A pretty-printed v1 file spans lines; a one-line fragment is a torn header.
-        Ok(FirstLine::Incomplete) if !layout.header_unterminated() => (Default::default(), Version::V1),
+        Ok(FirstLine::Incomplete) if !layout.header_unterminated() => {
+            (Default::default(), Version::V1)
+        }
         Ok(FirstLine::Incomplete) => {
             let issue = Issue::error(
                 header_line.len(),
@@ -178,7 +188,11 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
     }
     scan.header = Some(parsed.header);
     if header_line.last() == Some(&b'\r') {
-        let issue = Issue::warning(header_line.len() - 1, Kind::CrlfLineEnding, "CRLF line ending");
+        let issue = Issue::warning(
+            header_line.len() - 1,
+            Kind::CrlfLineEnding,
+            "CRLF line ending",
+        );
         scan.findings.push(header_issue(issue));
     }
     let checker = Checker::new(version);
@@ -202,7 +216,13 @@ struct ChunkScan {
     first_edit: Option<usize>,
 }
 
-fn check_chunk(bytes: &[u8], range: Range<usize>, checker: Checker, clock_in: Clock, limit: usize) -> ChunkScan {
+fn check_chunk(
+    bytes: &[u8],
+    range: Range<usize>,
+    checker: Checker,
+    clock_in: Clock,
+    limit: usize,
+) -> ChunkScan {
     let mut c = ChunkScan {
         lines: 0,
         events: 0,
@@ -220,21 +240,28 @@ fn check_chunk(bytes: &[u8], range: Range<usize>, checker: Checker, clock_in: Cl
         let verdict = checker.check(line, &mut clock, &mut |issue| {
             if findings.wants(issue.severity) {
                 // Line numbers are made absolute once all chunks are counted.
-                findings.list.push(issue.locate(line, Some(line_index), start as u64));
+                findings
+                    .list
+                    .push(issue.locate(line, Some(line_index), start as u64));
             }
         });
         match verdict {
+            Verdict::Event(time) => {
+                c.events += 1;
+                c.first_time.get_or_insert(time);
+                c.keep_end = Some(start + line.len() + 1);
+            }
             Verdict::Keep => c.keep_end = Some(start + line.len() + 1),
-            Verdict::Clamp(_) | Verdict::Drop => {
+            Verdict::Clamp(_) => {
+                // The first event of a chunk is clamped only for a negative
+                // time: older than anything, so the chunk is re-checked
+                // with the clock that comes before it.
+                c.events += 1;
+                c.first_time.get_or_insert(f64::NEG_INFINITY);
                 c.first_edit.get_or_insert(start);
             }
-        }
-        if let Verdict::Keep | Verdict::Clamp(_) = verdict {
-            if !line.starts_with(b"#") && !line.trim_ascii().is_empty() {
-                c.events += 1;
-                if c.first_time.is_none() {
-                    c.first_time = super::json::parse_event(line).ok().map(|e| e.time);
-                }
+            Verdict::Drop => {
+                c.first_edit.get_or_insert(start);
             }
         }
     });
@@ -243,7 +270,8 @@ fn check_chunk(bytes: &[u8], range: Range<usize>, checker: Checker, clock_in: Cl
 }
 
 fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &mut Scan) -> Body {
-    let ranges = layout::split_at_newlines(bytes, layout.body_start..layout.body_end, CHUNK);
+    let ranges =
+        layout::split_at_newlines(bytes, layout.body_start..layout.body_end, opts.chunk_size);
     let done = AtomicU64::new(0);
     let limit = opts.max_findings;
     let results: Vec<ChunkScan> = ranges
@@ -259,7 +287,8 @@ fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &m
     // Join the chunks in order: carry the v2 clock (re-checking a chunk whose
     // first event is older than what came before) and number the lines.
     let mut clock = Clock::default();
-    let mut line_no = 2; // the header is line 1
+    // The line after the header's newline (the header is line 1).
+    let mut line_no = if layout.header_unterminated() { 1 } else { 2 };
     let mut events = 0;
     let mut keep_end = layout.body_start;
     let mut first_edit = None;
@@ -286,7 +315,7 @@ fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &m
         first_edit = first_edit.or(result.first_edit);
     }
     let partial = check_tail(bytes, &layout, checker, clock, Some(line_no), scan);
-    scan.lines = Some(line_no - 1 + u64::from(!layout.partial.is_empty() || !layout.nul_tail.is_empty()));
+    scan.lines = Some(line_no - 1 + u64::from(layout.has_unterminated_line()));
     scan.events = Some(events + u64::from(matches!(partial, Partial::Complete(_))));
     Body {
         layout,
@@ -304,8 +333,16 @@ fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &m
 /// back to the last valid one (bounded). Trusts everything before.
 fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Body {
     let counted = bytes.len() <= QUICK_COUNT_LIMIT;
-    let line_at_body_end = counted.then(|| 1 + memchr::memchr_iter(b'\n', &bytes[..layout.body_end]).count() as u64);
-    let partial = check_tail(bytes, &layout, checker, Clock::default(), line_at_body_end, scan);
+    let line_at_body_end =
+        counted.then(|| 1 + memchr::memchr_iter(b'\n', &bytes[..layout.body_end]).count() as u64);
+    let partial = check_tail(
+        bytes,
+        &layout,
+        checker,
+        Clock::default(),
+        line_at_body_end,
+        scan,
+    );
     let mut keep_end = layout.body_start;
     let mut first_edit = None;
     let mut window_exhausted = true;
@@ -319,15 +356,17 @@ fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Bod
         if layout.body_end - end > QUICK_WINDOW_BYTES {
             break;
         }
-        let start = memchr::memrchr(b'\n', &bytes[layout.body_start..end - 1]).map_or(layout.body_start, |i| layout.body_start + i + 1);
+        let start = memchr::memrchr(b'\n', &bytes[layout.body_start..end - 1])
+            .map_or(layout.body_start, |i| layout.body_start + i + 1);
         let line = &bytes[start..end - 1];
         line_no = line_no.map(|n| n - 1);
         let mut issues = Vec::new();
         let verdict = checker.check(line, &mut Clock::default(), &mut |i| issues.push(i));
         for issue in issues {
-            scan.findings.push(issue.locate(line, line_no, start as u64));
+            scan.findings
+                .push(issue.locate(line, line_no, start as u64));
         }
-        if verdict == Verdict::Keep {
+        if verdict.is_kept() {
             keep_end = end;
             window_exhausted = false;
             break;
@@ -336,7 +375,7 @@ fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Bod
         end = start;
     }
     if counted {
-        scan.lines = Some(line_at_body_end.unwrap_or(1) - 1 + u64::from(!layout.partial.is_empty() || !layout.nul_tail.is_empty()));
+        scan.lines = line_at_body_end.map(|n| n - 1 + u64::from(layout.has_unterminated_line()));
     }
     Body {
         layout,
@@ -351,7 +390,14 @@ fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Bod
 }
 
 /// Reports the unterminated last piece and the NUL run, if any.
-fn check_tail(bytes: &[u8], layout: &Layout, checker: Checker, clock: Clock, line_no: Option<u64>, scan: &mut Scan) -> Partial {
+fn check_tail(
+    bytes: &[u8],
+    layout: &Layout,
+    checker: Checker,
+    clock: Clock,
+    line_no: Option<u64>,
+    scan: &mut Scan,
+) -> Partial {
     let mut partial = Partial::None;
     let line = &bytes[layout.partial.clone()];
     let start = layout.partial.start as u64;
@@ -360,29 +406,47 @@ fn check_tail(bytes: &[u8], layout: &Layout, checker: Checker, clock: Clock, lin
         let verdict = checker.check(line, &mut clock.clone(), &mut |i| issues.push(i));
         if verdict == Verdict::Drop {
             partial = Partial::Torn;
-            let first = issues.into_iter().find(|i| i.severity == super::finding::Severity::Error);
+            let first = issues
+                .into_iter()
+                .find(|i| i.severity == super::finding::Severity::Error);
             let (at, why) = first.map_or((0, String::new()), |i| (i.at, i.message));
-            let issue = Issue::error(at, Kind::TornLine, format!("torn last line (no newline; {why})"));
+            let issue = Issue::error(
+                at,
+                Kind::TornLine,
+                format!("torn last line (no newline; {why})"),
+            );
             scan.findings.push(issue.locate(line, line_no, start));
         } else {
             partial = Partial::Complete(verdict);
             for issue in issues {
                 scan.findings.push(issue.locate(line, line_no, start));
             }
-            let issue = Issue::warning(line.len(), Kind::MissingFinalNewline, "missing final newline");
+            let issue = Issue::warning(
+                line.len(),
+                Kind::MissingFinalNewline,
+                "missing final newline",
+            );
             scan.findings.push(issue.locate(line, line_no, start));
         }
     } else if layout.header_unterminated() && layout.body_start == layout.body_end {
         let header_line = &bytes[layout.header.clone()];
-        let issue = Issue::warning(header_line.len(), Kind::MissingFinalNewline, "missing final newline");
-        scan.findings.push(issue.locate(header_line, Some(1), layout.header.start as u64));
+        let issue = Issue::warning(
+            header_line.len(),
+            Kind::MissingFinalNewline,
+            "missing final newline",
+        );
+        scan.findings
+            .push(issue.locate(header_line, Some(1), layout.header.start as u64));
     }
     if !layout.nul_tail.is_empty() {
         let n = layout.nul_tail.len();
         let issue = Issue::error(
             line.len(),
             Kind::NulTail,
-            format!("{n} NUL byte{} at the end of the file (data lost in a crash)", if n == 1 { "" } else { "s" }),
+            format!(
+                "{n} NUL byte{} at the end of the file (data lost in a crash)",
+                if n == 1 { "" } else { "s" }
+            ),
         );
         scan.findings.push(issue.locate(line, line_no, start));
     }
@@ -396,7 +460,15 @@ mod tests {
     const H2: &str = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
 
     fn run(text: &[u8], mode: Mode) -> Scan {
-        scan(text, &Options { mode, max_findings: 100, progress: None })
+        scan(
+            text,
+            &Options {
+                mode,
+                max_findings: 100,
+                progress: None,
+                ..Default::default()
+            },
+        )
     }
 
     fn kinds(s: &Scan) -> Vec<(Option<u64>, Kind)> {
@@ -419,7 +491,10 @@ mod tests {
         let text = format!("{H2}[0.1, \"o\", \"a\"]\n[0.2, \"o\", \"b\0\0\0");
         for mode in [Mode::Quick, Mode::Full] {
             let s = run(text.as_bytes(), mode);
-            assert_eq!(kinds(&s), [(Some(3), Kind::TornLine), (Some(3), Kind::NulTail)]);
+            assert_eq!(
+                kinds(&s),
+                [(Some(3), Kind::TornLine), (Some(3), Kind::NulTail)]
+            );
             let body = s.body.unwrap();
             assert_eq!(body.partial, Partial::Torn);
             assert_eq!(body.keep_end, H2.len() + 16);
@@ -467,6 +542,9 @@ mod tests {
         let quick = run(text.as_bytes(), Mode::Quick);
         let full = run(text.as_bytes(), Mode::Full);
         assert_eq!(kinds(&quick), kinds(&full));
-        assert_eq!(kinds(&full), [(Some(3), Kind::InvalidJson), (Some(4), Kind::InvalidJson)]);
+        assert_eq!(
+            kinds(&full),
+            [(Some(3), Kind::InvalidJson), (Some(4), Kind::InvalidJson)]
+        );
     }
 }

@@ -67,7 +67,8 @@ impl Utf8Decoder {
                 continue;
             }
             let at_end = invalid.as_ptr_range().end == end;
-            let incomplete = matches!(std::str::from_utf8(invalid), Err(e) if e.error_len().is_none());
+            let incomplete =
+                matches!(std::str::from_utf8(invalid), Err(e) if e.error_len().is_none());
             if at_end && incomplete {
                 self.carry.extend_from_slice(invalid);
             } else {
@@ -105,7 +106,13 @@ mod tests {
 
     #[test]
     fn replaces_like_from_utf8_lossy() {
-        for bytes in [&b"\xE2\x82A"[..], b"\xF0\x9D\x84", b"\xFF\xFEx", b"\xE2\x82\xE2\x82\xAC", b"\xED\xA0\x80"] {
+        for bytes in [
+            &b"\xE2\x82A"[..],
+            b"\xF0\x9D\x84",
+            b"\xFF\xFEx",
+            b"\xE2\x82\xE2\x82\xAC",
+            b"\xED\xA0\x80",
+        ] {
             let whole = String::from_utf8_lossy(bytes);
             for cut in 0..=bytes.len() {
                 assert_eq!(pieces(bytes, &[cut]), whole, "{bytes:?} cut at {cut}");

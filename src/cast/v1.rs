@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::finding::{Finding, Findings, Issue, Kind};
-use super::header::{serde_message, Header, Version};
+use super::header::{Header, Version, serde_message};
 
 #[derive(Deserialize)]
 struct V1 {
@@ -83,7 +83,8 @@ pub fn check(bytes: &[u8], findings: &mut Findings) -> Option<(Header, u64)> {
         Err(e) => {
             let (line, line_start) = line_start(bytes, e.line());
             let line_bytes = &bytes[line_start..];
-            let line_bytes = &line_bytes[..memchr::memchr(b'\n', line_bytes).unwrap_or(line_bytes.len())];
+            let line_bytes =
+                &line_bytes[..memchr::memchr(b'\n', line_bytes).unwrap_or(line_bytes.len())];
             let issue = Issue::error(
                 e.column().saturating_sub(1),
                 Kind::BadHeader,
@@ -102,11 +103,17 @@ pub fn check(bytes: &[u8], findings: &mut Findings) -> Option<(Header, u64)> {
         message,
     };
     if v1.version != 1 {
-        findings.push(at_start(Kind::UnsupportedVersion, "expected version 1".into()));
+        findings.push(at_start(
+            Kind::UnsupportedVersion,
+            "expected version 1".into(),
+        ));
         return None;
     }
     if v1.width == 0 || v1.height == 0 {
-        findings.push(at_start(Kind::BadHeader, "width and height must be at least 1".into()));
+        findings.push(at_start(
+            Kind::BadHeader,
+            "width and height must be at least 1".into(),
+        ));
     }
     if let Some((index, delay)) = v1.stdout.first_negative {
         findings.push(at_start(
@@ -160,6 +167,10 @@ mod tests {
         let mut f = Findings::new(10);
         assert!(check(file, &mut f).is_none());
         assert_eq!(f.list[0].line, Some(6));
-        assert!(f.list[0].message.contains("invalid type"), "{}", f.list[0].message);
+        assert!(
+            f.list[0].message.contains("invalid type"),
+            "{}",
+            f.list[0].message
+        );
     }
 }

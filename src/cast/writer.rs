@@ -86,7 +86,10 @@ impl<W: CastSink> CastWriter<W> {
     /// Starts a new cast: writes the header line.
     pub fn create(out: W, header: &Header, policy: FlushPolicy) -> io::Result<Self> {
         if header.version == Version::V1 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "asciicast v1 is read-only"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "asciicast v1 is read-only",
+            ));
         }
         let mut w = Self::resume(out, header.version, 0.0, policy);
         w.buf.extend_from_slice(&header.to_json());
@@ -196,7 +199,11 @@ impl<W: CastSink> CastWriter<W> {
     /// written and, unless the policy says never, made durable.
     pub fn finish(mut self, time: f64) -> io::Result<W> {
         for code in ["o", "i"] {
-            let decoder = if code == "o" { &mut self.output } else { &mut self.input };
+            let decoder = if code == "o" {
+                &mut self.output
+            } else {
+                &mut self.input
+            };
             let mut text = String::new();
             decoder.finish(&mut text);
             if !text.is_empty() {
@@ -213,7 +220,11 @@ impl<W: CastSink> CastWriter<W> {
     fn stream(&mut self, time: f64, code: &str, bytes: &[u8]) -> io::Result<()> {
         let mut text = std::mem::take(&mut self.text);
         text.clear();
-        let decoder = if code == "o" { &mut self.output } else { &mut self.input };
+        let decoder = if code == "o" {
+            &mut self.output
+        } else {
+            &mut self.input
+        };
         decoder.decode(bytes, &mut text);
         let result = if text.is_empty() {
             Ok(())
@@ -237,7 +248,12 @@ impl<W: CastSink> CastWriter<W> {
             _ => {
                 let micros = (time * 1e6).round().max(self.written_time * 1e6);
                 self.written_time = micros / 1e6;
-                let _ = write!(self.buf, "{}.{:06}", (micros as u64) / 1_000_000, (micros as u64) % 1_000_000);
+                let _ = write!(
+                    self.buf,
+                    "{}.{:06}",
+                    (micros as u64) / 1_000_000,
+                    (micros as u64) % 1_000_000
+                );
             }
         }
     }
@@ -264,11 +280,19 @@ impl<W: CastSink> CastWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cast::{scan, Mode, Options};
+    use crate::cast::{Mode, Options, scan};
 
-    fn write(version: Version, f: impl FnOnce(&mut CastWriter<&mut Vec<u8>>) -> io::Result<()>) -> String {
+    fn write(
+        version: Version,
+        f: impl FnOnce(&mut CastWriter<&mut Vec<u8>>) -> io::Result<()>,
+    ) -> String {
         let mut out = Vec::new();
-        let mut w = CastWriter::create(&mut out, &Header::new(version, 80, 24), FlushPolicy::default()).unwrap();
+        let mut w = CastWriter::create(
+            &mut out,
+            &Header::new(version, 80, 24),
+            FlushPolicy::default(),
+        )
+        .unwrap();
         f(&mut w).unwrap();
         w.finish(9.0).unwrap();
         String::from_utf8(out).unwrap()
@@ -301,7 +325,14 @@ mod tests {
         });
         let lines: Vec<&str> = text.lines().collect();
         // 0.4 ms rounds to 0, 0.8 ms to 1 ms, 1.2 ms to 0 more: the sum tracks.
-        assert_eq!(&lines[1..4], [r#"[0.000, "o", "x"]"#, r#"[0.001, "o", "x"]"#, r#"[0.000, "o", "x"]"#]);
+        assert_eq!(
+            &lines[1..4],
+            [
+                r#"[0.000, "o", "x"]"#,
+                r#"[0.001, "o", "x"]"#,
+                r#"[0.000, "o", "x"]"#
+            ]
+        );
         assert_eq!(lines[4], r#"[0.999, "x", "0"]"#);
         assert_eq!(lines[5], r#"[8.000, "o", "�"]"#);
     }
@@ -314,8 +345,18 @@ mod tests {
                 w.marker(0.2, "chapter \u{1F600}")?;
                 w.input(0.3, b"ls\r")
             });
-            let s = scan(text.as_bytes(), &Options { mode: Mode::Full, ..Options::default() });
-            assert!(s.is_valid() && s.findings.warnings == 0, "{text}\n{:?}", s.findings);
+            let s = scan(
+                text.as_bytes(),
+                &Options {
+                    mode: Mode::Full,
+                    ..Options::default()
+                },
+            );
+            assert!(
+                s.is_valid() && s.findings.warnings == 0,
+                "{text}\n{:?}",
+                s.findings
+            );
         }
     }
 }

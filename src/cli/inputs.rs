@@ -76,7 +76,10 @@ mod tests {
         for name in ["b.cast", "a.cast", "notes.txt", "sub/c.cast"] {
             std::fs::write(d.join(name), "").unwrap();
         }
-        let found: Vec<Input> = expand(&[d.to_path_buf(), "-".into()]).into_iter().map(Result::unwrap).collect();
+        let found: Vec<Input> = expand(&[d.to_path_buf(), "-".into()])
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(
             found,
             [

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "tvmux", version, about = "Validate, repair and record asciinema casts")]
+#[command(
+    name = "tvmux",
+    version,
+    about = "Validate, repair and record asciinema casts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -18,7 +18,12 @@ pub fn human(path: &str, f: &Finding) -> String {
         Some(line) => format!("{path}:{line}:{}", f.column),
         None => format!("{path}:byte {}", f.offset),
     };
-    format!("{place}: {}: {} [{}]", f.severity.as_str(), f.message, f.kind.name())
+    format!(
+        "{place}: {}: {} [{}]",
+        f.severity.as_str(),
+        f.message,
+        f.kind.name()
+    )
 }
 
 /// `::error file=…,line=…,col=…,title=…::message`
@@ -36,7 +41,9 @@ pub fn github(path: &str, f: &Finding) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -61,8 +68,14 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(human("a.cast", &finding(Some(3))), "a.cast:3:7: error: torn 100%\nline [torn-line]");
-        assert_eq!(human("a.cast", &finding(None)), "a.cast:byte 99: error: torn 100%\nline [torn-line]");
+        assert_eq!(
+            human("a.cast", &finding(Some(3))),
+            "a.cast:3:7: error: torn 100%\nline [torn-line]"
+        );
+        assert_eq!(
+            human("a.cast", &finding(None)),
+            "a.cast:byte 99: error: torn 100%\nline [torn-line]"
+        );
         assert_eq!(
             github("d,1:a.cast", &finding(Some(3))),
             "::error file=d%2C1%3Aa.cast,line=3,col=7,title=tvmux torn-line::torn 100%25%0Aline"

@@ -16,9 +16,11 @@ impl Progress {
         let bar = (len >= MIN_SIZE && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(len);
             bar.set_style(
-                ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec})")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec})",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
             );
             bar.set_message(label.to_string());
             bar
@@ -28,7 +30,9 @@ impl Progress {
 
     /// The callback the engine calls with bytes done.
     pub fn callback(&self) -> Option<impl Fn(u64) + Sync + '_> {
-        self.bar.as_ref().map(|bar| move |done: u64| bar.set_position(done))
+        self.bar
+            .as_ref()
+            .map(|bar| move |done: u64| bar.set_position(done))
     }
 }
 

@@ -90,9 +90,9 @@ pub fn run(args: Args) -> u8 {
             force: args.force,
             max_findings: args.max_errors,
             progress: callback.as_ref().map(|f| f as &(dyn Fn(u64) + Sync)),
+            ..Default::default()
         };
         let result = cast::repair_path(&path, &opts);
-        drop(opts);
         drop(callback);
         drop(progress);
         code = code.max(match &result {
@@ -108,7 +108,12 @@ pub fn run(args: Args) -> u8 {
     code
 }
 
-fn print_human(out: &mut impl Write, name: &str, path: &Path, result: &Result<Report, RepairError>) -> std::io::Result<()> {
+fn print_human(
+    out: &mut impl Write,
+    name: &str,
+    path: &Path,
+    result: &Result<Report, RepairError>,
+) -> std::io::Result<()> {
     let report = match result {
         Ok(report) => report,
         Err(e) if e.is_refusal() => return writeln!(out, "{name}: refused: {e}; not touched"),
@@ -117,10 +122,18 @@ fn print_human(out: &mut impl Write, name: &str, path: &Path, result: &Result<Re
     let verb = |done: &'static str, would: &'static str| if report.dry_run { would } else { done };
     let mut what = Vec::new();
     if report.dropped_lines > 0 {
-        what.push(format!("dropped {} line{}", report.dropped_lines, plural(report.dropped_lines)));
+        what.push(format!(
+            "dropped {} line{}",
+            report.dropped_lines,
+            plural(report.dropped_lines)
+        ));
     }
     if report.clamped_lines > 0 {
-        what.push(format!("clamped {} time{}", report.clamped_lines, plural(report.clamped_lines)));
+        what.push(format!(
+            "clamped {} time{}",
+            report.clamped_lines,
+            plural(report.clamped_lines)
+        ));
     }
     if report.salvaged {
         what.push("salvaged the torn last event".into());
@@ -133,14 +146,27 @@ fn print_human(out: &mut impl Write, name: &str, path: &Path, result: &Result<Re
     }
     let how = match report.action {
         Action::None => return writeln!(out, "{name}: valid, not touched"),
-        Action::Truncate { .. } if report.removed_bytes == 0 => verb("fixed in place", "would fix in place").to_string(),
-        Action::Truncate { at, .. } => format!("{} in place at byte {at}", verb("cut", "would cut")),
+        Action::Truncate { .. } if report.removed_bytes == 0 => {
+            verb("fixed in place", "would fix in place").to_string()
+        }
+        Action::Truncate { at, .. } => {
+            format!("{} in place at byte {at}", verb("cut", "would cut"))
+        }
         Action::Rewrite => verb("rewritten", "would rewrite").to_string(),
     };
     let kept = match &report.side_file {
-        Some(side) => format!("; {} removed byte{} kept in {}", report.removed_bytes, plural(report.removed_bytes), side.display()),
+        Some(side) => format!(
+            "; {} removed byte{} kept in {}",
+            report.removed_bytes,
+            plural(report.removed_bytes),
+            side.display()
+        ),
         None if report.removed_bytes > 0 && !report.dry_run => {
-            format!("; {} byte{} removed (no side file)", report.removed_bytes, plural(report.removed_bytes))
+            format!(
+                "; {} byte{} removed (no side file)",
+                report.removed_bytes,
+                plural(report.removed_bytes)
+            )
         }
         None if report.removed_bytes > 0 => format!(
             "; {} byte{} would go to {}",
@@ -151,13 +177,22 @@ fn print_human(out: &mut impl Write, name: &str, path: &Path, result: &Result<Re
         None => String::new(),
     };
     writeln!(out, "{name}: {how}: {}{kept}", what.join(", "))?;
-    for f in report.findings.list.iter().filter(|f| f.severity == Severity::Error) {
+    for f in report
+        .findings
+        .list
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+    {
         writeln!(out, "  {}", output::human(name, f))?;
     }
     Ok(())
 }
 
-fn print_json(out: &mut impl Write, name: &str, result: &Result<Report, RepairError>) -> std::io::Result<()> {
+fn print_json(
+    out: &mut impl Write,
+    name: &str,
+    result: &Result<Report, RepairError>,
+) -> std::io::Result<()> {
     let record = match result {
         Ok(report) => {
             let mut record = serde_json::to_value(report).expect("a report serializes");

@@ -47,7 +47,11 @@ pub fn run(args: Args) -> u8 {
         };
         let name = input.display();
         let ok = scan.is_valid() && !(args.strict && scan.findings.warnings > 0);
-        if ok { valid += 1 } else { invalid += 1 }
+        if ok {
+            valid += 1
+        } else {
+            invalid += 1
+        }
         errors += scan.findings.errors;
         warnings += scan.findings.warnings;
         let _ = print(&mut out, &name, &scan, ok, &args);
@@ -58,7 +62,11 @@ pub fn run(args: Args) -> u8 {
             out,
             "{files} file{} checked: {valid} valid, {invalid} invalid{}; {errors} error{}, {warnings} warning{}",
             plural(files),
-            if failed > 0 { format!(", {failed} unreadable") } else { String::new() },
+            if failed > 0 {
+                format!(", {failed} unreadable")
+            } else {
+                String::new()
+            },
             plural(errors),
             plural(warnings),
         );
@@ -87,11 +95,18 @@ fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
         mode: if full { Mode::Full } else { Mode::Quick },
         max_findings: args.max_errors,
         progress: callback.as_ref().map(|f| f as &(dyn Fn(u64) + Sync)),
+        ..Default::default()
     };
     Ok(cast::scan(source.bytes(), &opts))
 }
 
-fn print(out: &mut impl Write, name: &str, scan: &Scan, ok: bool, args: &Args) -> std::io::Result<()> {
+fn print(
+    out: &mut impl Write,
+    name: &str,
+    scan: &Scan,
+    ok: bool,
+    args: &Args,
+) -> std::io::Result<()> {
     let shown = scan
         .findings
         .list
@@ -102,9 +117,14 @@ fn print(out: &mut impl Write, name: &str, scan: &Scan, ok: bool, args: &Args) -
             for f in shown {
                 writeln!(out, "{}", output::human(name, f))?;
             }
-            let hidden = (scan.findings.errors + scan.findings.warnings) as usize - scan.findings.list.len();
+            let hidden =
+                (scan.findings.errors + scan.findings.warnings) as usize - scan.findings.list.len();
             if hidden > 0 && !args.quiet {
-                writeln!(out, "{name}: {hidden} more finding{} not shown (--max-errors)", plural(hidden as u64))?;
+                writeln!(
+                    out,
+                    "{name}: {hidden} more finding{} not shown (--max-errors)",
+                    plural(hidden as u64)
+                )?;
             }
         }
         Format::Github => {

@@ -36,7 +36,9 @@ pub fn stdout(out: &Output) -> String {
 }
 
 pub fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
 }
 
 /// Copies a testdata file into `dir`, returning the copy's path.

@@ -1,0 +1,359 @@
+//! Property tests for the engine's invariants.
+
+use std::fs;
+
+use proptest::prelude::*;
+use tvmux::cast::json::parse_event;
+use tvmux::cast::repair::Action;
+use tvmux::cast::utf8::Utf8Decoder;
+use tvmux::cast::writer::CastWriter;
+use tvmux::cast::{self, FlushPolicy, Header, Mode, RepairOptions, Version};
+
+fn scan(bytes: &[u8], mode: Mode) -> cast::Scan {
+    cast::scan(
+        bytes,
+        &cast::Options {
+            mode,
+            max_findings: 1000,
+            progress: None,
+            ..Default::default()
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+// The line checker agrees with serde_json.
+
+fn json_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just(",".to_string()),
+        Just(" ".to_string()),
+        Just("\t".to_string()),
+        Just("\r".to_string()),
+        Just("\"".to_string()),
+        Just("\\".to_string()),
+        Just("\\u".to_string()),
+        Just("\\ud83d".to_string()),
+        Just("\\ude00".to_string()),
+        Just("\\n".to_string()),
+        Just("-".to_string()),
+        Just(".".to_string()),
+        Just("e".to_string()),
+        Just("E+".to_string()),
+        Just("0".to_string()),
+        Just("1e400".to_string()),
+        "[0-9]{1,25}",
+        "[a-zA-Z]{1,3}",
+        "\\PC{1,3}",
+        Just("\u{1}".to_string()),
+        Just("\u{7f}".to_string()),
+        Just("null".to_string()),
+    ]
+}
+
+fn event_like_line() -> impl Strategy<Value = Vec<u8>> {
+    let number = prop_oneof![
+        any::<f64>().prop_map(|f| f.to_string()),
+        "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?",
+    ];
+    let string =
+        || prop::collection::vec(json_piece(), 0..6).prop_map(|p| format!("\"{}\"", p.concat()));
+    let ws = "[ \t\r]{0,2}";
+    (
+        ws,
+        number,
+        ws,
+        string(),
+        ws,
+        string(),
+        ws,
+        prop::collection::vec(json_piece(), 0..2),
+    )
+        .prop_map(|(w1, n, w2, c, w3, d, w4, extra)| {
+            format!("{w1}[{n},{w2}{c} ,{w3}{d}]{w4}{}", extra.concat()).into_bytes()
+        })
+}
+
+fn mutated(line: Vec<u8>, edits: Vec<(usize, u8, u8)>) -> Vec<u8> {
+    let mut line = line;
+    for (at, op, byte) in edits {
+        if line.is_empty() {
+            break;
+        }
+        let at = at % line.len();
+        match op % 3 {
+            0 => line[at] = byte,
+            1 => {
+                line.remove(at);
+            }
+            _ => line.insert(at, byte),
+        }
+    }
+    line
+}
+
+fn any_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        event_like_line(),
+        (
+            event_like_line(),
+            prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4)
+        )
+            .prop_map(|(l, e)| mutated(l, e)),
+        prop::collection::vec(json_piece(), 0..12).prop_map(|p| p.concat().into_bytes()),
+        prop::collection::vec(any::<u8>(), 0..40),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn line_checker_agrees_with_serde_json(line in any_line()) {
+        let ours = parse_event(&line);
+        let theirs = serde_json::from_slice::<(f64, String, String)>(&line);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "line {:?}: ours {:?} serde {:?}", String::from_utf8_lossy(&line), ours.as_ref().err(), theirs.as_ref().err());
+        if let (Ok(ev), Ok((time, code, data))) = (ours, theirs) {
+            prop_assert_eq!(ev.time, time);
+            prop_assert_eq!(ev.code.text(), code);
+            prop_assert_eq!(ev.data.text(), data);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Casts made by the writer, then damaged.
+
+#[derive(Debug, Clone)]
+struct Recording {
+    version: Version,
+    events: Vec<(f64, String, Vec<u8>)>,
+}
+
+fn recording() -> impl Strategy<Value = Recording> {
+    let event = (
+        0.0..2.0f64,
+        prop_oneof![
+            Just("o"),
+            Just("o"),
+            Just("i"),
+            Just("m"),
+            Just("r"),
+            Just("x")
+        ],
+        prop_oneof![
+            "\\PC{0,12}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..12),
+            Just(b"\x1b[1;31mred\x1b[0m\r\n".to_vec()),
+        ],
+    );
+    (
+        prop_oneof![Just(Version::V2), Just(Version::V3)],
+        prop::collection::vec(event, 0..25),
+    )
+        .prop_map(|(version, evs)| {
+            let mut t = 0.0;
+            let events = evs
+                .into_iter()
+                .map(|(dt, code, data)| {
+                    t += dt;
+                    let data = match code {
+                        "r" => format!("{}x{}", 1 + data.len(), 1 + data.len() % 7).into_bytes(),
+                        "x" => b"0".to_vec(),
+                        _ => data,
+                    };
+                    (t, code.to_string(), data)
+                })
+                .collect();
+            Recording { version, events }
+        })
+}
+
+fn write_cast(rec: &Recording) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = CastWriter::create(
+        &mut out,
+        &Header::new(rec.version, 80, 24),
+        FlushPolicy::default(),
+    )
+    .unwrap();
+    for (t, code, data) in &rec.events {
+        match code.as_str() {
+            "o" => w.output(*t, data).unwrap(),
+            "i" => w.input(*t, data).unwrap(),
+            "x" => w.exit(*t, 0).unwrap(),
+            _ => w.event(*t, code, &String::from_utf8_lossy(data)).unwrap(),
+        }
+    }
+    w.finish(rec.events.last().map_or(0.0, |e| e.0)).unwrap();
+    out
+}
+
+#[derive(Debug, Clone)]
+enum Damage {
+    Truncate(usize),
+    Nuls(usize, usize),
+    Garbage(usize, Vec<u8>),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<usize>().prop_map(Damage::Truncate),
+        (any::<usize>(), 1..5000usize).prop_map(|(at, n)| Damage::Nuls(at, n)),
+        (
+            any::<usize>(),
+            prop::collection::vec(
+                prop_oneof![
+                    Just(b'\n'),
+                    Just(b'"'),
+                    Just(b'['),
+                    Just(b']'),
+                    Just(b','),
+                    Just(b'1'),
+                    Just(b'o'),
+                    any::<u8>()
+                ],
+                1..40
+            )
+        )
+            .prop_map(|(at, g)| Damage::Garbage(at, g)),
+    ]
+}
+
+fn apply(cast: &[u8], d: &Damage) -> (Vec<u8>, usize) {
+    let cut = |at: usize| at % (cast.len() + 1);
+    match d {
+        Damage::Truncate(at) => (cast[..cut(*at)].to_vec(), cut(*at)),
+        Damage::Nuls(at, n) => ([&cast[..cut(*at)], &vec![0; *n][..]].concat(), cut(*at)),
+        Damage::Garbage(at, g) => ([&cast[..cut(*at)], &g[..]].concat(), cut(*at)),
+    }
+}
+
+fn repair(path: &std::path::Path, quick: bool) -> Result<cast::repair::Report, cast::RepairError> {
+    cast::repair_path(
+        path,
+        &RepairOptions {
+            quick,
+            max_findings: 10,
+            ..Default::default()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Repair of any tail damage gives a valid cast that starts with every
+    /// complete line before the damage, byte for byte; nothing removed is
+    /// lost; a second repair does nothing.
+    #[test]
+    fn repair_keeps_every_complete_event_and_is_idempotent(rec in recording(), d in damage()) {
+        let original = write_cast(&rec);
+        let (damaged, at) = apply(&original, &d);
+        let header_len = original.iter().position(|&b| b == b'\n').unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.cast");
+        fs::write(&path, &damaged).unwrap();
+        let result = repair(&path, false);
+        if at <= header_len && result.is_err() {
+            // The header line itself is damaged: refused, untouched.
+            prop_assert_eq!(fs::read(&path).unwrap(), damaged);
+            return Ok(());
+        }
+        let report = result.unwrap();
+        let repaired = fs::read(&path).unwrap();
+        let s = scan(&repaired, Mode::Full);
+        prop_assert!(s.is_valid(), "{:?}\n{}", s.findings.list, String::from_utf8_lossy(&repaired));
+        let complete = original[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        prop_assert!(repaired.starts_with(&original[..complete]), "lost events:\n{}\n---\n{}", String::from_utf8_lossy(&original), String::from_utf8_lossy(&repaired));
+        let side = fs::read(dir.path().join("r.cast.removed")).unwrap_or_default();
+        if matches!(report.action, Action::Truncate { .. }) && !report.newline_added {
+            prop_assert_eq!([repaired.clone(), side.clone()].concat(), damaged.clone());
+        }
+        prop_assert_eq!(side.len() as u64, report.removed_bytes);
+        let again = repair(&path, false).unwrap();
+        prop_assert_eq!(again.action, Action::None);
+        prop_assert_eq!(fs::read(&path).unwrap(), repaired);
+    }
+
+    /// On tail damage, quick and full checks agree, and so do quick and full repair.
+    #[test]
+    fn quick_and_full_agree_on_tail_damage(rec in recording(), at in any::<usize>(), nuls in 0..3000usize) {
+        let original = write_cast(&rec);
+        let (damaged, _) = apply(&original, &Damage::Nuls(at, nuls));
+        let (quick, full) = (scan(&damaged, Mode::Quick), scan(&damaged, Mode::Full));
+        prop_assert_eq!(quick.is_valid(), full.is_valid());
+        let key = |s: &cast::Scan| s.findings.list.iter().map(|f| (f.offset, f.kind, f.line)).collect::<Vec<_>>();
+        prop_assert_eq!(key(&quick), key(&full));
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.cast"), dir.path().join("b.cast"));
+        fs::write(&a, &damaged).unwrap();
+        fs::write(&b, &damaged).unwrap();
+        let (ra, rb) = (repair(&a, true), repair(&b, false));
+        prop_assert_eq!(ra.is_ok(), rb.is_ok());
+        prop_assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    }
+
+    /// Any byte stream, cut into any pieces, decodes as it does whole.
+    #[test]
+    fn decoder_pieces_match_whole(bytes in prop::collection::vec(prop_oneof![any::<u8>(), 0x80..0xC0u8, Just(0xE2u8), Just(0xF0u8)], 0..64), cuts in prop::collection::vec(any::<usize>(), 0..8)) {
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort();
+        let mut d = Utf8Decoder::new();
+        let mut text = String::new();
+        let mut start = 0;
+        for cut in cuts {
+            d.decode(&bytes[start..cut], &mut text);
+            start = cut;
+        }
+        d.decode(&bytes[start..], &mut text);
+        d.finish(&mut text);
+        prop_assert_eq!(text, String::from_utf8_lossy(&bytes));
+    }
+
+    /// The writer's output validates, and its `o` data joins to the input text.
+    #[test]
+    fn writer_output_validates(version in prop_oneof![Just(Version::V2), Just(Version::V3)], pieces in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..16), 0..16)) {
+        let mut out = Vec::new();
+        let mut w = CastWriter::create(&mut out, &Header::new(version, 80, 24), FlushPolicy::default()).unwrap();
+        for (i, p) in pieces.iter().enumerate() {
+            w.output(i as f64 * 0.01, p).unwrap();
+        }
+        w.finish(1.0).unwrap();
+        let s = scan(&out, Mode::Full);
+        prop_assert!(s.is_valid() && s.findings.warnings == 0, "{:?}", s.findings.list);
+        let mut joined = String::new();
+        for line in out.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty()) {
+            joined.push_str(&parse_event(line).unwrap().data.text());
+        }
+        let all = pieces.concat();
+        prop_assert_eq!(joined, String::from_utf8_lossy(&all));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Checking in tiny parallel chunks finds exactly what one sequential
+    /// pass finds, including v2 times going backwards across chunk borders.
+    #[test]
+    fn chunked_check_equals_sequential(times in prop::collection::vec(-1.0..10.0f64, 0..40), bad in prop::collection::vec(any::<bool>(), 40), chunk in 1..200usize) {
+        let mut text = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+        for (t, bad) in times.iter().zip(&bad) {
+            if *bad && *t > 8.0 {
+                text.push_str("garbage\n");
+            } else {
+                text.push_str(&format!("[{t}, \"o\", \"x\"]\n"));
+            }
+        }
+        let run = |chunk_size| cast::scan(text.as_bytes(), &cast::Options { mode: Mode::Full, max_findings: 1000, chunk_size, ..Default::default() });
+        let (small, whole) = (run(chunk), run(usize::MAX / 2));
+        let key = |s: &cast::Scan| s.findings.list.iter().map(|f| (f.line, f.column, f.kind, f.message.clone())).collect::<Vec<_>>();
+        prop_assert_eq!(key(&small), key(&whole));
+        prop_assert_eq!((small.lines, small.events), (whole.lines, whole.events));
+        let (a, b) = (small.body.unwrap(), whole.body.unwrap());
+        prop_assert_eq!((a.keep_end, a.first_edit, a.clock), (b.keep_end, b.first_edit, b.clock));
+    }
+}
