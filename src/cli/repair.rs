@@ -90,7 +90,6 @@ pub fn run(args: Args) -> u8 {
             force: args.force,
             max_findings: args.max_errors,
             progress: callback.as_ref().map(|f| f as &(dyn Fn(u64) + Sync)),
-            ..Default::default()
         };
         let result = cast::repair_path(&path, &opts);
         drop(callback);
