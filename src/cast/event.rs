@@ -58,7 +58,19 @@ impl Checker {
     /// issues to `note`.
     #[inline]
     pub fn check(&self, line: &[u8], clock: &mut Clock, note: &mut impl FnMut(Issue)) -> Verdict {
-        match json::parse_event(line) {
+        self.check_in(line, false, clock, note)
+    }
+
+    /// [`Checker::check`] for a line already known to be valid UTF-8.
+    #[inline]
+    pub fn check_in(
+        &self,
+        line: &[u8],
+        utf8_checked: bool,
+        clock: &mut Clock,
+        note: &mut impl FnMut(Issue),
+    ) -> Verdict {
+        match json::parse_event_in(line, utf8_checked) {
             Ok(event) => self.check_event(line, &event, clock, note),
             Err(e) => self.check_non_event(line, e, note),
         }
@@ -78,6 +90,11 @@ impl Checker {
                 Kind::CrlfLineEnding,
                 "CRLF line ending",
             ));
+        }
+        // The common codes are plain one-byte strings: no decoding needed.
+        let plain = (!ev.code.escaped).then_some(ev.code.raw);
+        if let Some(b"o" | b"i" | b"m") = plain {
+            return self.check_time(ev, clock, note);
         }
         let code = ev.code.text();
         match (code.as_ref(), self.version) {
@@ -107,6 +124,16 @@ impl Checker {
                 format!("unknown event code {other:?} (passed through)"),
             )),
         }
+        self.check_time(ev, clock, note)
+    }
+
+    #[inline]
+    fn check_time(
+        &self,
+        ev: &RawEvent,
+        clock: &mut Clock,
+        note: &mut impl FnMut(Issue),
+    ) -> Verdict {
         let floor = match self.version {
             Version::V2 => clock.latest.unwrap_or(0.0).max(0.0),
             _ => 0.0,

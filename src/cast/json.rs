@@ -88,7 +88,18 @@ pub struct RawEvent<'a> {
 
 /// Checks one line (without its `\n`) against the event grammar.
 pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
-    let mut c = Cursor { b: line, i: 0 };
+    parse_event_in(line, false)
+}
+
+/// [`parse_event`] for a line already known to be valid UTF-8 (the full
+/// check validates whole chunks at once, which is much faster than per line).
+#[inline(always)]
+pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, LineError> {
+    let mut c = Cursor {
+        b: line,
+        i: 0,
+        high: 0,
+    };
     c.ws();
     c.expect(b'[', SyntaxError::ExpectedArray)?;
     c.ws();
@@ -107,6 +118,9 @@ pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
     if c.i != line.len() {
         return Err(c.err(SyntaxError::TrailingCharacters));
     }
+    if !utf8_checked && c.high & HI != 0 && simdutf8::basic::from_utf8(line).is_err() {
+        return Err(utf8_error(line));
+    }
     Ok(RawEvent {
         time,
         time_span,
@@ -120,7 +134,11 @@ pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
 /// UTF-8 sequence), and the bytes that close it into a complete event.
 /// `None` when the line is not torn inside or right after its data string.
 pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
-    let mut c = Cursor { b: line, i: 0 };
+    let mut c = Cursor {
+        b: line,
+        i: 0,
+        high: 0,
+    };
     c.ws();
     c.expect(b'[', SyntaxError::ExpectedArray).ok()?;
     c.ws();
@@ -136,9 +154,9 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
         return None;
     }
     let data_start = c.i + 1;
-    match c.string() {
+    let (n, close): (usize, &'static [u8]) = match c.string() {
         // The data string is complete: only the `]` is missing.
-        Ok(_) => Some((c.i, b"]")),
+        Ok(_) => (c.i, b"]"),
         Err(_) => {
             // Walk the string again, remembering the last boundary between
             // complete characters or escapes.
@@ -146,6 +164,7 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
             let mut s = Cursor {
                 b: line,
                 i: data_start,
+                high: 0,
             };
             while s.i < line.len() {
                 let ch = line[s.i];
@@ -163,21 +182,26 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
                 }
                 last = s.i;
             }
-            Some((last, b"\"]"))
+            (last, b"\"]")
         }
-    }
+    };
+    // The strings before the cut are whole: they must be valid UTF-8 too.
+    std::str::from_utf8(&line[..n]).ok()?;
+    Some((n, close))
 }
 
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
+    /// OR of the string bytes seen: its high bits say whether any was non-ASCII.
+    high: u64,
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// High bit set in the lowest byte of `v` that needs attention inside a string:
-/// `"`, `\`, a control byte or a non-ASCII byte. Bits above it may be spurious.
+/// High bit set in the lowest byte of `v` that ends a run of plain string
+/// content: `"`, `\`, or a control byte. Bits above it may be spurious.
 #[inline(always)]
 fn special_mask(v: u64) -> u64 {
     let quote = v ^ (LO * b'"' as u64);
@@ -185,7 +209,16 @@ fn special_mask(v: u64) -> u64 {
     let zero_quote = quote.wrapping_sub(LO) & !quote;
     let zero_backslash = backslash.wrapping_sub(LO) & !backslash;
     let control = v.wrapping_sub(LO * 0x20) & !v;
-    (zero_quote | zero_backslash | control | v) & HI
+    (zero_quote | zero_backslash | control) & HI
+}
+
+/// Where the invalid UTF-8 in a line is.
+#[cold]
+fn utf8_error(line: &[u8]) -> LineError {
+    LineError {
+        at: std::str::from_utf8(line).map_or_else(|e| e.valid_up_to(), |_| 0),
+        error: SyntaxError::InvalidUtf8,
+    }
 }
 
 /// Powers of ten exactly representable in an f64, for the fast number path.
@@ -210,14 +243,14 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn expect(&mut self, want: u8, error: SyntaxError) -> Result<(), LineError> {
         if self.b.get(self.i) == Some(&want) {
             self.i += 1;
@@ -227,39 +260,42 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
-    fn digits(&mut self) -> usize {
+    /// Consumes digits, folding them into `mantissa` (saturating: the
+    /// caller only trusts it when there were few digits).
+    #[inline(always)]
+    fn digits(&mut self, mantissa: &mut u64) -> usize {
         let start = self.i;
-        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+        while let Some(&d @ b'0'..=b'9') = self.b.get(self.i) {
+            *mantissa = mantissa.wrapping_mul(10).wrapping_add((d - b'0') as u64);
             self.i += 1;
         }
         self.i - start
     }
 
+    #[inline(always)]
     fn number(&mut self) -> Result<(f64, Range<usize>), LineError> {
         let start = self.i;
         let negative = self.b.get(self.i) == Some(&b'-');
         if negative {
             self.i += 1;
         }
-        let int_start = self.i;
-        match self.b.get(self.i) {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
+        let mut mantissa = 0u64;
+        let int_digits = match self.b.get(self.i) {
+            Some(b'0') => {
+                self.i += 1;
+                1
             }
+            Some(b'1'..=b'9') => self.digits(&mut mantissa),
             _ if negative => return Err(self.err_here(SyntaxError::InvalidNumber)),
             _ => return Err(self.err_here(SyntaxError::ExpectedNumber)),
-        }
-        let int_end = self.i;
-        let mut frac = int_end..int_end;
+        };
+        let mut frac_digits = 0;
         if self.b.get(self.i) == Some(&b'.') {
             self.i += 1;
-            let frac_start = self.i;
-            if self.digits() == 0 {
+            frac_digits = self.digits(&mut mantissa);
+            if frac_digits == 0 {
                 return Err(self.err_here(SyntaxError::InvalidNumber));
             }
-            frac = frac_start..self.i;
         }
         let mut has_exponent = false;
         if let Some(b'e' | b'E') = self.b.get(self.i) {
@@ -268,23 +304,15 @@ impl<'a> Cursor<'a> {
             if let Some(b'+' | b'-') = self.b.get(self.i) {
                 self.i += 1;
             }
-            if self.digits() == 0 {
+            if self.digits(&mut 0) == 0 {
                 return Err(self.err_here(SyntaxError::InvalidNumber));
             }
         }
         let span = start..self.i;
         // Fast path (Clinger): few enough digits that mantissa and power of ten
         // are exact, so one division is correctly rounded.
-        let digit_count = (int_end - int_start) + frac.len();
-        if !has_exponent && digit_count <= 15 {
-            let mut mantissa: u64 = 0;
-            for &d in self.b[int_start..int_end]
-                .iter()
-                .chain(&self.b[frac.clone()])
-            {
-                mantissa = mantissa * 10 + (d - b'0') as u64;
-            }
-            let value = mantissa as f64 / POW10[frac.len()];
+        if !has_exponent && int_digits + frac_digits <= 15 {
+            let value = mantissa as f64 / POW10[frac_digits];
             return Ok((if negative { -value } else { value }, span));
         }
         // The token is ASCII by construction.
@@ -298,6 +326,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    #[inline(always)]
     fn string(&mut self) -> Result<JsonStr<'a>, LineError> {
         if self.b.get(self.i) != Some(&b'"') {
             return Err(self.err_here(SyntaxError::ExpectedString));
@@ -305,13 +334,22 @@ impl<'a> Cursor<'a> {
         self.i += 1;
         let start = self.i;
         let mut escaped = false;
+        // Non-ASCII bytes do not stop the scan: the line is checked as UTF-8
+        // once at its end if any were seen (outside strings such bytes are
+        // already syntax errors, so this is the same as checking each string).
+        let mut high = 0u64;
         loop {
             while let Some(word) = self.b.get(self.i..self.i + 8) {
-                let mask = special_mask(u64::from_le_bytes(word.try_into().unwrap()));
+                let v = u64::from_le_bytes(word.try_into().unwrap());
+                let mask = special_mask(v);
                 if mask == 0 {
+                    high |= v;
                     self.i += 8;
                 } else {
-                    self.i += (mask.trailing_zeros() / 8) as usize;
+                    let n = (mask.trailing_zeros() / 8) as usize;
+                    // Only the bytes before the special one count as seen.
+                    high |= v & ((1u64 << (n * 8)) - 1);
+                    self.i += n;
                     break;
                 }
             }
@@ -321,16 +359,32 @@ impl<'a> Cursor<'a> {
             match ch {
                 b'"' => {
                     let raw = &self.b[start..self.i];
+                    self.high |= high;
                     self.i += 1;
                     return Ok(JsonStr { raw, escaped });
                 }
                 b'\\' => {
                     escaped = true;
-                    self.escape()?;
+                    // Fast path for what terminals produce: `\r`, `\n`,
+                    // `\u001b`; anything else takes the careful path.
+                    match self.b.get(self.i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                        Some(b'u')
+                            if self.b.get(self.i + 2..self.i + 4) == Some(b"00")
+                                && self.b.get(self.i + 4..self.i + 6).is_some_and(|h| {
+                                    h[0].is_ascii_hexdigit() && h[1].is_ascii_hexdigit()
+                                }) =>
+                        {
+                            self.i += 6;
+                        }
+                        _ => self.escape()?,
+                    }
                 }
                 0..=0x1f => return Err(self.err(SyntaxError::ControlCharacter)),
-                0x80.. => self.utf8()?,
-                _ => self.i += 1,
+                _ => {
+                    high |= ch as u64;
+                    self.i += 1;
+                }
             }
         }
     }

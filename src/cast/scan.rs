@@ -233,11 +233,12 @@ fn check_chunk(
         first_edit: None,
     };
     let mut clock = clock_in;
+    let utf8_checked = simdutf8::basic::from_utf8(&bytes[range.clone()]).is_ok();
     layout::for_each_line(bytes, range, |start, line| {
         let line_index = c.lines;
         c.lines += 1;
         let findings = &mut c.findings;
-        let verdict = checker.check(line, &mut clock, &mut |issue| {
+        let verdict = checker.check_in(line, utf8_checked, &mut clock, &mut |issue| {
             if findings.wants(issue.severity) {
                 // Line numbers are made absolute once all chunks are counted.
                 findings

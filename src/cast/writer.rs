@@ -118,6 +118,12 @@ impl<W: CastSink> CastWriter<W> {
         self.version
     }
 
+    /// The sink, for callers that need its state (bytes written, the file).
+    /// Writing to it directly bypasses the line discipline.
+    pub fn sink_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Copies complete lines that are already valid cast lines (repair keeps
     /// events byte for byte this way).
     pub fn raw_lines(&mut self, lines: &[u8]) -> io::Result<()> {

@@ -1,0 +1,130 @@
+//! Generates a large, realistic cast for benchmarks:
+//! `cargo run --release --example gencast -- SIZE_MIB OUT [v2|v3] [clean|torn|mid]`.
+//!
+//! Events are terminal-like output (ANSI colours, CRLF, some UTF-8) written
+//! through `CastWriter`, so the file is valid unless damage is asked for.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use tvmux::cast::writer::{CastWriter, Fsync};
+use tvmux::cast::{FlushPolicy, Header, Version};
+
+const WORDS: &[&str] = &[
+    "ls",
+    "-la",
+    "total",
+    "drwxr-xr-x",
+    "root",
+    "cargo",
+    "build",
+    "Compiling",
+    "tvmux",
+    "v0.1.0",
+    "warning:",
+    "error[E0308]:",
+    "café",
+    "naïve",
+    "€",
+    "│",
+    "─",
+    "✓",
+    "src/main.rs",
+    "42",
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mib: u64 = args.first().and_then(|a| a.parse().ok()).expect("SIZE_MIB");
+    let out = args.get(1).expect("OUT");
+    let version = match args.get(2).map(String::as_str) {
+        Some("v3") => Version::V3,
+        _ => Version::V2,
+    };
+    let damage = args.get(3).cloned().unwrap_or_else(|| "clean".into());
+    let target = mib << 20;
+    let file = BufWriter::with_capacity(1 << 20, File::create(out).expect("create OUT"));
+    let policy = FlushPolicy {
+        fsync: Fsync::Never,
+        max_buffer: 1 << 20,
+        ..FlushPolicy::default()
+    };
+    let mut w = CastWriter::create(
+        Counting { inner: file, n: 0 },
+        &Header::new(version, 120, 40),
+        policy,
+    )
+    .unwrap();
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let (mut t, mut line) = (0.0, String::new());
+    let mut mid_done = damage != "mid";
+    while w_bytes(&mut w) < target {
+        t += (next() % 50_000) as f64 / 1e6;
+        line.clear();
+        let colour = next() % 8;
+        if colour < 3 {
+            line.push_str(&format!("\x1b[1;3{colour}m"));
+        }
+        for _ in 0..(1 + next() % 12) {
+            line.push_str(WORDS[(next() % WORDS.len() as u64) as usize]);
+            line.push(' ');
+        }
+        if colour < 3 {
+            line.push_str("\x1b[0m");
+        }
+        line.push_str("\r\n");
+        w.output(t, line.as_bytes()).unwrap();
+        if !mid_done && w_bytes(&mut w) >= target / 2 {
+            w.flush().unwrap();
+            w_sink(&mut w)
+                .write_all(b"[12.5, \"o\", \"torn in the middle\0\0\0\0\n")
+                .unwrap();
+            mid_done = true;
+        }
+    }
+    w.flush().unwrap();
+    if damage == "torn" {
+        w_sink(&mut w)
+            .write_all(b"[99999.0, \"o\", \"torn at the e")
+            .unwrap();
+    }
+    let mut sink = w.finish(t).unwrap();
+    sink.inner.flush().unwrap();
+}
+
+/// Counts bytes written, so the generator knows when to stop.
+struct Counting<W: Write> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> tvmux::cast::writer::CastSink for Counting<W> {
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn w_bytes<W: Write>(w: &mut CastWriter<Counting<W>>) -> u64 {
+    w_sink(w).n
+}
+
+fn w_sink<W: Write>(w: &mut CastWriter<Counting<W>>) -> &mut Counting<W> {
+    w.sink_mut()
+}
