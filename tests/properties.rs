@@ -3,7 +3,7 @@
 use std::fs;
 
 use proptest::prelude::*;
-use tvmux::cast::json::parse_event;
+use tvmux::cast::json::{parse_event, parse_event_at};
 use tvmux::cast::repair::Action;
 use tvmux::cast::utf8::Utf8Decoder;
 use tvmux::cast::writer::CastWriter;
@@ -115,10 +115,21 @@ proptest! {
         let ours = parse_event(&line);
         let theirs = serde_json::from_slice::<(f64, String, String)>(&line);
         prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "line {:?}: ours {:?} serde {:?}", String::from_utf8_lossy(&line), ours.as_ref().err(), theirs.as_ref().err());
-        if let (Ok(ev), Ok((time, code, data))) = (ours, theirs) {
+        if let (Ok(ev), Ok((time, code, data))) = (ours.clone(), theirs) {
             prop_assert_eq!(ev.time, time);
             prop_assert_eq!(ev.code.text(), code);
             prop_assert_eq!(ev.data.text(), data);
+        }
+        // The full check's fast path, which parses lines in place in a chunk
+        // of valid UTF-8, accepts exactly the same lines.
+        if !line.contains(&b'\n') && std::str::from_utf8(&line).is_ok() {
+            let chunk = [&line[..], b"\n[1, \"o\", \"next\"]\n"].concat();
+            let fast = parse_event_at(&chunk);
+            prop_assert_eq!(fast.is_some(), ours.is_ok());
+            if let (Some((ev, len)), Ok(slow)) = (fast, ours) {
+                prop_assert_eq!(len, line.len());
+                prop_assert_eq!(ev, slow);
+            }
         }
     }
 }

@@ -76,8 +76,9 @@ impl Checker {
         }
     }
 
+    /// The cast rules for a line the caller already parsed as an event.
     #[inline]
-    fn check_event(
+    pub fn check_event(
         &self,
         line: &[u8],
         ev: &RawEvent,

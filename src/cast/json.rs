@@ -95,25 +95,12 @@ pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
 /// check validates whole chunks at once, which is much faster than per line).
 #[inline(always)]
 pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, LineError> {
-    let mut c = Cursor {
+    let mut c = Cursor::<false> {
         b: line,
         i: 0,
         high: 0,
     };
-    c.ws();
-    c.expect(b'[', SyntaxError::ExpectedArray)?;
-    c.ws();
-    let (time, time_span) = c.number()?;
-    c.ws();
-    c.expect(b',', SyntaxError::ExpectedComma)?;
-    c.ws();
-    let code = c.string()?;
-    c.ws();
-    c.expect(b',', SyntaxError::ExpectedComma)?;
-    c.ws();
-    let data = c.string()?;
-    c.ws();
-    c.expect(b']', SyntaxError::ExpectedEndOfArray)?;
+    let (time, time_span, code, data) = c.event()?;
     c.ws();
     if c.i != line.len() {
         return Err(c.err(SyntaxError::TrailingCharacters));
@@ -129,12 +116,62 @@ pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, L
     })
 }
 
+/// The fast path of the full check: parses the event that starts `rest` and
+/// ends at the first newline, in text already known to be valid UTF-8.
+/// Returns the event and the line's length (without the newline), or `None`
+/// when the line is anything but a well-formed event; the caller then finds
+/// the line's end and checks it with [`parse_event`], which says why.
+#[inline(always)]
+pub fn parse_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
+    let mut c = Cursor::<true> {
+        b: rest,
+        i: 0,
+        high: 0,
+    };
+    let (time, time_span, code, data) = c.event().ok()?;
+    c.ws();
+    (rest.get(c.i) == Some(&b'\n')).then_some((
+        RawEvent {
+            time,
+            time_span,
+            code,
+            data,
+        },
+        c.i,
+    ))
+}
+
+type Fields<'a> = (f64, Range<usize>, JsonStr<'a>, JsonStr<'a>);
+
+impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
+    /// `[number, "string", "string"]` with whitespace around the parts.
+    #[inline(always)]
+    fn event(&mut self) -> Result<Fields<'a>, LineError> {
+        let c = self;
+        c.ws();
+        c.expect(b'[', SyntaxError::ExpectedArray)?;
+        c.ws();
+        let (time, time_span) = c.number()?;
+        c.ws();
+        c.expect(b',', SyntaxError::ExpectedComma)?;
+        c.ws();
+        let code = c.string()?;
+        c.ws();
+        c.expect(b',', SyntaxError::ExpectedComma)?;
+        c.ws();
+        let data = c.string()?;
+        c.ws();
+        c.expect(b']', SyntaxError::ExpectedEndOfArray)?;
+        Ok((time, time_span, code, data))
+    }
+}
+
 /// For a torn event line: the length of the longest prefix that ends at a
 /// character boundary inside the data string (never inside an escape or a
 /// UTF-8 sequence), and the bytes that close it into a complete event.
 /// `None` when the line is not torn inside or right after its data string.
 pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
-    let mut c = Cursor {
+    let mut c = Cursor::<false> {
         b: line,
         i: 0,
         high: 0,
@@ -161,7 +198,7 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
             // Walk the string again, remembering the last boundary between
             // complete characters or escapes.
             let mut last = data_start;
-            let mut s = Cursor {
+            let mut s = Cursor::<false> {
                 b: line,
                 i: data_start,
                 high: 0,
@@ -190,7 +227,10 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
     Some((n, close))
 }
 
-struct Cursor<'a> {
+/// `NL_ENDS`: the input runs past the line, which ends at the first newline
+/// (so a newline is not whitespace here), and is known to be valid UTF-8
+/// (so non-ASCII bytes need no tracking).
+struct Cursor<'a, const NL_ENDS: bool = false> {
     b: &'a [u8],
     i: usize,
     /// OR of the string bytes seen: its high bits say whether any was non-ASCII.
@@ -212,6 +252,30 @@ fn special_mask(v: u64) -> u64 {
     (zero_quote | zero_backslash | control) & HI
 }
 
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// For 16 bytes: a bit per byte that is `"`, `\` or a control byte, and a
+    /// bit per non-ASCII byte. SSE2 is part of every x86_64 CPU.
+    #[inline(always)]
+    pub fn classify(block: &[u8]) -> (u32, u32) {
+        assert!(block.len() >= 16);
+        // SAFETY: the assert keeps the unaligned 16-byte load in bounds, and
+        // SSE2 is always available on x86_64.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // v <= 0x1f, unsigned: max(v, 0x1f) == 0x1f.
+            let limit = _mm_set1_epi8(0x1f);
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, limit), limit);
+            let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+            (_mm_movemask_epi8(special) as u32, _mm_movemask_epi8(v) as u32)
+        }
+    }
+}
+
 /// Where the invalid UTF-8 in a line is.
 #[cold]
 fn utf8_error(line: &[u8]) -> LineError {
@@ -227,7 +291,7 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-impl<'a> Cursor<'a> {
+impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
     #[inline]
     fn err(&self, error: SyntaxError) -> LineError {
         LineError { at: self.i, error }
@@ -245,7 +309,14 @@ impl<'a> Cursor<'a> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+        // Every whitespace byte is <= b' ': one compare settles the usual case.
+        if self.b.get(self.i).is_some_and(|&c| c > b' ') {
+            return;
+        }
+        while let Some(&c @ (b' ' | b'\t' | b'\n' | b'\r')) = self.b.get(self.i) {
+            if NL_ENDS && c == b'\n' {
+                return;
+            }
             self.i += 1;
         }
     }
@@ -339,20 +410,7 @@ impl<'a> Cursor<'a> {
         // already syntax errors, so this is the same as checking each string).
         let mut high = 0u64;
         loop {
-            while let Some(word) = self.b.get(self.i..self.i + 8) {
-                let v = u64::from_le_bytes(word.try_into().unwrap());
-                let mask = special_mask(v);
-                if mask == 0 {
-                    high |= v;
-                    self.i += 8;
-                } else {
-                    let n = (mask.trailing_zeros() / 8) as usize;
-                    // Only the bytes before the special one count as seen.
-                    high |= v & ((1u64 << (n * 8)) - 1);
-                    self.i += n;
-                    break;
-                }
-            }
+            self.skip_plain(&mut high);
             let Some(&ch) = self.b.get(self.i) else {
                 return Err(self.err(SyntaxError::UnexpectedEnd));
             };
@@ -385,6 +443,48 @@ impl<'a> Cursor<'a> {
                     high |= ch as u64;
                     self.i += 1;
                 }
+            }
+        }
+    }
+
+    /// Advances over plain string content: stops at the next `"`, `\`, or
+    /// control byte, or where too few bytes are left for a whole word.
+    /// ORs what it passed into `high` (unless the text is known valid UTF-8).
+    #[inline(always)]
+    fn skip_plain(&mut self, high: &mut u64) {
+        #[cfg(target_arch = "x86_64")]
+        while let Some(block) = self.b.get(self.i..self.i + 16) {
+            let (special, non_ascii) = sse2::classify(block);
+            if special == 0 {
+                if !NL_ENDS && non_ascii != 0 {
+                    *high |= HI;
+                }
+                self.i += 16;
+            } else {
+                let n = special.trailing_zeros() as usize;
+                if !NL_ENDS && non_ascii & ((1 << n) - 1) != 0 {
+                    *high |= HI;
+                }
+                self.i += n;
+                return;
+            }
+        }
+        while let Some(word) = self.b.get(self.i..self.i + 8) {
+            let v = u64::from_le_bytes(word.try_into().unwrap());
+            let mask = special_mask(v);
+            if mask == 0 {
+                if !NL_ENDS {
+                    *high |= v;
+                }
+                self.i += 8;
+            } else {
+                let n = (mask.trailing_zeros() / 8) as usize;
+                if !NL_ENDS {
+                    // Only the bytes before the special one count as seen.
+                    *high |= v & ((1u64 << (n * 8)) - 1);
+                }
+                self.i += n;
+                return;
             }
         }
     }

@@ -358,7 +358,7 @@ fn rewrite(
     let version = body.checker.version;
     if dry_run {
         let mut w = CastWriter::resume(io::sink(), version, 0.0, policy);
-        return copy_repaired(&mut w, bytes, body, limit, salvage, side);
+        return copy_repaired(&mut w, original, bytes, body, limit, salvage, side);
     }
     let dir = parent_dir(path);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -367,7 +367,7 @@ fn rewrite(
         .suffix(".repair")
         .tempfile_in(&dir)?;
     let mut w = CastWriter::resume(tmp.as_file_mut(), version, 0.0, policy);
-    let counts = copy_repaired(&mut w, bytes, body, limit, salvage, side)?;
+    let counts = copy_repaired(&mut w, original, bytes, body, limit, salvage, side)?;
     w.flush()?;
     drop(w);
     // The removed bytes are durable before the original is replaced.
@@ -386,10 +386,12 @@ fn rewrite(
     Ok(counts)
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Writes the repaired cast: kept lines byte for byte, clamped lines with
 /// their new time, everything else to the side file.
 fn copy_repaired<W: CastSink>(
     w: &mut CastWriter<W>,
+    src: &File,
     bytes: &[u8],
     body: &Body,
     limit: usize,
@@ -427,7 +429,7 @@ fn copy_repaired<W: CastSink>(
     };
     for chunk in chunks {
         if !chunk.edited && chunk.range.end <= limit {
-            w.raw_lines(&bytes[chunk.range.clone()])?;
+            w.copy_lines(src, chunk.range.clone(), bytes)?;
             continue;
         }
         let mut clock = chunk.clock_in;

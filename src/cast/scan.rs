@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::event::{Checker, Clock, Verdict};
 use super::finding::{Findings, Issue, Kind};
 use super::header::{self, FirstLine, Header, Version};
+use super::json;
 use super::layout::{self, Layout};
 use super::v1;
 
@@ -234,25 +235,38 @@ fn check_chunk(
     };
     let mut clock = clock_in;
     let utf8_checked = simdutf8::basic::from_utf8(&bytes[range.clone()]).is_ok();
-    layout::for_each_line(bytes, range, |start, line| {
+    let mut start = range.start;
+    while start < range.end {
+        let rest = &bytes[start..range.end];
         let line_index = c.lines;
         c.lines += 1;
         let findings = &mut c.findings;
-        let verdict = checker.check_in(line, utf8_checked, &mut clock, &mut |issue| {
+        let mut note = |line: &[u8], issue: Issue| {
             if findings.wants(issue.severity) {
                 // Line numbers are made absolute once all chunks are counted.
-                findings
-                    .list
-                    .push(issue.locate(line, Some(line_index), start as u64));
+                findings.list.push(issue.locate(line, Some(line_index), start as u64));
             }
-        });
+        };
+        // Fast path: a well-formed event parsed straight from the chunk.
+        let fast = if utf8_checked { json::parse_event_at(rest) } else { None };
+        let (len, verdict) = match fast {
+            Some((event, len)) => {
+                let line = &rest[..len];
+                (len, checker.check_event(line, &event, &mut clock, &mut |i| note(line, i)))
+            }
+            None => {
+                let len = memchr::memchr(b'\n', rest).expect("chunks end with a newline");
+                let line = &rest[..len];
+                (len, checker.check_in(line, utf8_checked, &mut clock, &mut |i| note(line, i)))
+            }
+        };
         match verdict {
             Verdict::Event(time) => {
                 c.events += 1;
                 c.first_time.get_or_insert(time);
-                c.keep_end = Some(start + line.len() + 1);
+                c.keep_end = Some(start + len + 1);
             }
-            Verdict::Keep => c.keep_end = Some(start + line.len() + 1),
+            Verdict::Keep => c.keep_end = Some(start + len + 1),
             Verdict::Clamp(_) => {
                 // The first event of a chunk is clamped only for a negative
                 // time: older than anything, so the chunk is re-checked
@@ -265,7 +279,8 @@ fn check_chunk(
                 c.first_edit.get_or_insert(start);
             }
         }
-    });
+        start += len + 1;
+    }
     c.clock_out = clock;
     c
 }

@@ -7,7 +7,7 @@ use std::io;
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use memmap2::{Advice, Mmap};
+use memmap2::Mmap;
 
 pub struct Source {
     map: Option<Mmap>,
@@ -41,7 +41,6 @@ impl Source {
         // process shrinking the file while it is mapped would fault; tvmux's
         // own writers only append, and repair takes the file's lock first.
         let map = unsafe { Mmap::map(file)? };
-        let _ = map.advise(Advice::Sequential);
         Ok(Source { map: Some(map) })
     }
 

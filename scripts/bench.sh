@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Measures tvmux on large generated casts against baselines in the same run:
+# `wc -l` and a naive single-threaded serde_json line-by-line check.
+#
+#   scripts/bench.sh [SIZES_MIB...]        (default: 1024 4096)
+#
+# Casts go to $BENCH_DIR (default: target/bench-data, about 3x the largest
+# size on disk). Each timing is the best of $RUNS runs (default 3) with the file
+# in the page cache; ratios are what to compare, since machines are shared.
+# Peak memory is the largest RssAnon seen (mapped file pages excluded).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-1024 4096}")
+read -r -a sizes <<<"${sizes[*]}"
+RUNS=${RUNS:-3}
+dir=${BENCH_DIR:-target/bench-data}
+mkdir -p "$dir"
+cargo build --release --quiet --bin tvmux --example gencast --example naive_check
+tvmux=target/release/tvmux
+
+# best_time CMD... : prints the best wall time in seconds over $RUNS runs.
+best_time() {
+  local best=""
+  for _ in $(seq "$RUNS"); do
+    local t0 t1 t
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || true
+    t1=$(date +%s.%N)
+    t=$(echo "$t1 - $t0" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+  done
+  printf '%.4f' "$best"
+}
+
+# peak_anon CMD... : runs once, prints the peak RssAnon in MiB.
+peak_anon() {
+  "$@" >/dev/null 2>&1 &
+  local pid=$! peak=0 kb
+  while kill -0 "$pid" 2>/dev/null; do
+    kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
+    sleep 0.005
+  done
+  wait "$pid" || true
+  echo $(( (peak + 1023) / 1024 ))
+}
+
+gbps() { echo "scale=2; $1 / 1073741824 / $2" | bc -l; }
+ratio() { echo "scale=1; $1 / $2" | bc -l; }
+
+torn_tail='[99999.0, "o", "torn at the e'
+echo "| size | wc -l | naive serde_json | validate --full | full vs naive | full vs wc | quick validate | repair --quick (torn) | repair (torn) | repair (mid-file) | cp + sync | peak RssAnon (full / repair mid) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for mib in "${sizes[@]}"; do
+  clean="$dir/clean-$mib.cast"
+  torn="$dir/torn-$mib.cast"
+  mid="$dir/mid-$mib.cast"
+  [ -f "$clean" ] || target/release/examples/gencast "$mib" "$clean" v2 clean
+  [ -f "$mid.orig" ] || target/release/examples/gencast "$mib" "$mid.orig" v2 mid
+  bytes=$(stat -c %s "$clean")
+  cat "$clean" >/dev/null
+  wc=$(best_time wc -l "$clean")
+  naive=$(best_time target/release/examples/naive_check "$clean")
+  full=$(best_time "$tvmux" validate --full -q "$clean")
+  quick=$(best_time "$tvmux" validate -q "$clean")
+  # Torn-tail repairs: re-tear the tail before every run (cheap append).
+  cp "$clean" "$torn"; sync
+  tear() { printf '%s' "$torn_tail" >>"$torn"; }
+  rq_best="" rf_best=""
+  for _ in $(seq "$RUNS"); do
+    tear; t0=$(date +%s.%N); "$tvmux" repair --quick --no-side-file "$torn" >/dev/null; t1=$(date +%s.%N)
+    t=$(echo "$t1 - $t0" | bc -l); if [ -z "$rq_best" ] || (( $(echo "$t < $rq_best" | bc -l) )); then rq_best=$t; fi
+    tear; t0=$(date +%s.%N); "$tvmux" repair --no-side-file "$torn" >/dev/null; t1=$(date +%s.%N)
+    t=$(echo "$t1 - $t0" | bc -l); if [ -z "$rf_best" ] || (( $(echo "$t < $rf_best" | bc -l) )); then rf_best=$t; fi
+  done
+  # Mid-file repair rewrites the file (and must fsync it): one run on a fresh
+  # copy, against the floor of any rewrite, copying the file and syncing it.
+  cp "$mid.orig" "$mid"; sync; cat "$mid" >/dev/null
+  t0=$(date +%s.%N); "$tvmux" repair --no-side-file "$mid" >/dev/null; t1=$(date +%s.%N)
+  midt=$(echo "$t1 - $t0" | bc -l)
+  t0=$(date +%s.%N); cp "$mid.orig" "$mid.copy"; sync; t1=$(date +%s.%N)
+  copyt=$(echo "$t1 - $t0" | bc -l); rm -f "$mid.copy"
+  cp "$mid.orig" "$mid"; cat "$mid" >/dev/null
+  rss_full=$(peak_anon "$tvmux" validate --full -q "$clean")
+  rss_mid=$(peak_anon "$tvmux" repair --no-side-file "$mid")
+  printf '| %s MiB | %ss | %ss (%s GB/s) | %ss (%s GB/s) | %sx | %sx slower | %.1f ms | %.1f ms | %ss | %ss (%s GB/s) | %ss | %s / %s MiB |\n' \
+    "$mib" "$wc" "$naive" "$(gbps "$bytes" "$naive")" "$full" "$(gbps "$bytes" "$full")" \
+    "$(ratio "$naive" "$full")" "$(ratio "$full" "$wc")" "$(echo "$quick * 1000" | bc -l)" \
+    "$(echo "$rq_best * 1000" | bc -l)" "$(printf '%.3f' "$rf_best")" "$(printf '%.3f' "$midt")" \
+    "$(gbps "$bytes" "$midt")" "$(printf '%.3f' "$copyt")" "$rss_full" "$rss_mid"
+done
