@@ -244,20 +244,32 @@ fn check_chunk(
         let mut note = |line: &[u8], issue: Issue| {
             if findings.wants(issue.severity) {
                 // Line numbers are made absolute once all chunks are counted.
-                findings.list.push(issue.locate(line, Some(line_index), start as u64));
+                findings
+                    .list
+                    .push(issue.locate(line, Some(line_index), start as u64));
             }
         };
         // Fast path: a well-formed event parsed straight from the chunk.
-        let fast = if utf8_checked { json::parse_event_at(rest) } else { None };
+        let fast = if utf8_checked {
+            json::parse_event_at(rest)
+        } else {
+            None
+        };
         let (len, verdict) = match fast {
             Some((event, len)) => {
                 let line = &rest[..len];
-                (len, checker.check_event(line, &event, &mut clock, &mut |i| note(line, i)))
+                (
+                    len,
+                    checker.check_event(line, &event, &mut clock, &mut |i| note(line, i)),
+                )
             }
             None => {
                 let len = memchr::memchr(b'\n', rest).expect("chunks end with a newline");
                 let line = &rest[..len];
-                (len, checker.check_in(line, utf8_checked, &mut clock, &mut |i| note(line, i)))
+                (
+                    len,
+                    checker.check_in(line, utf8_checked, &mut clock, &mut |i| note(line, i)),
+                )
             }
         };
         match verdict {

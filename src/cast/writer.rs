@@ -36,7 +36,10 @@ impl CastSink for File {
         let len = range.len() as u64;
         // std's io::copy between files uses copy_file_range on Linux.
         if io::copy(&mut src.take(len), self)? != len {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "source file shrank"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "source file shrank",
+            ));
         }
         Ok(())
     }
