@@ -45,6 +45,15 @@ peak_anon() {
   echo $(( (peak + 1023) / 1024 ))
 }
 
+# fresh_cache FILE: writes back and (as root) drops the page cache, then reads
+# FILE into it, so that write-heavy runs start from the same memory state
+# (otherwise the kernel reclaiming cache dominates whichever runs first).
+fresh_cache() {
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+  cat "$1" >/dev/null
+}
+
 gbps() { echo "scale=2; $1 / 1073741824 / $2" | bc -l; }
 ratio() { echo "scale=1; $1 / $2" | bc -l; }
 
@@ -58,13 +67,13 @@ for mib in "${sizes[@]}"; do
   [ -f "$clean" ] || target/release/examples/gencast "$mib" "$clean" v2 clean
   [ -f "$mid.orig" ] || target/release/examples/gencast "$mib" "$mid.orig" v2 mid
   bytes=$(stat -c %s "$clean")
-  cat "$clean" >/dev/null
+  fresh_cache "$clean"
   wc=$(best_time wc -l "$clean")
   naive=$(best_time target/release/examples/naive_check "$clean")
   full=$(best_time "$tvmux" validate --full -q "$clean")
   quick=$(best_time "$tvmux" validate -q "$clean")
   # Torn-tail repairs: re-tear the tail before every run (cheap append).
-  cp "$clean" "$torn"; sync
+  cp "$clean" "$torn"; fresh_cache "$torn"
   tear() { printf '%s' "$torn_tail" >>"$torn"; }
   rq_best="" rf_best=""
   for _ in $(seq "$RUNS"); do
@@ -75,9 +84,10 @@ for mib in "${sizes[@]}"; do
   done
   # Mid-file repair rewrites the file (and must fsync it): one run on a fresh
   # copy, against the floor of any rewrite, copying the file and syncing it.
-  cp "$mid.orig" "$mid"; sync; cat "$mid" >/dev/null
+  cp "$mid.orig" "$mid"; fresh_cache "$mid"
   t0=$(date +%s.%N); "$tvmux" repair --no-side-file "$mid" >/dev/null; t1=$(date +%s.%N)
   midt=$(echo "$t1 - $t0" | bc -l)
+  fresh_cache "$mid.orig"
   t0=$(date +%s.%N); cp "$mid.orig" "$mid.copy"; sync; t1=$(date +%s.%N)
   copyt=$(echo "$t1 - $t0" | bc -l); rm -f "$mid.copy"
   cp "$mid.orig" "$mid"; cat "$mid" >/dev/null
