@@ -1,3 +1,6 @@
 //! tvmux: validate, repair and record asciinema casts.
 
 pub mod cast;
+pub mod config;
+pub mod record;
+pub mod server;

@@ -1,9 +1,13 @@
 //! Command-line parsing and dispatch; one file per subcommand.
 
+mod config;
 mod inputs;
 mod output;
 mod progress;
+mod rec;
+mod remote;
 mod repair;
+mod server;
 mod validate;
 
 use std::process::ExitCode;
@@ -27,6 +31,14 @@ enum Command {
     Validate(validate::Args),
     /// Make damaged casts valid again, keeping every removed byte in a side file.
     Repair(repair::Args),
+    /// Record the current tmux window; list and stop recordings.
+    Rec(rec::Args),
+    /// Control the per-user server that holds the recordings.
+    #[command(subcommand)]
+    Server(server::Server),
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
 }
 
 /// Exit codes shared by the subcommands.
@@ -41,9 +53,18 @@ pub mod exit {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let code = match cli.command {
-        Command::Validate(args) => validate::run(args),
-        Command::Repair(args) => repair::run(args),
+    let result = match cli.command {
+        Command::Validate(args) => Ok(validate::run(args)),
+        Command::Repair(args) => Ok(repair::run(args)),
+        Command::Rec(args) => rec::run(args),
+        Command::Server(command) => server::run(command),
+        Command::Config(command) => config::run(command),
     };
-    ExitCode::from(code)
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tvmux: {e:#}");
+            ExitCode::from(exit::INVALID)
+        }
+    }
 }

@@ -1,0 +1,87 @@
+//! `tvmux server start|stop|status|run`
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use hyper::Method;
+use tvmux::config::Config;
+use tvmux::server::client::ClientError;
+
+use super::exit;
+use super::remote::Remote;
+
+#[derive(Subcommand)]
+pub enum Server {
+    /// Start the server in the background.
+    Start,
+    /// Stop the server, saving every recording.
+    Stop,
+    /// Show pid, socket, uptime and recordings.
+    Status,
+    /// Run the server in the foreground (what `start` runs).
+    Run,
+}
+
+pub fn run(command: Server) -> Result<u8> {
+    let remote = Remote::new()?;
+    match command {
+        Server::Start => {
+            if remote.running() {
+                println!("already running ({})", remote.paths.socket().display());
+                return Ok(exit::OK);
+            }
+            tvmux::server::spawn_daemon(&Config::load()?, &remote.paths)?;
+            let status = remote.call_ok(Method::GET, "/status", None)?;
+            println!(
+                "started: pid {} on {}",
+                status["pid"],
+                remote.paths.socket().display()
+            );
+            Ok(exit::OK)
+        }
+        Server::Stop => {
+            match remote.call(Method::POST, "/shutdown", None) {
+                Err(ClientError::NotRunning(_)) => {
+                    println!("not running");
+                    return Ok(exit::OK);
+                }
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while remote.running() || remote.paths.pid_file().exists() {
+                if Instant::now() > deadline {
+                    bail!("the server did not stop within 60 s");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            println!("stopped");
+            Ok(exit::OK)
+        }
+        Server::Status => match remote.call(Method::GET, "/status", None) {
+            Ok((_, s)) => {
+                println!("pid:        {}", s["pid"]);
+                println!("socket:     {}", s["socket"].as_str().unwrap_or_default());
+                println!("version:    {}", s["version"].as_str().unwrap_or_default());
+                println!(
+                    "uptime:     {:.0}s",
+                    s["uptime_secs"].as_f64().unwrap_or_default()
+                );
+                println!("recordings: {}", s["recordings"]);
+                Ok(exit::OK)
+            }
+            Err(ClientError::NotRunning(_)) => {
+                println!("not running");
+                Ok(exit::INVALID)
+            }
+            Err(e) => Err(e.into()),
+        },
+        Server::Run => {
+            let config = Config::load()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(tvmux::server::run(config, remote.paths.clone()))?;
+            Ok(exit::OK)
+        }
+    }
+}

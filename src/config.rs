@@ -1,0 +1,329 @@
+//! Configuration: built-in defaults, overridden by `~/.tvmux.conf` (TOML;
+//! `TVMUX_CONFIG_FILE` names another file), overridden by environment
+//! variables `TVMUX_<SECTION>_<FIELD>` (e.g. `TVMUX_RECORDING_FORMAT=v3`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub output: Output,
+    pub server: Server,
+    pub recording: Recording,
+    pub logging: Logging,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Output {
+    /// Where casts go; `~` is the home directory.
+    pub directory: String,
+    /// The subdirectory for a recording, as a strftime pattern.
+    pub date_format: String,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Self {
+            directory: "~/Videos/tmux".into(),
+            date_format: "%Y-%m".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// `tvmux rec start` starts the server when none is running.
+    pub auto_start: bool,
+    /// The server exits when its last recording stops.
+    pub auto_shutdown: bool,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            auto_start: true,
+            auto_shutdown: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CastFormat {
+    V2,
+    V3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FsyncPolicy {
+    /// Never: the kernel writes back in its own time.
+    Never,
+    /// After every flush: a power loss loses at most one flush interval.
+    EveryFlush,
+    /// When the recording stops.
+    OnStop,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Recording {
+    /// Follow whichever pane of the window is active.
+    pub follow_active_pane: bool,
+    pub format: CastFormat,
+    /// Events reach the file at most this long after they happen.
+    pub flush_interval_ms: u64,
+    pub fsync: FsyncPolicy,
+    /// Check the cast when a recording stops, and repair it if needed.
+    pub repair_on_stop: bool,
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Self {
+            follow_active_pane: true,
+            format: CastFormat::V2,
+            flush_interval_ms: 100,
+            fsync: FsyncPolicy::OnStop,
+            repair_on_stop: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Logging {
+    /// error, warn, info or debug.
+    pub level: String,
+    /// The server's log file; empty means `server.log` in the runtime directory.
+    pub file: String,
+}
+
+impl Default for Logging {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            file: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Config {
+    /// The configuration file's path: `TVMUX_CONFIG_FILE` or `~/.tvmux.conf`.
+    pub fn path() -> PathBuf {
+        match std::env::var_os("TVMUX_CONFIG_FILE") {
+            Some(p) => PathBuf::from(p),
+            None => home_dir().join(".tvmux.conf"),
+        }
+    }
+
+    /// Defaults, then the file (if it exists), then the environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(&Self::path(), &vars)
+    }
+
+    pub fn load_from(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let mut table = toml::Table::try_from(Config::default()).expect("defaults serialize");
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let file: toml::Table =
+                    text.parse()
+                        .map_err(|e: toml::de::Error| ConfigError::Parse {
+                            path: path.to_path_buf(),
+                            message: e.to_string(),
+                        })?;
+                merge(&mut table, file);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        apply_env(&mut table, env)?;
+        table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("config serializes")
+    }
+
+    /// Every setting as `TVMUX_SECTION_FIELD=value` lines.
+    pub fn to_env(&self) -> String {
+        let table = toml::Table::try_from(self).expect("config serializes");
+        let mut out = String::new();
+        for (section, fields) in &table {
+            let Some(fields) = fields.as_table() else {
+                continue;
+            };
+            for (field, value) in fields {
+                let value = match value {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                out.push_str(&format!("{}={value}\n", env_name(section, field)));
+            }
+        }
+        out
+    }
+
+    /// The output directory with `~` expanded.
+    pub fn output_dir(&self) -> PathBuf {
+        expand_home(&self.output.directory)
+    }
+}
+
+fn env_name(section: &str, field: &str) -> String {
+    format!("TVMUX_{}_{}", section.to_uppercase(), field.to_uppercase())
+}
+
+/// Overlays `file` on `base`, section by section, so a file may set a few fields.
+fn merge(base: &mut toml::Table, file: toml::Table) {
+    for (key, value) in file {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(f)) => merge(b, f),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets each known field from its environment variable, typed like its default.
+fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
+    for (section, fields) in table.iter_mut() {
+        let Some(fields) = fields.as_table_mut() else {
+            continue;
+        };
+        for (field, value) in fields.iter_mut() {
+            let name = env_name(section, field);
+            let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) else {
+                continue;
+            };
+            let bad = |message: String| ConfigError::Env {
+                name: name.clone(),
+                message,
+            };
+            *value = match value {
+                toml::Value::Boolean(_) => match raw.to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+                    "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
+                    _ => return Err(bad(format!("expected true or false, not {raw:?}"))),
+                },
+                toml::Value::Integer(_) => toml::Value::Integer(
+                    raw.parse()
+                        .map_err(|_| bad(format!("expected a whole number, not {raw:?}")))?,
+                ),
+                _ => toml::Value::String(raw.clone()),
+            };
+        }
+    }
+    Ok(())
+}
+
+pub fn home_dir() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+pub fn expand_home(path: &str) -> PathBuf {
+    match path.strip_prefix("~") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            home_dir().join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tvmux.conf");
+        std::fs::write(
+            &path,
+            "[recording]\nformat = \"v3\"\nflush_interval_ms = 50\n",
+        )
+        .unwrap();
+        let c = Config::load_from(
+            &path,
+            &env(&[
+                ("TVMUX_RECORDING_FLUSH_INTERVAL_MS", "20"),
+                ("TVMUX_SERVER_AUTO_SHUTDOWN", "yes"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.recording.format, CastFormat::V3);
+        assert_eq!(c.recording.flush_interval_ms, 20);
+        assert!(c.server.auto_shutdown);
+        assert_eq!(c.output, Output::default());
+        let missing = Config::load_from(&dir.path().join("none"), &[]).unwrap();
+        assert_eq!(missing, Config::default());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tvmux.conf");
+        let e =
+            Config::load_from(&path, &env(&[("TVMUX_SERVER_AUTO_START", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("TVMUX_SERVER_AUTO_START"), "{e}");
+        std::fs::write(&path, "[recording]\nformat = \"v9\"\n").unwrap();
+        let e = Config::load_from(&path, &[]).unwrap_err();
+        assert!(e.to_string().contains("v9"), "{e}");
+        std::fs::write(&path, "[recordin]\n").unwrap();
+        assert!(Config::load_from(&path, &[]).is_err());
+    }
+
+    #[test]
+    fn env_listing_round_trips() {
+        let text = Config::default().to_env();
+        assert!(text.contains("TVMUX_RECORDING_FORMAT=v2\n"), "{text}");
+        let vars: Vec<(String, String)> = text
+            .lines()
+            .map(|l| {
+                let (k, v) = l.split_once('=').unwrap();
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Config::load_from(&dir.path().join("x"), &vars).unwrap(),
+            Config::default()
+        );
+    }
+}

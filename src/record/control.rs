@@ -1,0 +1,214 @@
+//! tmux control mode (`tmux -C`): the lines a control client reads.
+//!
+//! Notifications start with `%`. Replies to commands come between
+//! `%begin TIME NUMBER FLAGS` and `%end`/`%error` with the same number;
+//! FLAGS is 1 for commands this client sent.
+
+/// A pane id as tmux gives it (`%3` is 3).
+pub type PaneId = u32;
+/// A window id as tmux gives it (`@2` is 2).
+pub type WindowId = u32;
+/// A session id as tmux gives it (`$1` is 1).
+pub type SessionId = u32;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Output {
+        pane: PaneId,
+        data: Vec<u8>,
+    },
+    Begin {
+        number: u64,
+        ours: bool,
+    },
+    End {
+        number: u64,
+        error: bool,
+    },
+    WindowPaneChanged {
+        window: WindowId,
+        pane: PaneId,
+    },
+    LayoutChange {
+        window: WindowId,
+        layout: String,
+    },
+    WindowClose {
+        window: WindowId,
+    },
+    SessionChanged {
+        session: SessionId,
+    },
+    Exit,
+    /// Any other notification (ignored by the recorder).
+    Notification,
+    /// A line inside a reply block.
+    Text(Vec<u8>),
+}
+
+/// Parses one line (without its newline).
+pub fn parse(line: &[u8]) -> Line {
+    if !line.starts_with(b"%") {
+        return Line::Text(line.to_vec());
+    }
+    let (word, rest) = split_word(line);
+    let parsed = match word {
+        b"%output" => {
+            let (pane, data) = split_word(rest);
+            id(pane, b'%').map(|pane| Line::Output {
+                pane,
+                data: unescape(data),
+            })
+        }
+        b"%begin" | b"%end" | b"%error" => {
+            let mut fields = rest.split(|&b| b == b' ');
+            let _time = fields.next();
+            let serial = fields.next().and_then(number);
+            let ours = fields.next().and_then(number) == Some(1);
+            serial.map(|number| match word {
+                b"%begin" => Line::Begin { number, ours },
+                _ => Line::End {
+                    number,
+                    error: word == b"%error",
+                },
+            })
+        }
+        b"%window-pane-changed" => {
+            let (window, pane) = split_word(rest);
+            Some(Line::WindowPaneChanged {
+                window: id(window, b'@').unwrap_or(u32::MAX),
+                pane: id(pane, b'%').unwrap_or(u32::MAX),
+            })
+        }
+        b"%layout-change" => {
+            let (window, rest) = split_word(rest);
+            let (layout, _) = split_word(rest);
+            id(window, b'@').map(|window| Line::LayoutChange {
+                window,
+                layout: String::from_utf8_lossy(layout).into_owned(),
+            })
+        }
+        b"%window-close" | b"%unlinked-window-close" => {
+            id(split_word(rest).0, b'@').map(|window| Line::WindowClose { window })
+        }
+        b"%session-changed" => {
+            id(split_word(rest).0, b'$').map(|session| Line::SessionChanged { session })
+        }
+        b"%exit" => Some(Line::Exit),
+        _ => Some(Line::Notification),
+    };
+    parsed.unwrap_or(Line::Notification)
+}
+
+fn split_word(s: &[u8]) -> (&[u8], &[u8]) {
+    match s.iter().position(|&b| b == b' ') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &[]),
+    }
+}
+
+fn number(s: &[u8]) -> Option<u64> {
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// `%3` → 3 (with the given sigil).
+pub fn id(s: &[u8], sigil: u8) -> Option<u32> {
+    let digits = s.strip_prefix(&[sigil])?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// `%output` data: bytes below 0x20 and `\` come as three octal digits.
+pub fn unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'\\'
+            && let Some(octal) = data.get(i + 1..i + 4)
+            && octal.iter().all(|b| (b'0'..=b'7').contains(b))
+        {
+            let value = octal.iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+            out.push(value as u8);
+            i += 4;
+            continue;
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_unescaped() {
+        assert_eq!(
+            parse(b"%output %12 ls\\015\\012\\033[0m a\\134b \xE2\x82"),
+            Line::Output {
+                pane: 12,
+                data: b"ls\r\n\x1b[0m a\\b \xE2\x82".to_vec()
+            }
+        );
+    }
+
+    #[test]
+    fn reply_blocks() {
+        assert_eq!(
+            parse(b"%begin 1700000000 42 1"),
+            Line::Begin {
+                number: 42,
+                ours: true
+            }
+        );
+        assert_eq!(
+            parse(b"%begin 1700000000 1 0"),
+            Line::Begin {
+                number: 1,
+                ours: false
+            }
+        );
+        assert_eq!(
+            parse(b"%end 1700000000 42 1"),
+            Line::End {
+                number: 42,
+                error: false
+            }
+        );
+        assert_eq!(
+            parse(b"%error 1700000000 43 1"),
+            Line::End {
+                number: 43,
+                error: true
+            }
+        );
+        assert_eq!(parse(b"80 24"), Line::Text(b"80 24".to_vec()));
+    }
+
+    #[test]
+    fn window_and_session_events() {
+        assert_eq!(
+            parse(b"%window-pane-changed @3 %7"),
+            Line::WindowPaneChanged { window: 3, pane: 7 }
+        );
+        assert_eq!(
+            parse(b"%layout-change @3 b25f,80x24,0,0,2 b25f,80x24,0,0,2 *"),
+            Line::LayoutChange {
+                window: 3,
+                layout: "b25f,80x24,0,0,2".into()
+            }
+        );
+        assert_eq!(
+            parse(b"%unlinked-window-close @3"),
+            Line::WindowClose { window: 3 }
+        );
+        assert_eq!(parse(b"%window-close @4"), Line::WindowClose { window: 4 });
+        assert_eq!(
+            parse(b"%session-changed $2 main"),
+            Line::SessionChanged { session: 2 }
+        );
+        assert_eq!(parse(b"%exit"), Line::Exit);
+        assert_eq!(parse(b"%exit detached"), Line::Exit);
+        assert_eq!(parse(b"%sessions-changed"), Line::Notification);
+    }
+}

@@ -1,0 +1,482 @@
+//! One tmux control-mode client per recorded session, feeding each recorded
+//! window of that session into its cast.
+//!
+//! Output comes from `%output`; a switch of active pane (`%window-pane-changed`)
+//! is followed by `display` and `capture-pane` sent on the same connection, so
+//! the redraw frame lands exactly between the old pane's bytes and the new one's:
+//! output of the new pane that arrives before the replies is already in the
+//! capture and is dropped; what arrives after is recorded.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::{mpsc, oneshot};
+
+use super::control::{self, Line, PaneId, SessionId, WindowId};
+use super::frame::{self, PaneState};
+use super::geometry;
+use super::status::{RecordingStatus, State};
+use crate::cast::writer::{CastSink, CastWriter, FlushPolicy};
+use crate::cast::{Header, Version};
+
+/// What a new window recording needs.
+pub struct NewRecording {
+    pub window: WindowId,
+    pub file: File,
+    pub version: Version,
+    pub policy: FlushPolicy,
+    pub follow_active_pane: bool,
+    pub title: String,
+    pub status: Arc<Mutex<RecordingStatus>>,
+    /// Told once the recording has ended and its cast is complete.
+    pub done: oneshot::Sender<io::Result<()>>,
+}
+
+pub enum Request {
+    Add(NewRecording),
+    /// Stop recording a window; the recording's `done` is told when it is saved.
+    Stop(WindowId),
+}
+
+/// A running control client: send it requests; it ends when its last
+/// recording does.
+pub struct SessionHandle {
+    pub requests: mpsc::Sender<Request>,
+}
+
+/// Starts `tmux -C attach -t $SESSION -f ignore-size` on the server at
+/// `socket` and the task that reads it.
+pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
+    let mut cmd = Command::new("tmux");
+    cmd.arg("-S")
+        .arg(&socket)
+        .args(["-C", "attach-session", "-f", "ignore-size", "-t"])
+        .arg(format!("${session}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    // SAFETY: prctl is async-signal-safe. The control client must never
+    // outlive the server: an orphaned one can wedge the tmux server.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                .map_err(io::Error::from)
+        });
+    }
+    let mut child = cmd.spawn()?;
+    let stdin = child.stdin.take().expect("piped");
+    let stdout = child.stdout.take().expect("piped");
+    // A reader that never waits on the cast: tmux drops clients that lag.
+    let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>(4096);
+    tokio::spawn(async move {
+        let mut reader = BufReader::with_capacity(1 << 16, stdout);
+        loop {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if line.last() == Some(&b'\n') {
+                        line.pop();
+                    }
+                    if lines_tx.send(line).await.is_err() {
+                        // Keep draining so tmux is never blocked on us.
+                        while reader
+                            .read_until(b'\n', &mut Vec::new())
+                            .await
+                            .is_ok_and(|n| n > 0)
+                        {}
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let (requests, requests_rx) = mpsc::channel(16);
+    let client = Client {
+        session,
+        child,
+        stdin,
+        windows: HashMap::new(),
+        expect: VecDeque::new(),
+        reply: None,
+    };
+    tokio::spawn(client.run(lines_rx, requests_rx));
+    Ok(SessionHandle { requests })
+}
+
+/// What a reply block answers.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Not ours (e.g. the attach itself).
+    Foreign,
+    ActivePane(WindowId),
+    State(WindowId, PaneId),
+    Screen(WindowId, PaneId),
+    Saved(WindowId, PaneId),
+}
+
+struct Reply {
+    ours: bool,
+    lines: Vec<Vec<u8>>,
+}
+
+struct WindowRecording {
+    new: Option<NewRecording>,
+    writer: Option<CastWriter<Counting>>,
+    file: Option<File>,
+    start: Instant,
+    /// The pane whose output is recorded.
+    active: Option<PaneId>,
+    /// A frame was asked for this pane; its output waits for it.
+    switching: Option<PaneId>,
+    state: Option<PaneState>,
+    screen: Vec<Vec<u8>>,
+    size: (u32, u32),
+    status: Arc<Mutex<RecordingStatus>>,
+    follow: bool,
+}
+
+struct Client {
+    session: SessionId,
+    child: Child,
+    stdin: ChildStdin,
+    windows: HashMap<WindowId, WindowRecording>,
+    expect: VecDeque<Expect>,
+    reply: Option<Reply>,
+}
+
+impl Client {
+    async fn run(
+        mut self,
+        mut lines: mpsc::Receiver<Vec<u8>>,
+        mut requests: mpsc::Receiver<Request>,
+    ) {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut accepting = true;
+        loop {
+            tokio::select! {
+                line = lines.recv() => match line {
+                    Some(line) => {
+                        if !self.handle(&line).await {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                request = requests.recv(), if accepting => match request {
+                    Some(Request::Add(new)) => self.add(new).await,
+                    Some(Request::Stop(window)) => {
+                        self.finish(window);
+                        if self.windows.is_empty() {
+                            break;
+                        }
+                    }
+                    None => accepting = false,
+                },
+                _ = tick.tick() => {
+                    for w in self.windows.values_mut() {
+                        if let Some(writer) = &mut w.writer {
+                            let _ = writer.flush_if_due();
+                            w.status.lock().unwrap().bytes = writer.sink_mut().written;
+                        }
+                    }
+                }
+            }
+        }
+        let ids: Vec<WindowId> = self.windows.keys().copied().collect();
+        for id in ids {
+            self.finish(id);
+        }
+        // Refuse further requests, then detach (an empty line does) and
+        // drain tmux's output to the end so the client exits cleanly.
+        requests.close();
+        while let Ok(Request::Add(new)) = requests.try_recv() {
+            let _ = new
+                .done
+                .send(Err(io::Error::other("the tmux session ended")));
+        }
+        let _ = self.stdin.write_all(b"\n").await;
+        let _ = self.stdin.flush().await;
+        let drain = async { while lines.recv().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(3), drain)
+            .await
+            .is_err()
+        {
+            let _ = self.child.start_kill();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.child.wait()).await;
+        let _ = self.child.start_kill();
+    }
+
+    async fn send(&mut self, command: &str, expect: Expect) {
+        self.expect.push_back(expect);
+        let line = format!("{command}\n");
+        if self.stdin.write_all(line.as_bytes()).await.is_err() {
+            self.expect.pop_back();
+        }
+    }
+
+    async fn add(&mut self, new: NewRecording) {
+        let window = new.window;
+        if self.windows.contains_key(&window) {
+            let _ = new.done.send(Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "already recorded",
+            )));
+            return;
+        }
+        let status = new.status.clone();
+        let follow = new.follow_active_pane;
+        self.windows.insert(
+            window,
+            WindowRecording {
+                file: None,
+                new: Some(new),
+                writer: None,
+                start: Instant::now(),
+                active: None,
+                switching: None,
+                state: None,
+                screen: Vec::new(),
+                size: (0, 0),
+                status,
+                follow,
+            },
+        );
+        self.send(
+            &format!("display-message -p -t @{window} '#{{pane_id}}'"),
+            Expect::ActivePane(window),
+        )
+        .await;
+    }
+
+    /// Asks for the state and screens of `pane`, to redraw it in `window`'s cast.
+    async fn request_frame(&mut self, window: WindowId, pane: PaneId) {
+        if let Some(w) = self.windows.get_mut(&window) {
+            w.switching = Some(pane);
+            w.status.lock().unwrap().active_pane = Some(pane);
+        }
+        self.send(
+            &format!("display-message -p -t %{pane} '{}'", frame::PANE_FORMATS),
+            Expect::State(window, pane),
+        )
+        .await;
+        self.send(
+            &format!("capture-pane -p -e -t %{pane}"),
+            Expect::Screen(window, pane),
+        )
+        .await;
+        self.send(
+            &format!("capture-pane -p -e -a -q -t %{pane}"),
+            Expect::Saved(window, pane),
+        )
+        .await;
+    }
+
+    /// Handles one line from tmux; false when the session is over.
+    async fn handle(&mut self, line: &[u8]) -> bool {
+        if let Some(reply) = &mut self.reply {
+            match control::parse(line) {
+                Line::End { .. } => {
+                    let reply = self.reply.take().unwrap();
+                    let expect = if reply.ours {
+                        self.expect.pop_front()
+                    } else {
+                        None
+                    };
+                    self.on_reply(expect.unwrap_or(Expect::Foreign), reply.lines)
+                        .await;
+                }
+                _ => reply.lines.push(line.to_vec()),
+            }
+            return true;
+        }
+        match control::parse(line) {
+            Line::Begin { ours, .. } => {
+                self.reply = Some(Reply {
+                    ours,
+                    lines: Vec::new(),
+                })
+            }
+            Line::Output { pane, data } => {
+                for w in self.windows.values_mut() {
+                    if w.active == Some(pane)
+                        && w.switching.is_none()
+                        && let Some(writer) = &mut w.writer
+                    {
+                        let _ = writer.output(w.start.elapsed().as_secs_f64(), &data);
+                    }
+                }
+            }
+            Line::WindowPaneChanged { window, pane } => {
+                let follow = self
+                    .windows
+                    .get(&window)
+                    .is_some_and(|w| w.follow && w.active.is_some());
+                if follow && self.windows[&window].active != Some(pane) {
+                    self.request_frame(window, pane).await;
+                }
+            }
+            Line::LayoutChange { window, layout } => {
+                if let Some(w) = self.windows.get_mut(&window)
+                    && let (Some(pane), Some(writer)) = (w.active, &mut w.writer)
+                    && let Some(size) = geometry::pane_size(&layout, pane)
+                    && size != w.size
+                {
+                    w.size = size;
+                    let _ = writer.resize(w.start.elapsed().as_secs_f64(), size.0, size.1);
+                }
+            }
+            Line::WindowClose { window } => {
+                self.finish(window);
+                return !self.windows.is_empty();
+            }
+            Line::SessionChanged { session } => return session == self.session,
+            Line::Exit => return false,
+            Line::Notification | Line::End { .. } | Line::Text(_) => {}
+        }
+        true
+    }
+
+    async fn on_reply(&mut self, expect: Expect, lines: Vec<Vec<u8>>) {
+        match expect {
+            Expect::Foreign => {}
+            Expect::ActivePane(window) => {
+                let pane = lines.first().and_then(|l| control::id(l, b'%'));
+                match pane {
+                    Some(pane) => self.request_frame(window, pane).await,
+                    None => self.fail(window, "tmux did not say which pane is active"),
+                }
+            }
+            Expect::State(window, pane) => {
+                if let Some(w) = self.windows.get_mut(&window) {
+                    let text = lines
+                        .first()
+                        .map(|l| String::from_utf8_lossy(l).into_owned());
+                    w.state = text
+                        .and_then(|t| PaneState::parse(&t))
+                        .filter(|_| w.switching == Some(pane));
+                }
+            }
+            Expect::Screen(window, pane) => {
+                if let Some(w) = self.windows.get_mut(&window)
+                    && w.switching == Some(pane)
+                {
+                    w.screen = lines;
+                }
+            }
+            Expect::Saved(window, pane) => {
+                let Some(w) = self.windows.get_mut(&window) else {
+                    return;
+                };
+                if w.switching != Some(pane) {
+                    return;
+                }
+                let Some(state) = w.state.take() else {
+                    // The pane went away between the switch and the capture;
+                    // the next %window-pane-changed brings the new one.
+                    w.switching = None;
+                    return;
+                };
+                let screen = std::mem::take(&mut w.screen);
+                let bytes = frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
+                if let Err(e) = w.write_frame(&state, &bytes, pane) {
+                    self.fail(window, &e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Ends a recording that cannot go on, keeping what it has.
+    fn fail(&mut self, window: WindowId, why: &str) {
+        if let Some(w) = self.windows.get_mut(&window) {
+            w.status.lock().unwrap().error = Some(why.to_string());
+        }
+        self.finish(window);
+    }
+
+    /// Completes a window's cast and tells whoever waits for it.
+    fn finish(&mut self, window: WindowId) {
+        let Some(mut w) = self.windows.remove(&window) else {
+            return;
+        };
+        let time = w.start.elapsed().as_secs_f64();
+        let result = match w.writer.take() {
+            Some(writer) => writer.finish(time).map(|_| ()),
+            None => Ok(()),
+        };
+        {
+            let mut status = w.status.lock().unwrap();
+            status.state = State::Stopped;
+            status.duration = time;
+            if let Ok(meta) = std::fs::metadata(&status.path) {
+                status.bytes = meta.len();
+            }
+        }
+        if let Some(new) = w.new.take() {
+            let _ = new.done.send(result);
+        }
+    }
+}
+
+impl WindowRecording {
+    fn write_frame(&mut self, state: &PaneState, frame: &[u8], pane: PaneId) -> io::Result<()> {
+        let time = self.start.elapsed().as_secs_f64();
+        if self.writer.is_none() {
+            let new = self.new.as_mut().expect("a recording being set up");
+            let file = self.file.take().unwrap_or(new.file.try_clone()?);
+            let mut header = Header::new(new.version, state.cols, state.rows);
+            header.timestamp = Some(chrono::Utc::now().timestamp());
+            header.title = Some(new.title.clone());
+            if let Ok(term) = std::env::var("TERM") {
+                header.env.insert("TERM".into(), term);
+            }
+            self.writer = Some(CastWriter::create(
+                Counting { file, written: 0 },
+                &header,
+                new.policy,
+            )?);
+            self.size = (state.cols, state.rows);
+        }
+        let writer = self.writer.as_mut().unwrap();
+        if (state.cols, state.rows) != self.size {
+            self.size = (state.cols, state.rows);
+            writer.resize(time, state.cols, state.rows)?;
+        }
+        writer.output(time, frame)?;
+        self.active = Some(pane);
+        self.switching = None;
+        Ok(())
+    }
+}
+
+/// The cast file, counting what was written (for `rec ls`).
+struct Counting {
+    file: File,
+    written: u64,
+}
+
+impl io::Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl CastSink for Counting {
+    fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+}

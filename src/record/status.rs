@@ -1,0 +1,33 @@
+//! What `tvmux rec ls` and the server API report about a recording.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Recording,
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordingStatus {
+    pub id: String,
+    pub session: String,
+    pub session_id: u32,
+    pub window: String,
+    pub window_id: u32,
+    pub active_pane: Option<u32>,
+    pub path: PathBuf,
+    /// Bytes of cast written so far.
+    pub bytes: u64,
+    /// Unix time the recording started.
+    pub started: i64,
+    /// Seconds recorded (set when it stops; `rec ls` computes it live).
+    pub duration: f64,
+    pub state: State,
+    /// Why the recording ended early, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

@@ -1,0 +1,90 @@
+//! The HTTP/1.1 + JSON API on the server's socket (`curl --unix-socket` works).
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | GET | /status | pid, socket, version, uptime, recordings |
+//! | GET | /recordings | active recordings |
+//! | POST | /recordings | start: `{"tmux_socket", "target", "format"?, "dir"?}` |
+//! | GET | /recordings/{id} | one recording |
+//! | DELETE | /recordings/{id} | stop it; answers when its cast is saved |
+//! | POST | /shutdown | stop every recording and exit |
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::manager::{ApiError, Manager, StartRequest, Started};
+
+pub fn router(manager: Arc<Manager>) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .route("/recordings", get(list).post(start))
+        .route("/recordings/{id}", get(one).delete(stop))
+        .route("/shutdown", post(shutdown))
+        .with_state(manager)
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+async fn status(State(m): State<Arc<Manager>>) -> Json<serde_json::Value> {
+    Json(json!({
+        "pid": std::process::id(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "socket": m.paths.socket(),
+        "uptime_secs": m.started.elapsed().as_secs_f64(),
+        "recordings": m.list().len(),
+        "repaired_orphans": m.repaired_orphans,
+    }))
+}
+
+async fn list(State(m): State<Arc<Manager>>) -> impl IntoResponse {
+    Json(m.list())
+}
+
+async fn one(
+    State(m): State<Arc<Manager>>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    m.get(&id)
+        .map(Json)
+        .ok_or_else(|| ApiError::new(404, format!("no recording with id {id:?}")))
+}
+
+async fn start(
+    State(m): State<Arc<Manager>>,
+    body: Result<Json<StartRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::new(422, e.body_text()))?;
+    Ok(match m.start(req).await? {
+        Started::New(status) => (
+            StatusCode::CREATED,
+            Json(json!({ "already": false, "recording": status })),
+        ),
+        Started::Already(status) => (
+            StatusCode::OK,
+            Json(json!({ "already": true, "recording": status })),
+        ),
+    })
+}
+
+async fn stop(
+    State(m): State<Arc<Manager>>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(m.stop(&id).await?))
+}
+
+async fn shutdown(State(m): State<Arc<Manager>>) -> impl IntoResponse {
+    m.shutdown.notify_one();
+    Json(json!({ "stopping": true }))
+}

@@ -1,0 +1,403 @@
+//! The server's recordings: starting them (one control client per tmux
+//! session), stopping them, and checking each cast once it is complete.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::process::Command;
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+
+use super::paths::Paths;
+use crate::cast::writer::{FlushPolicy, Fsync};
+use crate::cast::{self, Version};
+use crate::config::{CastFormat, Config, FsyncPolicy};
+use crate::record::naming;
+use crate::record::session::{self, NewRecording, Request};
+use crate::record::status::{RecordingStatus, State};
+
+/// An error for the API: an HTTP status and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StartRequest {
+    /// The tmux server's socket (the first field of `$TMUX`).
+    pub tmux_socket: PathBuf,
+    /// Any tmux target naming the window: `%3`, `@2`, `work:1`…
+    pub target: String,
+    #[serde(default)]
+    pub format: Option<CastFormat>,
+    /// Overrides the configured output directory.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+}
+
+pub enum Started {
+    New(RecordingStatus),
+    Already(RecordingStatus),
+}
+
+struct Entry {
+    status: Arc<Mutex<RecordingStatus>>,
+    tmux_socket: PathBuf,
+    finished: watch::Receiver<bool>,
+}
+
+#[derive(Default)]
+struct Inner {
+    recordings: BTreeMap<u64, Entry>,
+    sessions: HashMap<(PathBuf, u32), mpsc::Sender<Request>>,
+    next_id: u64,
+}
+
+pub struct Manager {
+    pub config: Config,
+    pub paths: Paths,
+    pub started: std::time::Instant,
+    /// Casts a crashed server left behind, repaired when this one started.
+    pub repaired_orphans: Vec<PathBuf>,
+    inner: Mutex<Inner>,
+    pub shutdown: Notify,
+}
+
+impl Manager {
+    pub fn new(config: Config, paths: Paths, repaired_orphans: Vec<PathBuf>) -> Arc<Manager> {
+        Arc::new(Manager {
+            config,
+            paths,
+            started: std::time::Instant::now(),
+            repaired_orphans,
+            inner: Mutex::new(Inner {
+                next_id: 1,
+                ..Inner::default()
+            }),
+            shutdown: Notify::new(),
+        })
+    }
+
+    /// Active recordings, with their duration so far.
+    pub fn list(&self) -> Vec<RecordingStatus> {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .recordings
+            .values()
+            .map(live_status)
+            .filter(|s| s.state == State::Recording)
+            .collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<RecordingStatus> {
+        let inner = self.inner.lock().unwrap();
+        inner.recordings.get(&id.parse().ok()?).map(live_status)
+    }
+
+    pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ApiError> {
+        let target = resolve(&req.tmux_socket, &req.target).await?;
+        let already = {
+            let inner = self.inner.lock().unwrap();
+            inner
+                .recordings
+                .values()
+                .find(|e| {
+                    let s = e.status.lock().unwrap();
+                    s.state == State::Recording
+                        && s.window_id == target.window_id
+                        && e.tmux_socket == req.tmux_socket
+                })
+                .map(live_status)
+        };
+        if let Some(status) = already {
+            return Ok(Started::Already(status));
+        }
+        let dir = req.dir.clone().unwrap_or_else(|| self.config.output_dir());
+        let now = chrono::Local::now();
+        let dir = dir.join(now.format(&self.config.output.date_format).to_string());
+        let host = nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = naming::file_name(
+            &now.format("%Y-%m-%d_%H%M").to_string(),
+            &host,
+            &target.session_name,
+            target.window_id,
+            &target.window_name,
+        );
+        let (path, file) = naming::create_unique(&dir, &name).map_err(|e| {
+            ApiError::new(
+                500,
+                format!("cannot create a cast in {}: {e}", dir.display()),
+            )
+        })?;
+        // Held while recording: repair refuses a locked cast.
+        file.lock()
+            .map_err(|e| ApiError::new(500, format!("cannot lock {}: {e}", path.display())))?;
+        let id = {
+            let mut inner = self.inner.lock().unwrap();
+            inner.next_id += 1;
+            inner.next_id - 1
+        };
+        let status = Arc::new(Mutex::new(RecordingStatus {
+            id: id.to_string(),
+            session: target.session_name.clone(),
+            session_id: target.session_id,
+            window: target.window_name.clone(),
+            window_id: target.window_id,
+            active_pane: None,
+            path: path.clone(),
+            bytes: 0,
+            started: now.timestamp(),
+            duration: 0.0,
+            state: State::Recording,
+            error: None,
+        }));
+        let rec = &self.config.recording;
+        let (done_tx, done_rx) = oneshot::channel();
+        let new = NewRecording {
+            window: target.window_id,
+            file,
+            version: match req.format.unwrap_or(rec.format) {
+                CastFormat::V2 => Version::V2,
+                CastFormat::V3 => Version::V3,
+            },
+            policy: FlushPolicy {
+                max_delay: Duration::from_millis(rec.flush_interval_ms),
+                fsync: match rec.fsync {
+                    FsyncPolicy::Never => Fsync::Never,
+                    FsyncPolicy::EveryFlush => Fsync::EveryFlush,
+                    FsyncPolicy::OnStop => Fsync::OnFinish,
+                },
+                ..FlushPolicy::default()
+            },
+            follow_active_pane: rec.follow_active_pane,
+            title: format!("{}:{}", target.session_name, target.window_name),
+            status: status.clone(),
+            done: done_tx,
+        };
+        self.send_to_session(&req.tmux_socket, target.session_id, new)
+            .await?;
+        let (finished_tx, finished_rx) = watch::channel(false);
+        {
+            let mut inner = self.inner.lock().unwrap();
+            inner.recordings.insert(
+                id,
+                Entry {
+                    status: status.clone(),
+                    tmux_socket: req.tmux_socket.clone(),
+                    finished: finished_rx,
+                },
+            );
+        }
+        self.save_live_list();
+        let manager = self.clone();
+        let first = status.lock().unwrap().clone();
+        tokio::spawn(async move {
+            let result = done_rx
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("recorder ended")));
+            if let Err(e) = result {
+                status.lock().unwrap().error = Some(e.to_string());
+            }
+            status.lock().unwrap().state = State::Stopped;
+            if manager.config.recording.repair_on_stop {
+                let path = path.clone();
+                let verdict = tokio::task::spawn_blocking(move || verify(&path)).await;
+                if let Ok(Err(e)) = verdict {
+                    status.lock().unwrap().error = Some(e);
+                }
+            }
+            manager.save_live_list();
+            let _ = finished_tx.send(true);
+            if manager.config.server.auto_shutdown && manager.list().is_empty() {
+                manager.shutdown.notify_one();
+            }
+        });
+        Ok(Started::New(first))
+    }
+
+    async fn send_to_session(
+        &self,
+        socket: &Path,
+        session_id: u32,
+        new: NewRecording,
+    ) -> Result<(), ApiError> {
+        let key = (socket.to_path_buf(), session_id);
+        let existing = self.inner.lock().unwrap().sessions.get(&key).cloned();
+        let new = match existing {
+            Some(tx) => match tx.send(Request::Add(new)).await {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError(Request::Add(new))) => new,
+                Err(_) => unreachable!("only Add was sent"),
+            },
+            None => new,
+        };
+        let handle = session::start(socket.to_path_buf(), session_id)
+            .map_err(|e| ApiError::new(502, format!("cannot start tmux in control mode: {e}")))?;
+        let tx = handle.requests;
+        self.inner.lock().unwrap().sessions.insert(key, tx.clone());
+        tx.send(Request::Add(new))
+            .await
+            .map_err(|_| ApiError::new(502, "the tmux control client ended at once"))
+    }
+
+    /// Stops a recording and waits until its cast is complete and checked.
+    pub async fn stop(&self, id: &str) -> Result<RecordingStatus, ApiError> {
+        let not_found = || ApiError::new(404, format!("no recording with id {id:?}"));
+        let key: u64 = id.parse().map_err(|_| not_found())?;
+        let (status, socket, mut finished) = {
+            let inner = self.inner.lock().unwrap();
+            let entry = inner.recordings.get(&key).ok_or_else(not_found)?;
+            (
+                entry.status.clone(),
+                entry.tmux_socket.clone(),
+                entry.finished.clone(),
+            )
+        };
+        let (session_id, window_id) = {
+            let s = status.lock().unwrap();
+            (s.session_id, s.window_id)
+        };
+        let tx = self
+            .inner
+            .lock()
+            .unwrap()
+            .sessions
+            .get(&(socket, session_id))
+            .cloned();
+        if let Some(tx) = tx {
+            let _ = tx.send(Request::Stop(window_id)).await;
+        }
+        let _ =
+            tokio::time::timeout(Duration::from_secs(30), finished.wait_for(|done| *done)).await;
+        let done = status.lock().unwrap().clone();
+        Ok(done)
+    }
+
+    pub async fn stop_all(&self) -> Vec<RecordingStatus> {
+        let mut stopped = Vec::new();
+        for status in self.list() {
+            if let Ok(s) = self.stop(&status.id).await {
+                stopped.push(s);
+            }
+        }
+        stopped
+    }
+
+    /// Records which casts are live, for crash recovery by the next server.
+    fn save_live_list(&self) {
+        let paths: Vec<PathBuf> = self.list().into_iter().map(|s| s.path).collect();
+        let text = serde_json::to_vec(&paths).expect("paths serialize");
+        let tmp = self.paths.live_list().with_extension("json.tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, self.paths.live_list());
+        }
+    }
+}
+
+fn live_status(entry: &Entry) -> RecordingStatus {
+    let mut s = entry.status.lock().unwrap().clone();
+    if s.state == State::Recording {
+        s.duration =
+            (chrono::Utc::now().timestamp_millis() as f64 / 1000.0 - s.started as f64).max(0.0);
+    }
+    s
+}
+
+/// Checks a finished cast in full and repairs it if it needs it.
+fn verify(path: &Path) -> Result<(), String> {
+    let source = cast::Source::open(path).map_err(|e| e.to_string())?;
+    let scan = cast::scan(source.bytes(), &cast::Options::default());
+    drop(source);
+    if scan.is_valid() {
+        return Ok(());
+    }
+    cast::repair_path(path, &cast::RepairOptions::default())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Repairs the casts a crashed server was recording (those no longer locked).
+pub fn repair_orphans(paths: &Paths) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read(paths.live_list()) else {
+        return Vec::new();
+    };
+    let list: Vec<PathBuf> = serde_json::from_slice(&text).unwrap_or_default();
+    let mut repaired = Vec::new();
+    for path in list {
+        let opts = cast::RepairOptions {
+            quick: true,
+            ..Default::default()
+        };
+        if let Ok(report) = cast::repair_path(&path, &opts)
+            && report.action != cast::repair::Action::None
+        {
+            repaired.push(path);
+        }
+    }
+    let _ = std::fs::remove_file(paths.live_list());
+    repaired
+}
+
+pub struct Target {
+    pub session_id: u32,
+    pub window_id: u32,
+    pub session_name: String,
+    pub window_name: String,
+}
+
+/// Asks tmux which session and window `target` names.
+async fn resolve(socket: &Path, target: &str) -> Result<Target, ApiError> {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args([
+            "display-message",
+            "-p",
+            "-t",
+            target,
+            "#{session_id}\t#{window_id}\t#{session_name}\t#{window_name}",
+        ])
+        .output()
+        .await
+        .map_err(|e| ApiError::new(502, format!("cannot run tmux: {e}")))?;
+    if !out.status.success() {
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        let status = if message.contains("can't find") || message.contains("no server") {
+            404
+        } else {
+            502
+        };
+        return Err(ApiError::new(status, format!("tmux: {message}")));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.trim_end_matches('\n').splitn(4, '\t');
+    let bad = || ApiError::new(502, format!("unexpected reply from tmux: {text:?}"));
+    let session_id = parts
+        .next()
+        .and_then(|s| s.strip_prefix('$')?.parse().ok())
+        .ok_or_else(bad)?;
+    let window_id = parts
+        .next()
+        .and_then(|s| s.strip_prefix('@')?.parse().ok())
+        .ok_or_else(bad)?;
+    Ok(Target {
+        session_id,
+        window_id,
+        session_name: parts.next().unwrap_or_default().to_string(),
+        window_name: parts.next().unwrap_or_default().to_string(),
+    })
+}

@@ -1,0 +1,160 @@
+//! The per-user server: a tokio daemon holding the recordings, serving
+//! HTTP/1.1 + JSON on an owner-only Unix socket.
+
+pub mod api;
+pub mod client;
+pub mod listener;
+pub mod manager;
+pub mod paths;
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+
+use anyhow::{Context, bail};
+use tokio::net::UnixListener;
+
+use crate::config::Config;
+use manager::Manager;
+use paths::Paths;
+
+/// Runs the server until SIGTERM, SIGINT or `POST /shutdown`; every cast is
+/// finalized before it exits.
+pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
+    paths
+        .ensure()
+        .with_context(|| format!("runtime directory {}", paths.dir.display()))?;
+    // The pid file's lock says a server is alive; a second one refuses.
+    let mut pid_file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(paths.pid_file())?;
+    if pid_file.try_lock().is_err() {
+        bail!(
+            "a tvmux server is already running (socket {})",
+            paths.socket().display()
+        );
+    }
+    pid_file.set_len(0)?;
+    writeln!(pid_file, "{}", std::process::id())?;
+    // No server holds the lock, so a socket left here is stale.
+    let socket = paths.socket();
+    match std::fs::remove_file(&socket) {
+        Ok(()) => log("replaced a stale socket from a server that is gone"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).context("removing the stale socket"),
+    }
+    let listener =
+        UnixListener::bind(&socket).with_context(|| format!("binding {}", socket.display()))?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+    let orphans = manager::repair_orphans(&paths);
+    for path in &orphans {
+        log(&format!(
+            "repaired {} left by a server that crashed",
+            path.display()
+        ));
+    }
+    let manager = Manager::new(config, paths.clone(), orphans);
+    log(&format!(
+        "listening on {} (pid {})",
+        socket.display(),
+        std::process::id()
+    ));
+    let signals = {
+        let m = manager.clone();
+        async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (mut term, mut int) = (
+                signal(SignalKind::terminate()).ok(),
+                signal(SignalKind::interrupt()).ok(),
+            );
+            tokio::select! {
+                _ = async { match &mut term { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+                _ = async { match &mut int { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+            }
+            m.shutdown.notify_one();
+        }
+    };
+    tokio::spawn(signals);
+    let m = manager.clone();
+    let stopping = async move {
+        m.shutdown.notified().await;
+        let stopped = m.stop_all().await;
+        for s in stopped {
+            log(&format!("saved {}", s.path.display()));
+        }
+    };
+    axum::serve(listener::OwnerOnly::new(listener), api::router(manager))
+        .with_graceful_shutdown(stopping)
+        .await?;
+    let _ = std::fs::remove_file(&socket);
+    let _ = std::fs::remove_file(paths.pid_file());
+    drop(pid_file);
+    log("stopped");
+    Ok(())
+}
+
+fn log(message: &str) {
+    eprintln!(
+        "{} tvmux server: {message}",
+        chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
+    );
+}
+
+/// Starts `tvmux server run` in the background (its own session, output to
+/// the log file) and waits until it answers on its socket.
+pub fn spawn_daemon(config: &Config, paths: &Paths) -> anyhow::Result<()> {
+    paths.ensure()?;
+    let log_path = if config.logging.file.is_empty() {
+        paths.log_file()
+    } else {
+        crate::config::expand_home(&config.logging.file)
+    };
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
+    let exe = std::env::current_exe()?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["server", "run"])
+        .env("TVMUX_RUNTIME_DIR", &paths.dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    // SAFETY: setsid is async-signal-safe; the daemon leaves our session so
+    // it survives the terminal that started it.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            nix::unistd::setsid()
+                .map(|_| ())
+                .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = cmd.spawn().context("starting the server")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if std::os::unix::net::UnixStream::connect(paths.socket()).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            bail!(
+                "the server exited at once ({status}); see {}",
+                log_path.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    bail!(
+        "the server did not start within 5 s; see {}",
+        log_path.display()
+    )
+}
+
+/// Whether a file lock is held on `path` (by a live recording).
+pub fn is_locked(path: &std::path::Path) -> bool {
+    File::open(path)
+        .map(|f| f.try_lock().is_err())
+        .unwrap_or(false)
+}
