@@ -5,7 +5,8 @@
 /// (the title last, since it may contain spaces).
 pub const PANE_FORMATS: &str = "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag} \
 #{alternate_on} #{scroll_region_upper} #{scroll_region_lower} #{keypad_flag} #{insert_flag} \
-#{wrap_flag} #{origin_flag} #{mouse_any_flag} #{mouse_sgr_flag} #{pane_title}";
+#{wrap_flag} #{origin_flag} #{mouse_any_flag} #{mouse_sgr_flag} #{alternate_saved_x} #{alternate_saved_y} \
+#{pane_title}";
 
 /// A pane's size, cursor and modes, from `display -p PANE_FORMATS`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,15 +25,18 @@ pub struct PaneState {
     pub origin: bool,
     pub mouse: bool,
     pub mouse_sgr: bool,
+    /// Where the cursor returns when the alternate screen is left.
+    pub saved_x: u32,
+    pub saved_y: u32,
     pub title: String,
 }
 
 impl PaneState {
     pub fn parse(line: &str) -> Option<PaneState> {
-        let mut parts = line.splitn(15, ' ');
+        let mut parts = line.splitn(17, ' ');
         let mut n = || -> Option<u32> { parts.next()?.parse().ok() };
         let (cols, rows, cursor_x, cursor_y) = (n()?, n()?, n()?, n()?);
-        let flags: Vec<u32> = (0..10).map(|_| n()).collect::<Option<_>>()?;
+        let flags: Vec<u32> = (0..12).map(|_| n()).collect::<Option<_>>()?;
         let title = parts.next().unwrap_or_default().to_string();
         Some(PaneState {
             cols,
@@ -49,6 +53,8 @@ impl PaneState {
             origin: flags[7] == 1,
             mouse: flags[8] == 1,
             mouse_sgr: flags[9] == 1,
+            saved_x: flags[10],
+            saved_y: flags[11],
             title,
         })
     }
@@ -80,6 +86,9 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
         if let Some(saved) = saved {
             draw_rows(&mut out, saved, state.rows);
         }
+        // Entering the alternate screen saves the cursor; leaving it later
+        // must put the cursor where tmux will.
+        out.extend_from_slice(format!("\x1b[{};{}H", state.saved_y + 1, state.saved_x + 1).as_bytes());
         out.extend_from_slice(b"\x1b[?1049h\x1b[H\x1b[2J");
     }
     draw_rows(&mut out, screen, state.rows);
@@ -120,7 +129,7 @@ mod tests {
 
     #[test]
     fn parses_display_output() {
-        let s = PaneState::parse("80 24 3 5 1 0 0 23 0 0 1 0 0 0 my title here").unwrap();
+        let s = PaneState::parse("80 24 3 5 1 0 0 23 0 0 1 0 0 0 0 0 my title here").unwrap();
         assert_eq!((s.cols, s.rows, s.cursor_x, s.cursor_y), (80, 24, 3, 5));
         assert!(s.cursor_visible && s.wrap && !s.alternate);
         assert_eq!(s.title, "my title here");
@@ -129,7 +138,7 @@ mod tests {
 
     #[test]
     fn frame_draws_rows_then_places_the_cursor() {
-        let s = PaneState::parse("10 3 2 1 1 0 0 2 0 0 1 0 0 0 ").unwrap();
+        let s = PaneState::parse("10 3 2 1 1 0 0 2 0 0 1 0 0 0 0 0 ").unwrap();
         let f = frame(&s, &[b"\x1b[31mab".to_vec(), b"cd".to_vec()], None);
         let text = String::from_utf8(f).unwrap();
         assert!(
@@ -142,11 +151,11 @@ mod tests {
 
     #[test]
     fn alternate_screen_draws_the_saved_screen_first() {
-        let s = PaneState::parse("10 2 0 0 0 1 0 1 0 0 1 0 0 0 ").unwrap();
+        let s = PaneState::parse("10 2 0 0 0 1 0 1 0 0 1 0 0 0 4 1 ").unwrap();
         let text =
             String::from_utf8(frame(&s, &[b"ALT".to_vec()], Some(&[b"NORMAL".to_vec()]))).unwrap();
         let normal = text.find("NORMAL").unwrap();
-        let enter = text.find("\x1b[?1049h").unwrap();
+        let enter = text.find("\x1b[2;5H\x1b[?1049h").unwrap();
         let alt = text.find("ALT").unwrap();
         assert!(normal < enter && enter < alt, "{text:?}");
         assert!(text.ends_with("\x1b[?25l"));
