@@ -17,7 +17,11 @@ struct Env {
 impl Env {
     fn new() -> Env {
         static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!("tvmux-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let name = format!(
+            "tvmux-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
         let dir = tempfile::tempdir().unwrap();
         let mut env = Env {
             name,
@@ -25,16 +29,39 @@ impl Env {
             dir,
         };
         let out = env.tmux(&[
-            "-f", "/dev/null", "new-session", "-d", "-s", "work", "-x", "80", "-y", "24", "--", "env", "PS1=$ ",
-            "bash", "--norc", "--noprofile",
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "work",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "--",
+            "env",
+            "PS1=$ ",
+            "bash",
+            "--norc",
+            "--noprofile",
         ]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         env.socket = env.query("work", "#{socket_path}").into();
         env
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.name).args(args).output().expect("tmux runs")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.name)
+            .args(args)
+            .output()
+            .expect("tmux runs")
     }
 
     fn query(&self, target: &str, format: &str) -> String {
@@ -62,11 +89,19 @@ impl Env {
     fn start(&self) -> PathBuf {
         let out = self.tvmux(&["rec", "start"]);
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let path = text.trim().rsplit(' ').next().unwrap().to_string();
         assert!(text.starts_with("recording "), "{text}");
         // The first frame is written once tmux answers.
-        wait_until("the first frame", || events(Path::new(&path)).iter().any(|e| e.2.starts_with(FRAME_START)));
+        wait_until("the first frame", || {
+            events(Path::new(&path))
+                .iter()
+                .any(|e| e.2.starts_with(FRAME_START))
+        });
         PathBuf::from(path)
     }
 
@@ -78,11 +113,18 @@ impl Env {
 
     fn screen(&self, target: &str) -> Vec<String> {
         let out = self.tmux(&["capture-pane", "-p", "-t", target]);
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim_end().to_string()).collect()
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect()
     }
 
     fn server_pid(&self) -> Option<i32> {
-        std::fs::read_to_string(self.dir.path().join("run/server.pid")).ok()?.trim().parse().ok()
+        std::fs::read_to_string(self.dir.path().join("run/server.pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 }
 
@@ -124,12 +166,20 @@ fn validate_full(path: &Path) {
         .arg(path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 fn stop_all(env: &Env) -> String {
     let out = env.tvmux(&["rec", "stop"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -137,7 +187,10 @@ fn stop_all(env: &Env) -> String {
 fn render(path: &Path) -> vt100::Parser {
     let text = std::fs::read_to_string(path).unwrap();
     let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
-    let (cols, rows) = (header["width"].as_u64().unwrap() as u16, header["height"].as_u64().unwrap() as u16);
+    let (cols, rows) = (
+        header["width"].as_u64().unwrap() as u16,
+        header["height"].as_u64().unwrap() as u16,
+    );
     let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
     let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
     for (_, code, data) in events(path) {
@@ -145,7 +198,9 @@ fn render(path: &Path) -> vt100::Parser {
             "o" => parser.process(data.as_bytes()),
             "r" => {
                 let (c, r) = data.split_once('x').unwrap();
-                parser.screen_mut().set_size(nz(r.parse().unwrap()), nz(c.parse().unwrap()));
+                parser
+                    .screen_mut()
+                    .set_size(nz(r.parse().unwrap()), nz(c.parse().unwrap()));
             }
             _ => {}
         }
@@ -154,7 +209,11 @@ fn render(path: &Path) -> vt100::Parser {
 }
 
 fn rendered_lines(parser: &vt100::Parser) -> Vec<String> {
-    parser.screen().rows(0, parser.screen().size().1.get()).map(|r| r.trim_end().to_string()).collect()
+    parser
+        .screen()
+        .rows(0, parser.screen().size().1.get())
+        .map(|r| r.trim_end().to_string())
+        .collect()
 }
 
 fn assert_same_screen(env: &Env, target: &str, path: &Path) {
@@ -167,7 +226,11 @@ fn assert_same_screen(env: &Env, target: &str, path: &Path) {
         }
         v
     };
-    assert_eq!(trim(&got), trim(&want), "the emulator's screen differs from tmux's");
+    assert_eq!(
+        trim(&got),
+        trim(&want),
+        "the emulator's screen differs from tmux's"
+    );
 }
 
 #[test]
@@ -179,7 +242,9 @@ fn records_typed_text_and_asciinema_reads_it() {
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).starts_with("already recording"));
     env.type_line("work", "echo hello-$((6*7))");
-    wait_until("the echo", || env.screen("work").iter().any(|l| l == "hello-42"));
+    wait_until("the echo", || {
+        env.screen("work").iter().any(|l| l == "hello-42")
+    });
     let ls = env.tvmux(&["rec", "ls", "-q"]);
     assert_eq!(String::from_utf8_lossy(&ls.stdout).trim(), "1");
     let stopped = stop_all(&env);
@@ -188,12 +253,27 @@ fn records_typed_text_and_asciinema_reads_it() {
     assert!(plain_output(&path).contains("hello-42"));
     let name = path.file_name().unwrap().to_string_lossy();
     assert!(name.contains("_work_@"), "{name}");
-    if Command::new("asciinema").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        let out = Command::new("asciinema").arg("cat").arg(&path).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if Command::new("asciinema")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let out = Command::new("asciinema")
+            .arg("cat")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("hello-42"));
     } else {
-        assert!(std::env::var_os("CI").is_none(), "asciinema must be installed in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "asciinema must be installed in CI"
+        );
     }
     // Unknown ids are named and exit 1.
     let out = env.tvmux(&["rec", "stop", "99"]);
@@ -208,14 +288,35 @@ fn follows_the_active_pane() {
     let path = env.start();
     env.type_line(&a, "echo one-$((1))");
     wait_until("one", || plain_output(&path).contains("one-1"));
-    let out = env.tmux(&["split-window", "-t", &a, "-P", "-F", "#{pane_id}", "--", "env", "PS1=$ ", "bash", "--norc", "--noprofile"]);
+    let out = env.tmux(&[
+        "split-window",
+        "-t",
+        &a,
+        "-P",
+        "-F",
+        "#{pane_id}",
+        "--",
+        "env",
+        "PS1=$ ",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
     let b = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    wait_until("the frame for the new pane", || events(&path).iter().filter(|e| e.2.starts_with(FRAME_START)).count() >= 2);
+    wait_until("the frame for the new pane", || {
+        events(&path)
+            .iter()
+            .filter(|e| e.2.starts_with(FRAME_START))
+            .count()
+            >= 2
+    });
     env.type_line(&b, "echo two-$((2))");
     wait_until("two", || plain_output(&path).contains("two-2"));
     // Output of the inactive pane is not recorded.
     env.type_line(&a, "echo hidden-$((3))");
-    wait_until("hidden in pane a", || env.screen(&a).iter().any(|l| l == "hidden-3"));
+    wait_until("hidden in pane a", || {
+        env.screen(&a).iter().any(|l| l == "hidden-3")
+    });
     env.tmux(&["select-pane", "-t", &a]);
     env.type_line(&a, "echo three-$((3))");
     wait_until("three", || plain_output(&path).contains("three-3"));
@@ -233,8 +334,14 @@ fn follows_the_active_pane() {
     let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s} missing"));
     assert!(at("one-1") < at("two-2") && at("two-2") < at("three-3"));
     assert!(at("three-3") < at("four-4") && at("four-4") < at("five-5"));
-    assert!(!out.contains("hidden"), "output of an inactive pane was recorded");
-    let frames = events(&path).iter().filter(|e| e.2.starts_with(FRAME_START)).count();
+    assert!(
+        !out.contains("hidden"),
+        "output of an inactive pane was recorded"
+    );
+    let frames = events(&path)
+        .iter()
+        .filter(|e| e.2.starts_with(FRAME_START))
+        .count();
     assert_eq!(frames, 5, "start, split, select, last, kill");
     // The frame redrew what pane a showed, including what it printed while
     // inactive: the emulator's screen is tmux's.
@@ -247,11 +354,20 @@ fn follows_the_active_pane() {
 fn the_cast_renders_like_the_pane_looks() {
     let env = Env::new();
     let path = env.start();
-    env.type_line("work", "printf '\\033[31mred\\033[0m plain \\033[1;32mgreen\\033[0m\\n'");
-    wait_until("colours", || env.screen("work").iter().any(|l| l == "red plain green"));
+    env.type_line(
+        "work",
+        "printf '\\033[31mred\\033[0m plain \\033[1;32mgreen\\033[0m\\n'",
+    );
+    wait_until("colours", || {
+        env.screen("work").iter().any(|l| l == "red plain green")
+    });
     // A full-screen program on the alternate screen.
     let text = env.dir.path().join("text.txt");
-    std::fs::write(&text, (1..200).map(|i| format!("line {i}\n")).collect::<String>()).unwrap();
+    std::fs::write(
+        &text,
+        (1..200).map(|i| format!("line {i}\n")).collect::<String>(),
+    )
+    .unwrap();
     env.type_line("work", &format!("less {}", text.display()));
     wait_until("less", || env.screen("work").iter().any(|l| l == "line 23"));
     std::thread::sleep(Duration::from_millis(300));
@@ -262,21 +378,37 @@ fn the_cast_renders_like_the_pane_looks() {
     wait_until("switch away", || env.query("work", "#{pane_id}") != a);
     env.tmux(&["select-pane", "-t", &a]);
     wait_until("switch back", || env.query("work", "#{pane_id}") == a);
-    wait_until("the frame", || events(&path).iter().filter(|e| e.2.starts_with(FRAME_START)).count() >= 3);
+    wait_until("the frame", || {
+        events(&path)
+            .iter()
+            .filter(|e| e.2.starts_with(FRAME_START))
+            .count()
+            >= 3
+    });
     std::thread::sleep(Duration::from_millis(300));
     assert_same_screen(&env, &a, &path);
     env.type_line(&a, "q");
-    wait_until("less quits", || env.screen(&a).iter().any(|l| l == "red plain green"));
+    wait_until("less quits", || {
+        env.screen(&a).iter().any(|l| l == "red plain green")
+    });
     std::thread::sleep(Duration::from_millis(300));
     assert_same_screen(&env, &a, &path);
     stop_all(&env);
     validate_full(&path);
     let parser = render(&path);
-    let row = env.screen(&a).iter().position(|l| l == "red plain green").unwrap() as u16;
+    let row = env
+        .screen(&a)
+        .iter()
+        .position(|l| l == "red plain green")
+        .unwrap() as u16;
     let cell = |col| parser.screen().cell(row, col).unwrap().clone();
     assert_eq!(cell(0).fgcolor(), vt100::Color::Idx(1), "red");
     assert_eq!(cell(4).fgcolor(), vt100::Color::Default, "plain");
-    assert_eq!((cell(10).fgcolor(), cell(10).bold()), (vt100::Color::Idx(2), true), "bold green");
+    assert_eq!(
+        (cell(10).fgcolor(), cell(10).bold()),
+        (vt100::Color::Idx(2), true),
+        "bold green"
+    );
 }
 
 #[test]
@@ -287,15 +419,33 @@ fn window_close_and_session_kill_end_recordings() {
     wait_until("bye", || plain_output(&path).contains("bye-9"));
     env.tmux(&["new-window", "-d", "-t", "work"]);
     env.tmux(&["kill-window", "-t", "work:0"]);
-    wait_until("the recording to end", || String::from_utf8_lossy(&env.tvmux(&["rec", "ls", "-q"]).stdout).trim().is_empty());
+    wait_until("the recording to end", || {
+        String::from_utf8_lossy(&env.tvmux(&["rec", "ls", "-q"]).stdout)
+            .trim()
+            .is_empty()
+    });
     validate_full(&path);
     // Now a recording whose whole session goes away.
     let out = env.tvmux(&["rec", "start", "-t", "work:1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let second = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().rsplit(' ').next().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second = PathBuf::from(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap(),
+    );
     wait_until("its frame", || !events(&second).is_empty());
     env.tmux(&["kill-session", "-t", "work"]);
-    wait_until("the recording to end", || String::from_utf8_lossy(&env.tvmux(&["rec", "ls", "-q"]).stdout).trim().is_empty());
+    wait_until("the recording to end", || {
+        String::from_utf8_lossy(&env.tvmux(&["rec", "ls", "-q"]).stdout)
+            .trim()
+            .is_empty()
+    });
     validate_full(&second);
     assert_ne!(path, second);
 }
@@ -307,19 +457,39 @@ fn a_server_killed_hard_leaves_a_cast_the_next_one_repairs() {
     env.type_line("work", "echo saved-$((5))");
     wait_until("flushed", || plain_output(&path).contains("saved-5"));
     let pid = env.server_pid().expect("a pid file");
-    Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
-    wait_until("the server to die", || !Path::new(&format!("/proc/{pid}")).exists());
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    wait_until("the server to die", || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+    });
     // Its tmux control client dies with it.
     wait_until("the control client to go", || {
-        env.tmux(&["list-clients", "-F", "#{client_control_mode}"]).stdout.iter().all(|&b| b != b'1')
+        env.tmux(&["list-clients", "-F", "#{client_control_mode}"])
+            .stdout
+            .iter()
+            .all(|&b| b != b'1')
     });
     // What a crash mid-write leaves: a torn last line.
     use std::io::Write;
-    std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"[9.5, \"o\", \"torn").unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(b"[9.5, \"o\", \"torn")
+        .unwrap();
     let out = env.tvmux(&["server", "start"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let log = std::fs::read_to_string(env.dir.path().join("run/server.log")).unwrap();
-    assert!(log.contains(&format!("repaired {}", path.display())), "{log}");
+    assert!(
+        log.contains(&format!("repaired {}", path.display())),
+        "{log}"
+    );
     validate_full(&path);
     assert!(plain_output(&path).contains("saved-5"));
 }
@@ -351,7 +521,11 @@ fn the_socket_is_for_its_owner_only() {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)).unwrap();
     }
     let out = probe(&socket);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "the server answered another user");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "the server answered another user"
+    );
     // The owner still gets answers.
     let status = env.tvmux(&["server", "status"]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("recordings: 0"));
@@ -370,13 +544,19 @@ fn the_socket_is_for_its_owner_only() {
 fn a_flood_of_output_arrives_whole() {
     let env = Env::new();
     let path = env.start();
-    let n: u64 = std::env::var("TVMUX_FLOOD_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(13_000_000);
+    let n: u64 = std::env::var("TVMUX_FLOOD_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(13_000_000);
     env.type_line("work", &format!("seq 1 {n}; echo flood-$((1))-done"));
     let pid = env.server_pid().unwrap();
     let mut peak_kb = 0u64;
     wait_until_long("the flood to be recorded", || {
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            let rss = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
+            let rss = status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
             peak_kb = peak_kb.max(rss.unwrap_or(0));
         }
         tail_contains(&path, "flood-1-done")
@@ -392,9 +572,15 @@ fn a_flood_of_output_arrives_whole() {
             expected += 1;
         }
     }
-    assert_eq!(expected, n + 1, "lines of seq missing after {}", expected - 1);
+    assert_eq!(
+        expected,
+        n + 1,
+        "lines of seq missing after {}",
+        expected - 1
+    );
     let bytes: u64 = (1..=n).map(|i| i.to_string().len() as u64 + 1).sum();
     assert!(bytes >= 100_000_000 || n != 13_000_000);
+    eprintln!("flood: {n} lines, server peak RSS {peak_kb} kB");
     assert!(peak_kb < 256 * 1024, "server RSS reached {peak_kb} kB");
 }
 
@@ -409,11 +595,12 @@ fn wait_until_long(what: &str, mut cond: impl FnMut() -> bool) {
 /// Whether the last 64 KiB of the file contain `needle` (cheap on big casts).
 fn tail_contains(path: &Path, needle: &str) -> bool {
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let _ = f.seek(SeekFrom::Start(len.saturating_sub(65536)));
     let mut buf = Vec::new();
     let _ = f.read_to_end(&mut buf);
     String::from_utf8_lossy(&buf).contains(needle)
 }
-

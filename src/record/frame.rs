@@ -88,7 +88,9 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
         }
         // Entering the alternate screen saves the cursor; leaving it later
         // must put the cursor where tmux will.
-        out.extend_from_slice(format!("\x1b[{};{}H", state.saved_y + 1, state.saved_x + 1).as_bytes());
+        out.extend_from_slice(
+            format!("\x1b[{};{}H", state.saved_y + 1, state.saved_x + 1).as_bytes(),
+        );
         out.extend_from_slice(b"\x1b[?1049h\x1b[H\x1b[2J");
     }
     draw_rows(&mut out, screen, state.rows);

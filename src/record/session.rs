@@ -452,6 +452,9 @@ impl WindowRecording {
             writer.resize(time, state.cols, state.rows)?;
         }
         writer.output(time, frame)?;
+        // A switch is worth seeing at once: the frame does not wait for the
+        // flush interval.
+        writer.flush()?;
         self.active = Some(pane);
         self.switching = None;
         Ok(())
