@@ -87,22 +87,32 @@ impl Env {
     }
 
     fn start(&self) -> PathBuf {
-        let out = self.tvmux(&["rec", "start"]);
+        self.start_with(&[])
+    }
+
+    /// `tvmux rec start ARGS…`; waits for the first frame; the cast's path.
+    fn start_with(&self, args: &[&str]) -> PathBuf {
+        let out = self.tvmux(&[&["rec", "start"], args].concat());
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
             "{text}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let path = text.trim().rsplit(' ').next().unwrap().to_string();
         assert!(text.starts_with("recording "), "{text}");
+        let path = PathBuf::from(text.trim().rsplit(' ').next().unwrap());
         // The first frame is written once tmux answers.
         wait_until("the first frame", || {
-            events(Path::new(&path))
-                .iter()
-                .any(|e| e.2.starts_with(FRAME_START))
+            events(&path).iter().any(|e| e.2.starts_with(FRAME_START))
         });
-        PathBuf::from(path)
+        path
+    }
+
+    /// Ids of the active recordings, as `rec ls -q` prints them.
+    fn recording_ids(&self) -> String {
+        String::from_utf8_lossy(&self.tvmux(&["rec", "ls", "-q"]).stdout)
+            .trim()
+            .to_string()
     }
 
     fn type_line(&self, target: &str, text: &str) {
@@ -135,8 +145,12 @@ impl Drop for Env {
     }
 }
 
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+fn wait_until(what: &str, cond: impl FnMut() -> bool) {
+    wait_until_for(what, Duration::from_secs(20), cond);
+}
+
+fn wait_until_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
@@ -245,8 +259,7 @@ fn records_typed_text_and_asciinema_reads_it() {
     wait_until("the echo", || {
         env.screen("work").iter().any(|l| l == "hello-42")
     });
-    let ls = env.tvmux(&["rec", "ls", "-q"]);
-    assert_eq!(String::from_utf8_lossy(&ls.stdout).trim(), "1");
+    assert_eq!(env.recording_ids(), "1");
     let stopped = stop_all(&env);
     assert!(stopped.contains(&path.display().to_string()), "{stopped}");
     validate_full(&path);
@@ -412,6 +425,31 @@ fn the_cast_renders_like_the_pane_looks() {
 }
 
 #[test]
+fn records_v3_when_asked() {
+    let env = Env::new();
+    let path = env.start_with(&["--format", "v3"]);
+    env.type_line("work", "echo three-$((1+2))");
+    wait_until("the echo", || plain_output(&path).contains("three-3"));
+    stop_all(&env);
+    validate_full(&path);
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (header["version"].as_u64(), header["term"]["cols"].as_u64()),
+        (Some(3), Some(80))
+    );
+    // v3 times are intervals: none is negative, and they add up to the duration.
+    let total: f64 = events(&path).iter().map(|e| e.0).sum();
+    assert!(events(&path).iter().all(|e| e.0 >= 0.0) && total < 60.0);
+}
+
+#[test]
 fn window_close_and_session_kill_end_recordings() {
     let env = Env::new();
     let path = env.start();
@@ -419,33 +457,12 @@ fn window_close_and_session_kill_end_recordings() {
     wait_until("bye", || plain_output(&path).contains("bye-9"));
     env.tmux(&["new-window", "-d", "-t", "work"]);
     env.tmux(&["kill-window", "-t", "work:0"]);
-    wait_until("the recording to end", || {
-        String::from_utf8_lossy(&env.tvmux(&["rec", "ls", "-q"]).stdout)
-            .trim()
-            .is_empty()
-    });
+    wait_until("the recording to end", || env.recording_ids().is_empty());
     validate_full(&path);
     // Now a recording whose whole session goes away.
-    let out = env.tvmux(&["rec", "start", "-t", "work:1"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let second = PathBuf::from(
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap(),
-    );
-    wait_until("its frame", || !events(&second).is_empty());
+    let second = env.start_with(&["-t", "work:1"]);
     env.tmux(&["kill-session", "-t", "work"]);
-    wait_until("the recording to end", || {
-        String::from_utf8_lossy(&env.tvmux(&["rec", "ls", "-q"]).stdout)
-            .trim()
-            .is_empty()
-    });
+    wait_until("the recording to end", || env.recording_ids().is_empty());
     validate_full(&second);
     assert_ne!(path, second);
 }
@@ -551,7 +568,7 @@ fn a_flood_of_output_arrives_whole() {
     env.type_line("work", &format!("seq 1 {n}; echo flood-$((1))-done"));
     let pid = env.server_pid().unwrap();
     let mut peak_kb = 0u64;
-    wait_until_long("the flood to be recorded", || {
+    wait_until_for("the flood to be recorded", Duration::from_secs(600), || {
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
             let rss = status
                 .lines()
@@ -582,14 +599,6 @@ fn a_flood_of_output_arrives_whole() {
     assert!(bytes >= 100_000_000 || n != 13_000_000);
     eprintln!("flood: {n} lines, server peak RSS {peak_kb} kB");
     assert!(peak_kb < 256 * 1024, "server RSS reached {peak_kb} kB");
-}
-
-fn wait_until_long(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// Whether the last 64 KiB of the file contain `needle` (cheap on big casts).

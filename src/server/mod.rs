@@ -21,6 +21,10 @@ use paths::Paths;
 /// Runs the server until SIGTERM, SIGINT or `POST /shutdown`; every cast is
 /// finalized before it exits.
 pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
+    LOG_LEVEL.store(
+        log_level(&config.logging.level)?,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     paths
         .ensure()
         .with_context(|| format!("runtime directory {}", paths.dir.display()))?;
@@ -96,11 +100,28 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The least severe level logged: 0 error, 1 warn, 2 info, 3 debug.
+static LOG_LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
+
+/// Parses `logging.level`.
+pub fn log_level(name: &str) -> anyhow::Result<u8> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "error" => 0,
+        "warn" | "warning" => 1,
+        "info" => 2,
+        "debug" => 3,
+        other => bail!("logging.level must be error, warn, info or debug, not {other:?}"),
+    })
+}
+
+/// Logs at info level (to stderr, which the daemon sends to its log file).
 fn log(message: &str) {
-    eprintln!(
-        "{} tvmux server: {message}",
-        chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
-    );
+    if LOG_LEVEL.load(std::sync::atomic::Ordering::Relaxed) >= 2 {
+        eprintln!(
+            "{} tvmux server: {message}",
+            chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
+        );
+    }
 }
 
 /// Starts `tvmux server run` in the background (its own session, output to
