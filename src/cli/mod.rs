@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch; one file per subcommand.
 
+mod api;
 mod config;
 mod inputs;
 mod output;
@@ -39,6 +40,8 @@ enum Command {
     /// Show the configuration.
     #[command(subcommand)]
     Config(config::ConfigCmd),
+    /// Call the server's API: `tvmux api GET /sessions`.
+    Api(api::Args),
 }
 
 /// Exit codes shared by the subcommands.
@@ -59,6 +62,7 @@ pub fn run() -> ExitCode {
         Command::Rec(args) => rec::run(args),
         Command::Server(command) => server::run(command),
         Command::Config(command) => config::run(command),
+        Command::Api(args) => api::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

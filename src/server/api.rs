@@ -8,6 +8,8 @@
 //! | GET | /recordings/{id} | one recording |
 //! | DELETE | /recordings/{id} | stop it; answers when its cast is saved |
 //! | POST | /shutdown | stop every recording and exit |
+//!
+//! and the tmux control API (`tmux_api`); `/openapi.json` describes it all.
 
 use std::sync::Arc;
 
@@ -26,6 +28,12 @@ pub fn router(manager: Arc<Manager>) -> Router {
         .route("/recordings", get(list).post(start))
         .route("/recordings/{id}", get(one).delete(stop))
         .route("/shutdown", post(shutdown))
+        .route(
+            "/openapi.json",
+            get(|| async { Json(super::openapi::document()) }),
+        )
+        .merge(super::tmux_api::router())
+        .fallback(|| async { ApiError::new(404, "no such endpoint (see /openapi.json)") })
         .with_state(manager)
 }
 

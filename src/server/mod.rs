@@ -5,7 +5,10 @@ pub mod api;
 pub mod client;
 pub mod listener;
 pub mod manager;
+pub mod openapi;
 pub mod paths;
+pub mod tmux;
+pub mod tmux_api;
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;

@@ -1,0 +1,275 @@
+//! Running tmux commands for the API: argument vectors and ids only, never a
+//! shell; tmux's failures become API errors with tmux's own message.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tokio::process::Command;
+
+use super::manager::ApiError;
+
+/// A tmux server, by socket path.
+#[derive(Debug, Clone)]
+pub struct Tmux {
+    pub socket: PathBuf,
+}
+
+impl Tmux {
+    /// `socket`, or tmux's default socket for this user.
+    pub fn new(socket: Option<&Path>) -> Tmux {
+        let socket = socket.map(Path::to_path_buf).unwrap_or_else(|| {
+            let dir = std::env::var_os("TMUX_TMPDIR")
+                .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+            dir.join(format!("tmux-{}", nix::unistd::getuid()))
+                .join("default")
+        });
+        Tmux { socket }
+    }
+
+    /// Runs `tmux -S SOCKET ARGS…`; its stdout, or an error: 404 when tmux
+    /// cannot find the target, 502 otherwise, with tmux's message.
+    pub async fn run(&self, args: &[&str]) -> Result<String, ApiError> {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .await
+            .map_err(|e| ApiError::new(502, format!("cannot run tmux: {e}")))?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        let missing = [
+            "can't find",
+            "no such",
+            "not found",
+            "no server running",
+            "error connecting",
+        ];
+        let status = if missing.iter().any(|m| message.contains(m)) {
+            404
+        } else {
+            502
+        };
+        Err(ApiError::new(status, format!("tmux: {message}")))
+    }
+
+    /// Runs a `list-*` or `display` command with a tab-separated format and
+    /// parses each line with `parse`.
+    pub async fn list<T>(
+        &self,
+        args: &[&str],
+        fields: &[&str],
+        parse: fn(&[&str]) -> Option<T>,
+    ) -> Result<Vec<T>, ApiError> {
+        let format = fields
+            .iter()
+            .map(|f| format!("#{{{f}}}"))
+            .collect::<Vec<_>>()
+            .join("\t");
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["-F", &format]);
+        let text = self.run(&full).await?;
+        text.lines()
+            .map(|line| {
+                let parts: Vec<&str> = line.splitn(fields.len(), '\t').collect();
+                parse(&parts).ok_or_else(|| {
+                    ApiError::new(502, format!("unexpected reply from tmux: {line:?}"))
+                })
+            })
+            .collect()
+    }
+}
+
+/// A size as tmux prints it and as `COLSxROWS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Size {
+    pub cols: u32,
+    pub rows: u32,
+}
+
+impl Size {
+    pub fn parse(cols: &str, rows: &str) -> Option<Size> {
+        Some(Size {
+            cols: cols.parse().ok()?,
+            rows: rows.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}x{}", self.cols, self.rows)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: String,
+    pub name: String,
+    pub windows: u32,
+    pub attached: u32,
+    pub created: i64,
+    pub size: String,
+}
+
+pub const SESSION_FIELDS: &[&str] = &[
+    "session_id",
+    "session_windows",
+    "session_attached",
+    "session_created",
+    "window_width",
+    "window_height",
+    "session_name",
+];
+
+pub fn parse_session(p: &[&str]) -> Option<Session> {
+    Some(Session {
+        id: p.first()?.to_string(),
+        windows: p.get(1)?.parse().ok()?,
+        attached: p.get(2)?.parse().ok()?,
+        created: p.get(3)?.parse().ok()?,
+        size: Size::parse(p.get(4)?, p.get(5)?)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        name: p.get(6)?.to_string(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub id: String,
+    pub session_id: String,
+    pub index: u32,
+    pub active: bool,
+    pub panes: u32,
+    pub size: String,
+    pub layout: String,
+    pub name: String,
+}
+
+pub const WINDOW_FIELDS: &[&str] = &[
+    "window_id",
+    "session_id",
+    "window_index",
+    "window_active",
+    "window_panes",
+    "window_width",
+    "window_height",
+    "window_layout",
+    "window_name",
+];
+
+pub fn parse_window(p: &[&str]) -> Option<Window> {
+    Some(Window {
+        id: p.first()?.to_string(),
+        session_id: p.get(1)?.to_string(),
+        index: p.get(2)?.parse().ok()?,
+        active: *p.get(3)? == "1",
+        panes: p.get(4)?.parse().ok()?,
+        size: Size::parse(p.get(5)?, p.get(6)?)?.to_string(),
+        layout: p.get(7)?.to_string(),
+        name: p.get(8)?.to_string(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pane {
+    pub id: String,
+    pub window_id: String,
+    pub session_id: String,
+    pub index: u32,
+    pub active: bool,
+    pub size: String,
+    /// Column and row of the pane's top-left corner in its window.
+    pub position: String,
+    pub pid: u32,
+    pub dead: bool,
+    pub command: String,
+    pub title: String,
+}
+
+pub const PANE_FIELDS: &[&str] = &[
+    "pane_id",
+    "window_id",
+    "session_id",
+    "pane_index",
+    "pane_active",
+    "pane_width",
+    "pane_height",
+    "pane_left",
+    "pane_top",
+    "pane_pid",
+    "pane_dead",
+    "pane_current_command",
+    "pane_title",
+];
+
+pub fn parse_pane(p: &[&str]) -> Option<Pane> {
+    Some(Pane {
+        id: p.first()?.to_string(),
+        window_id: p.get(1)?.to_string(),
+        session_id: p.get(2)?.to_string(),
+        index: p.get(3)?.parse().ok()?,
+        active: *p.get(4)? == "1",
+        size: Size::parse(p.get(5)?, p.get(6)?)?.to_string(),
+        position: format!("{},{}", p.get(7)?, p.get(8)?),
+        pid: p.get(9)?.parse().ok()?,
+        dead: *p.get(10)? == "1",
+        command: p.get(11)?.to_string(),
+        title: p.get(12)?.to_string(),
+    })
+}
+
+/// An id from a URL: `$1`, `@2`, `%3` (or the bare number) with the sigil
+/// the kind of object wants; anything else is a 400 naming the parameter.
+pub fn target_id(raw: &str, sigil: char, what: &str) -> Result<String, ApiError> {
+    let digits = raw.strip_prefix(sigil).unwrap_or(raw);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::new(
+            400,
+            format!("{what} id must look like {sigil}N, not {raw:?}"),
+        ));
+    }
+    Ok(format!("{sigil}{digits}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert_eq!(target_id("%3", '%', "pane").unwrap(), "%3");
+        assert_eq!(target_id("3", '%', "pane").unwrap(), "%3");
+        assert_eq!(target_id("@3", '%', "pane").unwrap_err().status, 400);
+        assert_eq!(
+            target_id("3;kill-server", '$', "session")
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn parses_rows() {
+        let w = parse_window(&[
+            "@1",
+            "$0",
+            "0",
+            "1",
+            "2",
+            "80",
+            "24",
+            "b25f,80x24,0,0,2",
+            "my window",
+        ])
+        .unwrap();
+        assert_eq!(
+            (w.size.as_str(), w.active, w.name.as_str()),
+            ("80x24", true, "my window")
+        );
+        assert!(parse_window(&["@1"]).is_none());
+    }
+}
