@@ -254,19 +254,14 @@ fn plan(bytes: &[u8], body: &Body, mode: RepairMode, salvage_partial: bool) -> P
         (Partial::Torn, Some(s)) => Some((l.partial.start + s.kept, s.line[s.kept..].to_vec())),
         _ => None,
     };
-    let kept_end = if last_line.is_some() {
-        l.body_end
-    } else {
-        body.keep_end
-    };
-    let damaged_body = body.first_edit.is_some_and(|e| e < kept_end);
+    let damaged_body = body.damaged_before_tail(last_line.is_some());
     let kind = match (mode, body.first_edit) {
         (RepairMode::PointInTime, Some(cut)) if l.bom => PlanKind::Rewrite { limit: cut },
         (RepairMode::PointInTime, Some(cut)) => PlanKind::Truncate {
             at: cut,
             append: Vec::new(),
         },
-        _ if l.bom || damaged_body => PlanKind::Rewrite { limit: bytes.len() },
+        _ if damaged_body => PlanKind::Rewrite { limit: bytes.len() },
         _ => match last_line {
             Some((at, append)) => PlanKind::Truncate { at, append },
             None if l.header_unterminated() && l.body_start == l.partial.end => {

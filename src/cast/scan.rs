@@ -101,13 +101,16 @@ pub struct Body {
 }
 
 impl Body {
-    /// Damage that a cut at the tail cannot fix: edited lines before kept ones.
-    pub fn damaged_before_tail(&self) -> bool {
-        let keep_end = match self.partial {
-            Partial::Complete(_) => self.layout.partial.end,
-            _ => self.keep_end,
+    /// Damage that a cut at the tail cannot fix: a byte order mark, or a
+    /// line dropped or clamped before a line that is kept. `last_kept`: the
+    /// unterminated last line is kept too (complete, or salvaged).
+    pub fn damaged_before_tail(&self, last_kept: bool) -> bool {
+        let kept_end = if last_kept {
+            self.layout.body_end
+        } else {
+            self.keep_end
         };
-        self.layout.bom || self.first_edit.is_some_and(|e| e < keep_end)
+        self.layout.bom || self.first_edit.is_some_and(|e| e < kept_end)
     }
 }
 
@@ -526,7 +529,7 @@ mod tests {
             let body = s.body.unwrap();
             assert_eq!(body.partial, Partial::Torn);
             assert_eq!(body.keep_end, H2.len() + 16);
-            assert!(!body.damaged_before_tail());
+            assert!(!body.damaged_before_tail(false));
         }
     }
 
@@ -537,7 +540,7 @@ mod tests {
         let s = run(text.as_bytes(), Mode::Full);
         assert_eq!(kinds(&s), [(Some(3), Kind::InvalidJson)]);
         assert_eq!(s.findings.list[0].column, 1);
-        assert!(s.body.unwrap().damaged_before_tail());
+        assert!(s.body.unwrap().damaged_before_tail(false));
     }
 
     #[test]

@@ -52,11 +52,6 @@ impl Utf8Decoder {
         }
     }
 
-    /// Whether a character is waiting for more bytes.
-    pub fn is_pending(&self) -> bool {
-        !self.carry.is_empty()
-    }
-
     fn decode_fresh(&mut self, input: &[u8], out: &mut String) {
         debug_assert!(self.carry.is_empty());
         let end = input.as_ptr_range().end;

@@ -131,7 +131,6 @@ struct Reply {
 struct WindowRecording {
     new: Option<NewRecording>,
     writer: Option<CastWriter<Counting>>,
-    file: Option<File>,
     start: Instant,
     /// The pane whose output is recorded.
     active: Option<PaneId>,
@@ -238,7 +237,6 @@ impl Client {
         self.windows.insert(
             window,
             WindowRecording {
-                file: None,
                 new: Some(new),
                 writer: None,
                 start: Instant::now(),
@@ -432,7 +430,8 @@ impl WindowRecording {
         let time = self.start.elapsed().as_secs_f64();
         if self.writer.is_none() {
             let new = self.new.as_mut().expect("a recording being set up");
-            let file = self.file.take().unwrap_or(new.file.try_clone()?);
+            // A second descriptor for the same open file: it shares the lock.
+            let file = new.file.try_clone()?;
             let mut header = Header::new(new.version, state.cols, state.rows);
             header.timestamp = Some(chrono::Utc::now().timestamp());
             header.title = Some(new.title.clone());

@@ -10,7 +10,7 @@ pub mod paths;
 pub mod tmux;
 pub mod tmux_api;
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
@@ -174,11 +174,4 @@ pub fn spawn_daemon(config: &Config, paths: &Paths) -> anyhow::Result<()> {
         "the server did not start within 5 s; see {}",
         log_path.display()
     )
-}
-
-/// Whether a file lock is held on `path` (by a live recording).
-pub fn is_locked(path: &std::path::Path) -> bool {
-    File::open(path)
-        .map(|f| f.try_lock().is_err())
-        .unwrap_or(false)
 }
