@@ -425,6 +425,44 @@ fn the_cast_renders_like_the_pane_looks() {
 }
 
 #[test]
+fn two_windows_of_one_session_share_one_control_client() {
+    let env = Env::new();
+    let first = env.start();
+    env.tmux(&[
+        "new-window",
+        "-d",
+        "-t",
+        "work:1",
+        "--",
+        "env",
+        "PS1=$ ",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    let second = env.start_with(&["-t", "work:1"]);
+    assert_ne!(first, second);
+    let control_clients = || {
+        let out = env.tmux(&["list-clients", "-F", "#{client_control_mode}"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| *l == "1")
+            .count()
+    };
+    assert_eq!(control_clients(), 1);
+    env.type_line("work:0", "echo left-$((1))");
+    env.type_line("work:1", "echo right-$((2))");
+    wait_until("both", || {
+        plain_output(&first).contains("left-1") && plain_output(&second).contains("right-2")
+    });
+    assert!(!plain_output(&first).contains("right-2") && !plain_output(&second).contains("left-1"));
+    stop_all(&env);
+    validate_full(&first);
+    validate_full(&second);
+    wait_until("the control client to detach", || control_clients() == 0);
+}
+
+#[test]
 fn records_v3_when_asked() {
     let env = Env::new();
     let path = env.start_with(&["--format", "v3"]);
