@@ -95,6 +95,17 @@ fn created(r: Reply) -> Result<impl IntoResponse, ApiError> {
     r.map(|v| (StatusCode::CREATED, v))
 }
 
+/// Runs a tmux command that creates something and prints its id (`-P -F`),
+/// with `command` (if any) as the new pane's argument vector.
+async fn create(t: &Tmux, mut args: Vec<String>, command: Vec<String>) -> Result<String, ApiError> {
+    if !command.is_empty() {
+        args.push("--".into());
+        args.extend(command);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    Ok(t.run(&argv).await?.trim().to_string())
+}
+
 /// Sessions are found by id only: `$N` in the path (or N).
 async fn session_exists(t: &Tmux, id: &str) -> Result<(), ApiError> {
     t.run(&["has-session", "-t", id]).await.map(|_| ())
@@ -153,12 +164,7 @@ async fn create_session(
             .ok_or_else(|| ApiError::new(400, format!("size must be COLSxROWS, not {size:?}")))?;
         args.extend(["-x".into(), cols.to_string(), "-y".into(), rows.to_string()]);
     }
-    if !req.command.is_empty() {
-        args.push("--".into());
-        args.extend(req.command);
-    }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let id = t.run(&argv).await?.trim().to_string();
+    let id = create(&t, args, req.command).await?;
     created(one(&t, &id, SESSION_FIELDS, parse_session).await)
 }
 
@@ -261,12 +267,7 @@ async fn create_window(
     if let Some(name) = req.name {
         args.extend(["-n".into(), name]);
     }
-    if !req.command.is_empty() {
-        args.push("--".into());
-        args.extend(req.command);
-    }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let id = t.run(&argv).await?.trim().to_string();
+    let id = create(&t, args, req.command).await?;
     created(one(&t, &id, WINDOW_FIELDS, parse_window).await)
 }
 
@@ -435,12 +436,7 @@ async fn split_pane(
         }
         args.extend(["-l".into(), size]);
     }
-    if !req.command.is_empty() {
-        args.push("--".into());
-        args.extend(req.command);
-    }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let new = t.run(&argv).await?.trim().to_string();
+    let new = create(&t, args, req.command).await?;
     created(one(&t, &new, PANE_FIELDS, parse_pane).await)
 }
 
