@@ -89,6 +89,7 @@ impl Drop for Env {
         let _ = Command::new("tmux")
             .args(["-L", &self.name, "kill-server"])
             .status();
+        let _ = std::fs::remove_file(&self.socket);
     }
 }
 

@@ -142,6 +142,7 @@ impl Drop for Env {
     fn drop(&mut self) {
         let _ = self.tvmux(&["server", "stop"]);
         let _ = self.tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(&self.socket);
     }
 }
 
