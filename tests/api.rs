@@ -1,6 +1,8 @@
 //! The server's tmux control API against real tmux (a private `-L` server),
 //! through `tvmux api` and, once, `curl --unix-socket`.
 
+mod common;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -32,7 +34,8 @@ impl Env {
                 "-y",
                 "24",
             ])
-            .args(["--", "env", "PS1=$ ", "bash", "--norc", "--noprofile"])
+            .arg("--")
+            .args(common::SHELL)
             .status()
             .unwrap()
             .success();
@@ -156,7 +159,7 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
     env.fails(&["GET", "/sessions/abc"], "session id");
 
     // Windows.
-    let shell = r#"["env", "PS1=$ ", "bash", "--norc", "--noprofile"]"#;
+    let shell = serde_json::to_string(common::SHELL).unwrap();
     let win = env.ok(&[
         "POST",
         "/windows",

@@ -1,6 +1,8 @@
 //! The recorder against real tmux, each test on its own private `-L` server
 //! and its own tvmux runtime directory, both killed at the end.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,7 +30,7 @@ impl Env {
             socket: PathBuf::new(),
             dir,
         };
-        let out = env.tmux(&[
+        let out = env.with_shell(&[
             "-f",
             "/dev/null",
             "new-session",
@@ -39,12 +41,6 @@ impl Env {
             "80",
             "-y",
             "24",
-            "--",
-            "env",
-            "PS1=$ ",
-            "bash",
-            "--norc",
-            "--noprofile",
         ]);
         assert!(
             out.status.success(),
@@ -62,6 +58,11 @@ impl Env {
             .args(args)
             .output()
             .expect("tmux runs")
+    }
+
+    /// A tmux command that starts a pane, running the plain test shell.
+    fn with_shell(&self, args: &[&str]) -> Output {
+        self.tmux(&[args, &["--"], common::SHELL].concat())
     }
 
     fn query(&self, target: &str, format: &str) -> String {
@@ -267,27 +268,8 @@ fn records_typed_text_and_asciinema_reads_it() {
     assert!(plain_output(&path).contains("hello-42"));
     let name = path.file_name().unwrap().to_string_lossy();
     assert!(name.contains("_work_@"), "{name}");
-    if Command::new("asciinema")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        let out = Command::new("asciinema")
-            .arg("cat")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("hello-42"));
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "asciinema must be installed in CI"
-        );
+    if let Some(played) = common::asciinema_cat(&path) {
+        assert!(String::from_utf8_lossy(&played).contains("hello-42"));
     }
     // Unknown ids are named and exit 1.
     let out = env.tvmux(&["rec", "stop", "99"]);
@@ -302,20 +284,7 @@ fn follows_the_active_pane() {
     let path = env.start();
     env.type_line(&a, "echo one-$((1))");
     wait_until("one", || plain_output(&path).contains("one-1"));
-    let out = env.tmux(&[
-        "split-window",
-        "-t",
-        &a,
-        "-P",
-        "-F",
-        "#{pane_id}",
-        "--",
-        "env",
-        "PS1=$ ",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
+    let out = env.with_shell(&["split-window", "-t", &a, "-P", "-F", "#{pane_id}"]);
     let b = String::from_utf8_lossy(&out.stdout).trim().to_string();
     wait_until("the frame for the new pane", || {
         events(&path)
@@ -429,18 +398,7 @@ fn the_cast_renders_like_the_pane_looks() {
 fn two_windows_of_one_session_share_one_control_client() {
     let env = Env::new();
     let first = env.start();
-    env.tmux(&[
-        "new-window",
-        "-d",
-        "-t",
-        "work:1",
-        "--",
-        "env",
-        "PS1=$ ",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
+    env.with_shell(&["new-window", "-d", "-t", "work:1"]);
     let second = env.start_with(&["-t", "work:1"]);
     assert_ne!(first, second);
     let control_clients = || {

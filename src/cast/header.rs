@@ -87,7 +87,8 @@ impl Header {
                 m.insert(k.into(), v);
             }
         };
-        let theme = self
+        // v3 keeps the theme under `term`; v2 at the top level, after `env`.
+        let mut theme = self
             .theme
             .as_ref()
             .map(|t| serde_json::to_value(t).unwrap());
@@ -101,7 +102,7 @@ impl Header {
                 "version",
                 self.term_version.clone().map(Value::from),
             );
-            put(&mut term, "theme", theme);
+            put(&mut term, "theme", theme.take());
             m.insert("term".into(), term.into());
         } else {
             m.insert("width".into(), self.cols.into());
@@ -123,13 +124,7 @@ impl Header {
                 .map(|(k, v)| (k.clone(), Value::from(v.clone())));
             m.insert("env".into(), Value::Object(env.collect()));
         }
-        if self.version == Version::V2 {
-            let theme = self
-                .theme
-                .as_ref()
-                .map(|t| serde_json::to_value(t).unwrap());
-            put(&mut m, "theme", theme);
-        }
+        put(&mut m, "theme", theme);
         if self.version == Version::V3 && !self.tags.is_empty() {
             m.insert("tags".into(), self.tags.clone().into());
         }

@@ -210,7 +210,7 @@ fn refuse_unless_repairable<'s>(
         });
     };
     if opts.quick && body.window_exhausted {
-        return Err(RepairError::BeyondQuickWindow(4096));
+        return Err(RepairError::BeyondQuickWindow(scan::QUICK_WINDOW_LINES));
     }
     Ok(body)
 }

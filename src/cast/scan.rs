@@ -20,7 +20,7 @@ const CHUNK: usize = 4 << 20;
 /// The quick check counts lines (for line numbers) only below this size.
 const QUICK_COUNT_LIMIT: usize = 16 << 20;
 /// How far back the quick check looks for the last valid event.
-const QUICK_WINDOW_LINES: usize = 4096;
+pub const QUICK_WINDOW_LINES: usize = 4096;
 const QUICK_WINDOW_BYTES: usize = 16 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

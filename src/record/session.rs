@@ -407,18 +407,19 @@ impl Client {
             return;
         };
         let time = w.start.elapsed().as_secs_f64();
-        let result = match w.writer.take() {
-            Some(writer) => writer.finish(time).map(|_| ()),
-            None => Ok(()),
-        };
+        let written = w
+            .writer
+            .take()
+            .map(|writer| writer.finish(time).map(|sink| sink.written));
         {
             let mut status = w.status.lock().unwrap();
             status.state = State::Stopped;
             status.duration = time;
-            if let Ok(meta) = std::fs::metadata(&status.path) {
-                status.bytes = meta.len();
+            if let Some(Ok(bytes)) = written {
+                status.bytes = bytes;
             }
         }
+        let result = written.map_or(Ok(()), |r| r.map(|_| ()));
         if let Some(new) = w.new.take() {
             let _ = new.done.send(result);
         }

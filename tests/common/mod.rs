@@ -51,3 +51,35 @@ pub fn copy_in(dir: &Path, rel: &str) -> PathBuf {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A plain shell for tmux panes in tests: no rc files (slow, and they vary
+/// between machines), and a prompt that is easy to match.
+pub const SHELL: &[&str] = &["env", "PS1=$ ", "bash", "--norc", "--noprofile"];
+
+/// Plays a cast with asciinema 2.4 (`asciinema cat`): its output, or `None`
+/// when asciinema is not installed, which is allowed only outside CI.
+pub fn asciinema_cat(path: &Path) -> Option<Vec<u8>> {
+    let installed = Command::new("asciinema")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "asciinema 2.4 must be installed in CI (pip install asciinema==2.4.0)"
+        );
+        eprintln!("asciinema not installed: skipped");
+        return None;
+    }
+    let out = Command::new("asciinema")
+        .arg("cat")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out.stdout)
+}
