@@ -1,5 +1,10 @@
 //! The cast rules for one line after the header: what it is, what is wrong
 //! with it, and what repair should do with it.
+//!
+//! "Valid" means what the players read: asciinema 3.2 (which reads v2 and v3
+//! through serde) and asciinema 2.4 (which reads v2 line by line in Python's
+//! universal-newline text mode). Each rule's message names the player it
+//! protects; the README lists them all.
 
 use super::finding::{Issue, Kind};
 use super::header::Version;
@@ -10,13 +15,34 @@ use super::json::{self, RawEvent, SyntaxError};
 pub enum Verdict {
     /// A valid event (perhaps with warnings) and its time: keep as is.
     Event(f64),
-    /// A comment, or an allowed blank line: keep as is.
+    /// A comment, or an allowed empty line: keep as is.
     Keep,
-    /// A complete event whose time must be raised to this value (v2 time
-    /// going backwards, or a negative time/interval).
-    Clamp(f64),
+    /// Complete events that a player cannot read as written (time going
+    /// backwards or out of range, an escaped code, a lone CR, several events
+    /// on one line): repair rewrites them ([`Checker::repair_line`]).
+    Fix { events: u32 },
     /// Not an event: repair moves it to the side file.
     Drop,
+}
+
+impl Verdict {
+    /// The line stays exactly as it is.
+    pub fn is_kept(self) -> bool {
+        matches!(self, Verdict::Event(_) | Verdict::Keep)
+    }
+
+    /// The line's events survive repair (as they are, or rewritten).
+    pub fn survives(self) -> bool {
+        self != Verdict::Drop
+    }
+
+    pub fn events(self) -> u64 {
+        match self {
+            Verdict::Event(_) => 1,
+            Verdict::Fix { events } => events.into(),
+            _ => 0,
+        }
+    }
 }
 
 /// The time state carried from line to line: for v2, the latest time so far.
@@ -36,17 +62,26 @@ impl Clock {
     }
 }
 
+/// asciinema 3.2 turns a time into `u64` seconds through its decimal text:
+/// anything from 2^64 on is "number too large".
+const TIME_LIMIT: f64 = 18_446_744_073_709_551_616.0;
+/// `-0`, `-0.0`, `-1e-400`: 3.2 reads the text "-0" as an invalid digit.
+const NEGATIVE_ZERO: u64 = 0x8000_0000_0000_0000;
+/// Sizes are `u16` in asciinema 3.2.
+pub const SIZE_LIMIT: u32 = u16::MAX as u32;
+
 /// Checks lines of a v2 or v3 body.
 #[derive(Debug, Clone, Copy)]
 pub struct Checker {
     pub version: Version,
 }
 
-impl Verdict {
-    /// The line stays exactly as it is.
-    pub fn is_kept(self) -> bool {
-        matches!(self, Verdict::Event(_) | Verdict::Keep)
-    }
+/// What is wrong with an event's time, if anything, and the time repair
+/// gives it instead.
+struct TimeFault {
+    kind: Kind,
+    message: String,
+    fixed: f64,
 }
 
 impl Checker {
@@ -72,7 +107,7 @@ impl Checker {
     ) -> Verdict {
         match json::parse_event_in(line, utf8_checked) {
             Ok(event) => self.check_event(line, &event, clock, note),
-            Err(e) => self.check_non_event(line, e, note),
+            Err(e) => self.check_non_event(line, e, clock, note),
         }
     }
 
@@ -85,19 +120,66 @@ impl Checker {
         clock: &mut Clock,
         note: &mut impl FnMut(Issue),
     ) -> Verdict {
-        if line.last() == Some(&b'\r') {
-            note(Issue::warning(
-                line.len() - 1,
-                Kind::CrlfLineEnding,
-                "CRLF line ending",
-            ));
-        }
-        // The common codes are plain one-byte strings: no decoding needed.
-        let plain = (!ev.code.escaped).then_some(ev.code.raw);
-        if let Some(b"o" | b"i" | b"m") = plain {
+        // The common case: a plain one-byte code, nothing unusual.
+        if !ev.code.escaped && !ev.lone_cr && matches!(ev.code.raw, b"o" | b"i" | b"m") {
+            if line.last() == Some(&b'\r') {
+                crlf(line, note);
+            }
             return self.check_time(ev, clock, note);
         }
+        self.check_unusual_event(line, ev, clock, note)
+    }
+
+    #[cold]
+    fn check_unusual_event(
+        &self,
+        line: &[u8],
+        ev: &RawEvent,
+        clock: &mut Clock,
+        note: &mut impl FnMut(Issue),
+    ) -> Verdict {
+        if line.last() == Some(&b'\r') {
+            crlf(line, note);
+        }
         let code = ev.code.text();
+        let code_at = ev.time_span.end;
+        let mut fix = false;
+        if code.is_empty() {
+            note(Issue::error(
+                code_at,
+                Kind::EmptyCode,
+                "empty event code (asciinema 3.2: \"missing event code\")",
+            ));
+            return Verdict::Drop;
+        }
+        if ev.code.escaped {
+            let writable = !code.chars().any(|c| c < ' ' || c == '"' || c == '\\');
+            note(Issue::error(
+                code_at,
+                Kind::EscapedCode,
+                format!(
+                    "event code {code:?} is written with escapes (asciinema 3.2 cannot read it{})",
+                    if writable {
+                        ""
+                    } else {
+                        "; nor can it be written without them"
+                    }
+                ),
+            ));
+            if !writable {
+                return Verdict::Drop;
+            }
+            fix = true;
+        }
+        if ev.lone_cr {
+            let at = lone_cr_at(line).unwrap_or(0);
+            note(Issue::error(
+                at,
+                Kind::LoneCr,
+                "carriage return inside the line (asciinema 2.4 reads it as a line break)",
+            ));
+            fix = true;
+        }
         match (code.as_ref(), self.version) {
             ("o" | "i" | "m", _) => {}
             ("r", _) => {
@@ -105,27 +187,37 @@ impl Checker {
                     note(Issue::error(
                         data_offset(line, ev),
                         Kind::BadResize,
-                        format!("resize data must be COLSxROWS, not {:?}", ev.data.text()),
+                        format!(
+                            "resize data must be COLSxROWS with both from 1 to 65535 (asciinema 3.2 reads them as 16-bit), not {:?}",
+                            ev.data.text()
+                        ),
                     ));
                     return Verdict::Drop;
                 }
             }
             ("x", Version::V3) => {
                 if ev.data.text().parse::<i32>().is_err() {
-                    note(Issue::warning(
+                    note(Issue::error(
                         data_offset(line, ev),
                         Kind::BadExitStatus,
-                        format!("exit status should be an integer, not {:?}", ev.data.text()),
+                        format!(
+                            "exit status must be an integer (asciinema 3.2 cannot read it), not {:?}",
+                            ev.data.text()
+                        ),
                     ));
+                    return Verdict::Drop;
                 }
             }
             (other, _) => note(Issue::warning(
-                ev.time_span.end,
+                code_at,
                 Kind::UnknownCode,
                 format!("unknown event code {other:?} (passed through)"),
             )),
         }
-        self.check_time(ev, clock, note)
+        match self.check_time(ev, clock, note) {
+            Verdict::Event(_) if fix => Verdict::Fix { events: 1 },
+            verdict => verdict,
+        }
     }
 
     #[inline]
@@ -135,28 +227,70 @@ impl Checker {
         clock: &mut Clock,
         note: &mut impl FnMut(Issue),
     ) -> Verdict {
-        let floor = match self.version {
+        let floor = self.floor(clock);
+        // Written so that the common case (a plain time not below the floor)
+        // takes a single comparison.
+        if ev.time >= floor && ev.time < TIME_LIMIT && ev.time.to_bits() != NEGATIVE_ZERO {
+            if self.version == Version::V2 {
+                clock.latest = Some(ev.time);
+            }
+            return Verdict::Event(ev.time);
+        }
+        let fault = self.time_fault(ev.time, floor);
+        note(Issue::error(ev.time_span.start, fault.kind, fault.message));
+        if self.version == Version::V2 {
+            clock.latest = Some(fault.fixed);
+        }
+        Verdict::Fix { events: 1 }
+    }
+
+    /// Where a v2 time may not go below (v3 intervals: zero).
+    fn floor(&self, clock: &Clock) -> f64 {
+        match self.version {
             Version::V2 => clock.latest.unwrap_or(0.0).max(0.0),
             _ => 0.0,
-        };
-        let verdict = if ev.time >= floor {
-            Verdict::Event(ev.time)
-        } else {
-            let (kind, message) = match (self.version, ev.time < 0.0) {
-                (Version::V2, false) => (
-                    Kind::TimeBackwards,
-                    format!("time goes backwards: {} after {}", ev.time, floor),
-                ),
-                (Version::V2, true) => (Kind::NegativeTime, format!("negative time {}", ev.time)),
-                _ => (Kind::NegativeTime, format!("negative interval {}", ev.time)),
-            };
-            note(Issue::error(ev.time_span.start, kind, message));
-            Verdict::Clamp(floor)
-        };
-        if self.version == Version::V2 {
-            clock.latest = Some(ev.time.max(floor));
         }
-        verdict
+    }
+
+    #[cold]
+    fn time_fault(&self, time: f64, floor: f64) -> TimeFault {
+        let what = if self.version == Version::V2 {
+            "time"
+        } else {
+            "interval"
+        };
+        if time >= TIME_LIMIT {
+            return TimeFault {
+                kind: Kind::TimeOutOfRange,
+                message: format!(
+                    "{what} {time:e} is too large (asciinema 3.2 reads times as 64-bit seconds: \"number too large\")"
+                ),
+                fixed: floor,
+            };
+        }
+        if time == 0.0 {
+            return TimeFault {
+                kind: Kind::NegativeTime,
+                message: format!(
+                    "{what} is a negative zero (asciinema 3.2: \"invalid digit found in string\")"
+                ),
+                fixed: floor,
+            };
+        }
+        if time < 0.0 {
+            return TimeFault {
+                kind: Kind::NegativeTime,
+                message: format!("negative {what} {time} (asciinema 3.2 cannot read it)"),
+                fixed: floor,
+            };
+        }
+        TimeFault {
+            kind: Kind::TimeBackwards,
+            message: format!(
+                "time goes backwards: {time} after {floor} (asciinema 3.2's convert panics)"
+            ),
+            fixed: floor,
+        }
     }
 
     #[cold]
@@ -164,35 +298,48 @@ impl Checker {
         &self,
         line: &[u8],
         e: json::LineError,
+        clock: &mut Clock,
         note: &mut impl FnMut(Issue),
     ) -> Verdict {
+        // 3.2 drops one `\r` before the newline; 2.4 reads `\r\n` as `\n`.
         let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
-        if trimmed.iter().all(|b| b.is_ascii_whitespace()) {
+        if trimmed.is_empty() {
             return if self.version == Version::V3 {
-                note(Issue::warning(0, Kind::BlankLine, "blank line"));
+                note(Issue::warning(0, Kind::BlankLine, "empty line"));
                 Verdict::Keep
             } else {
                 note(Issue::error(
                     0,
                     Kind::BlankLine,
-                    "blank line (asciinema 2.4 stops playing here)",
+                    "empty line (asciinema 2.4 stops playing here)",
                 ));
                 Verdict::Drop
             };
         }
+        if trimmed.iter().all(|b| b.is_ascii_whitespace()) {
+            note(Issue::error(
+                0,
+                Kind::BlankLine,
+                "line of only whitespace (asciinema 3.2 cannot read it; only a truly empty line is skipped)",
+            ));
+            return Verdict::Drop;
+        }
         if self.version == Version::V3 && line.first() == Some(&b'#') {
+            // A comment is any text: 3.2 skips lines that start with `#`.
             return match std::str::from_utf8(line) {
-                Ok(_) if !line.contains(&0) => Verdict::Keep,
-                _ => {
-                    let at = std::str::from_utf8(line).map_or_else(|u| u.valid_up_to(), |_| 0);
+                Ok(_) => Verdict::Keep,
+                Err(u) => {
                     note(Issue::error(
-                        at,
+                        u.valid_up_to(),
                         Kind::InvalidUtf8,
-                        "comment is not valid text",
+                        "comment is not valid UTF-8",
                     ));
                     Verdict::Drop
                 }
             };
+        }
+        if let Some(verdict) = self.check_split(line, clock, note as &mut dyn FnMut(Issue)) {
+            return verdict;
         }
         let kind = if line.get(e.at) == Some(&0) {
             Kind::NulBytes
@@ -209,13 +356,152 @@ impl Checker {
         note(Issue::error(e.at, kind, message));
         Verdict::Drop
     }
+
+    /// A line that asciinema 2.4 reads as several events because lone CRs
+    /// split it: a fix when every piece is an event (or empty).
+    /// Not generic over `note`: it calls [`Checker::check`] again, which
+    /// would otherwise instantiate itself without end.
+    fn check_split(
+        &self,
+        line: &[u8],
+        clock: &mut Clock,
+        note: &mut dyn FnMut(Issue),
+    ) -> Option<Verdict> {
+        let at = lone_cr_at(line)?;
+        let mut trial = *clock;
+        let mut events = 0;
+        let mut issues = Vec::new();
+        for (offset, piece) in pieces(line).filter(|(_, p)| !p.trim_ascii().is_empty()) {
+            let mut collect = |i: Issue| {
+                issues.push(Issue {
+                    at: i.at + offset,
+                    ..i
+                })
+            };
+            let mut collect: &mut dyn FnMut(Issue) = &mut collect;
+            match self.check(piece, &mut trial, &mut collect) {
+                Verdict::Drop => return None,
+                verdict => events += verdict.events() as u32,
+            }
+        }
+        if events < 2 {
+            return None;
+        }
+        note(Issue::error(
+            at,
+            Kind::LoneCr,
+            format!(
+                "{events} events on one line separated by a carriage return (asciinema 2.4 plays them; 3.2 cannot read the line)"
+            ),
+        ));
+        issues.into_iter().for_each(note);
+        *clock = trial;
+        Some(Verdict::Fix { events })
+    }
+
+    /// Checks `line` like [`Checker::check`] and appends to `out` what repair
+    /// keeps of it: the line itself (with `ending`) when it is kept, its
+    /// events rewritten so every player reads them when it needs a fix,
+    /// nothing when it is dropped.
+    pub fn repair_line(
+        &self,
+        line: &[u8],
+        ending: &[u8],
+        clock: &mut Clock,
+        out: &mut Vec<u8>,
+    ) -> Verdict {
+        let before = *clock;
+        let verdict = self.check(line, clock, &mut |_| {});
+        match verdict {
+            Verdict::Event(_) | Verdict::Keep => {
+                out.extend_from_slice(line);
+                out.extend_from_slice(ending);
+            }
+            Verdict::Drop => {}
+            Verdict::Fix { .. } => {
+                let mut clock = before;
+                if json::parse_event(line).is_ok() {
+                    self.rewrite_event(line, &mut clock, out);
+                } else {
+                    for (_, piece) in pieces(line).filter(|(_, p)| !p.trim_ascii().is_empty()) {
+                        let piece_verdict = self.check(piece, &mut clock.clone(), &mut |_| {});
+                        match piece_verdict {
+                            Verdict::Event(_) => {
+                                self.check(piece, &mut clock, &mut |_| {});
+                                out.extend_from_slice(piece.trim_ascii());
+                                out.push(b'\n');
+                            }
+                            Verdict::Fix { .. } => self.rewrite_event(piece, &mut clock, out),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        verdict
+    }
+
+    /// Writes one complete event as `[time, "code", "data"]`: the time token
+    /// kept unless the time must change, the code unescaped, the data's JSON
+    /// text byte for byte, no stray whitespace.
+    fn rewrite_event(&self, line: &[u8], clock: &mut Clock, out: &mut Vec<u8>) {
+        let ev = json::parse_event(line).expect("a fixed line is a complete event");
+        let floor = self.floor(clock);
+        let time_ok =
+            ev.time >= floor && ev.time < TIME_LIMIT && ev.time.to_bits() != NEGATIVE_ZERO;
+        let time = if time_ok { ev.time } else { floor };
+        if self.version == Version::V2 {
+            clock.latest = Some(time);
+        }
+        out.push(b'[');
+        if time_ok {
+            out.extend_from_slice(&line[ev.time_span.clone()]);
+        } else {
+            out.extend_from_slice(format_time(time).as_bytes());
+        }
+        out.extend_from_slice(b", ");
+        serde_json::to_writer(&mut *out, ev.code.text().as_ref()).expect("writing to a Vec");
+        out.extend_from_slice(b", \"");
+        out.extend_from_slice(ev.data.raw);
+        out.extend_from_slice(b"\"]\n");
+    }
+}
+
+/// A time as the shortest decimal that reads back as the same number, never
+/// in exponent notation (times here are below 2^64, so it stays short).
+pub fn format_time(time: f64) -> String {
+    format!("{time}")
+}
+
+fn crlf(line: &[u8], note: &mut impl FnMut(Issue)) {
+    note(Issue::warning(
+        line.len() - 1,
+        Kind::CrlfLineEnding,
+        "CRLF line ending",
+    ));
+}
+
+/// Where the first carriage return that does not end the line is.
+pub fn lone_cr_at(line: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'\r', line).find(|&i| i + 1 < line.len())
+}
+
+/// The pieces of a line between lone carriage returns, with their offsets.
+fn pieces(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let body = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut start = 0;
+    body.split(|&b| b == b'\r').map(move |piece| {
+        let offset = start;
+        start += piece.len() + 1;
+        (offset, piece)
+    })
 }
 
 fn data_offset(line: &[u8], ev: &RawEvent) -> usize {
     (ev.data.raw.as_ptr() as usize).saturating_sub(line.as_ptr() as usize + 1)
 }
 
-/// `COLSxROWS` with both at least 1.
+/// `COLSxROWS`, both from 1 to 65535.
 pub fn is_size(s: &str) -> bool {
     parse_size(s).is_some()
 }
@@ -226,8 +512,8 @@ pub fn parse_size(s: &str) -> Option<(u32, u32)> {
     if !digits(c) || !digits(r) {
         return None;
     }
-    let (c, r) = (c.parse().ok()?, r.parse().ok()?);
-    (c > 0 && r > 0).then_some((c, r))
+    let (c, r): (u16, u16) = (c.parse().ok()?, r.parse().ok()?);
+    (c > 0 && r > 0).then_some((c.into(), r.into()))
 }
 
 #[cfg(test)]
@@ -245,100 +531,235 @@ mod tests {
         (verdicts, issues)
     }
 
+    fn kinds(issues: &[Issue]) -> Vec<Kind> {
+        issues.iter().map(|i| i.kind).collect()
+    }
+
+    /// What repair writes for these lines, one after the other.
+    fn repaired(version: Version, lines: &[&str]) -> String {
+        let checker = Checker::new(version);
+        let mut clock = Clock::default();
+        let mut out = Vec::new();
+        for line in lines {
+            checker.repair_line(line.as_bytes(), b"\n", &mut clock, &mut out);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    const FIX: Verdict = Verdict::Fix { events: 1 };
+
     #[test]
-    fn v2_time_going_backwards_is_clamped_to_the_latest() {
-        let (v, issues) = run(
-            Version::V2,
-            &[
-                r#"[1.0, "o", "a"]"#,
-                r#"[3.0, "o", "b"]"#,
-                r#"[2.0, "o", "c"]"#,
-                r#"[2.5, "o", "d"]"#,
-                r#"[4, "o", "e"]"#,
-            ],
-        );
+    fn v2_time_going_backwards_is_fixed_to_the_latest() {
+        let lines = [
+            r#"[1.0, "o", "a"]"#,
+            r#"[3.0, "o", "b"]"#,
+            r#"[2.0, "o", "c"]"#,
+            r#"[2.5, "o", "d"]"#,
+            r#"[4, "o", "e"]"#,
+        ];
+        let (v, issues) = run(Version::V2, &lines);
         assert_eq!(
             v,
             [
                 Verdict::Event(1.0),
                 Verdict::Event(3.0),
-                Verdict::Clamp(3.0),
-                Verdict::Clamp(3.0),
+                FIX,
+                FIX,
                 Verdict::Event(4.0)
             ]
         );
-        assert!(issues.iter().all(|i| i.kind == Kind::TimeBackwards));
-        assert_eq!(issues.len(), 2);
+        assert_eq!(kinds(&issues), [Kind::TimeBackwards; 2]);
+        assert_eq!(
+            repaired(Version::V2, &lines),
+            "[1.0, \"o\", \"a\"]\n[3.0, \"o\", \"b\"]\n[3, \"o\", \"c\"]\n[3, \"o\", \"d\"]\n[4, \"o\", \"e\"]\n"
+        );
     }
 
     #[test]
     fn v3_intervals_must_not_be_negative() {
-        let (v, issues) = run(
-            Version::V3,
-            &[
-                r#"[1.0, "o", "a"]"#,
-                r#"[0.5, "o", "b"]"#,
-                r#"[-0.5, "o", "b"]"#,
-            ],
-        );
-        assert_eq!(
-            v,
-            [
-                Verdict::Event(1.0),
-                Verdict::Event(0.5),
-                Verdict::Clamp(0.0)
-            ]
-        );
-        assert_eq!(issues[0].kind, Kind::NegativeTime);
+        let lines = [
+            r#"[1.0, "o", "a"]"#,
+            r#"[0.5, "o", "b"]"#,
+            r#"[-0.5, "o", "c"]"#,
+        ];
+        let (v, issues) = run(Version::V3, &lines);
+        assert_eq!(v, [Verdict::Event(1.0), Verdict::Event(0.5), FIX]);
+        assert_eq!(kinds(&issues), [Kind::NegativeTime]);
+        assert!(repaired(Version::V3, &lines).ends_with("[0, \"o\", \"c\"]\n"));
     }
 
     #[test]
-    fn codes_and_their_data() {
+    fn negative_zero_and_huge_times_are_fixed_without_moving_the_clock() {
+        for zero in ["-0", "-0.0", "-1e-400"] {
+            let line = format!("[{zero}, \"o\", \"a\"]");
+            let (v, issues) = run(Version::V2, &[&line]);
+            assert_eq!((v[0], issues[0].kind), (FIX, Kind::NegativeTime), "{zero}");
+            assert!(issues[0].message.contains("3.2"), "{}", issues[0].message);
+            assert_eq!(repaired(Version::V2, &[&line]), "[0, \"o\", \"a\"]\n");
+        }
+        for huge in ["1e300", "18446744073709551616", "18446744073709551615"] {
+            let lines = [
+                r#"[2.5, "o", "a"]"#.to_string(),
+                format!("[{huge}, \"o\", \"b\"]"),
+                r#"[3, "o", "c"]"#.to_string(),
+            ];
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let (v, issues) = run(Version::V2, &lines);
+            assert_eq!(v, [Verdict::Event(2.5), FIX, Verdict::Event(3.0)], "{huge}");
+            assert_eq!(kinds(&issues), [Kind::TimeOutOfRange]);
+            // Not clamped up to the huge time, and not printed in 301 digits.
+            assert_eq!(
+                repaired(Version::V2, &lines),
+                "[2.5, \"o\", \"a\"]\n[2.5, \"o\", \"b\"]\n[3, \"o\", \"c\"]\n"
+            );
+        }
+        // The largest time below 2^64 is fine.
+        let (v, _) = run(Version::V2, &[r#"[18446744073709549568, "o", "a"]"#]);
+        assert!(matches!(v[0], Verdict::Event(_)));
+    }
+
+    #[test]
+    fn codes_must_be_plain_and_not_empty() {
+        let (v, issues) = run(
+            Version::V2,
+            &[
+                r#"[1, "\u006f", "a"]"#,
+                r#"[1, "\/o", "a"]"#,
+                r#"[1, "", "a"]"#,
+            ],
+        );
+        assert_eq!(v, [FIX, FIX, Verdict::Drop]);
+        assert_eq!(
+            kinds(&issues),
+            [
+                Kind::EscapedCode,
+                Kind::EscapedCode,
+                Kind::UnknownCode,
+                Kind::EmptyCode
+            ]
+        );
+        assert_eq!(
+            repaired(
+                Version::V2,
+                &[r#"[1, "\u006f", "a\u001b"]"#, r#"[1, "\/o", "a"]"#]
+            ),
+            "[1, \"o\", \"a\\u001b\"]\n[1, \"/o\", \"a\"]\n"
+        );
+        // A code that cannot be written without escapes cannot be fixed.
+        let (v, _) = run(Version::V2, &[r#"[1, "\n", "a"]"#]);
+        assert_eq!(v, [Verdict::Drop]);
+    }
+
+    #[test]
+    fn resize_and_exit_data_must_be_what_3_2_reads() {
         let (v, issues) = run(
             Version::V2,
             &[
                 r#"[1, "r", "80x24"]"#,
+                r#"[1, "r", "65535x65535"]"#,
+                r#"[1, "r", "70000x24"]"#,
+                r#"[1, "r", "65536x1"]"#,
                 r#"[1, "r", "80x"]"#,
-                r#"[1, "x", "0"]"#,
-                r#"[1, "zz", ""]"#,
+                r#"[1, "x", "boom"]"#,
             ],
         );
         assert_eq!(
             v,
             [
                 Verdict::Event(1.0),
-                Verdict::Drop,
                 Verdict::Event(1.0),
+                Verdict::Drop,
+                Verdict::Drop,
+                Verdict::Drop,
                 Verdict::Event(1.0)
             ]
         );
-        let kinds: Vec<Kind> = issues.iter().map(|i| i.kind).collect();
         assert_eq!(
-            kinds,
-            [Kind::BadResize, Kind::UnknownCode, Kind::UnknownCode]
+            kinds(&issues),
+            [
+                Kind::BadResize,
+                Kind::BadResize,
+                Kind::BadResize,
+                Kind::UnknownCode
+            ]
         );
-        let (v, issues) = run(Version::V3, &[r#"[1, "x", "0"]"#, r#"[1, "x", "boom"]"#]);
-        assert_eq!(v, [Verdict::Event(1.0), Verdict::Event(1.0)]);
-        assert_eq!(issues.len(), 1);
-        assert_eq!(issues[0].kind, Kind::BadExitStatus);
+        let (v, issues) = run(
+            Version::V3,
+            &[
+                r#"[1, "x", "0"]"#,
+                r#"[1, "x", "-3"]"#,
+                r#"[1, "x", "1.5"]"#,
+            ],
+        );
+        assert_eq!(v, [Verdict::Event(1.0), Verdict::Event(1.0), Verdict::Drop]);
+        assert_eq!(kinds(&issues), [Kind::BadExitStatus]);
+        assert_eq!(issues[0].severity, super::super::Severity::Error);
+    }
+
+    #[test]
+    fn a_lone_cr_is_removed_or_splits_the_line() {
+        let (v, issues) = run(
+            Version::V2,
+            &["[0.1,\r\"o\", \"a\"]", "[0.1, \"o\", \"a\"]\r"],
+        );
+        assert_eq!(v, [FIX, Verdict::Event(0.1)]);
+        assert_eq!(kinds(&issues), [Kind::LoneCr, Kind::CrlfLineEnding]);
+        assert_eq!(
+            repaired(Version::V2, &["[0.1,\r\"o\", \"a\"]"]),
+            "[0.1, \"o\", \"a\"]\n"
+        );
+        let split = "[0.1,\"o\",\"a\"]\r[0.2,\"o\",\"b\"]\r\r[0.15,\"o\",\"c\"]";
+        let (v, issues) = run(Version::V2, &[split]);
+        assert_eq!(v, [Verdict::Fix { events: 3 }]);
+        assert_eq!(kinds(&issues), [Kind::LoneCr, Kind::TimeBackwards]);
+        assert_eq!(
+            repaired(Version::V2, &[split]),
+            "[0.1,\"o\",\"a\"]\n[0.2,\"o\",\"b\"]\n[0.2, \"o\", \"c\"]\n"
+        );
+        // Pieces that are not all events: the line is not a cast line.
+        let (v, _) = run(Version::V2, &["[0.1,\"o\",\"a\"]\rjunk"]);
+        assert_eq!(v, [Verdict::Drop]);
     }
 
     #[test]
     fn comments_blank_lines_and_damage() {
-        let (v, issues) = run(Version::V3, &["# a comment", "", "\0\0\0"]);
-        assert_eq!(v, [Verdict::Keep, Verdict::Keep, Verdict::Drop]);
-        assert_eq!(issues[0].kind, Kind::BlankLine);
-        assert_eq!(issues[1].kind, Kind::NulBytes);
+        let (v, issues) = run(
+            Version::V3,
+            &["# a comment", "# with \0 NUL", "", "\r", "  ", "\0\0\0"],
+        );
+        assert_eq!(
+            v,
+            [
+                Verdict::Keep,
+                Verdict::Keep,
+                Verdict::Keep,
+                Verdict::Keep,
+                Verdict::Drop,
+                Verdict::Drop
+            ]
+        );
+        assert_eq!(
+            kinds(&issues),
+            [
+                Kind::BlankLine,
+                Kind::BlankLine,
+                Kind::BlankLine,
+                Kind::NulBytes
+            ]
+        );
+        assert_eq!(issues[2].severity, super::super::Severity::Error);
         let (v, issues) = run(Version::V2, &["# not in v2", ""]);
         assert_eq!(v, [Verdict::Drop, Verdict::Drop]);
-        assert_eq!(issues[0].kind, Kind::InvalidJson);
-        assert_eq!(issues[1].kind, Kind::BlankLine);
+        assert_eq!(kinds(&issues), [Kind::InvalidJson, Kind::BlankLine]);
     }
 
     #[test]
     fn sizes() {
         assert_eq!(parse_size("80x24"), Some((80, 24)));
-        for bad in ["80x", "x24", "0x1", "80X24", " 80x24", "+1x2"] {
+        assert_eq!(parse_size("65535x1"), Some((65535, 1)));
+        for bad in [
+            "80x", "x24", "0x1", "80X24", " 80x24", "+1x2", "65536x1", "1x70000",
+        ] {
             assert_eq!(parse_size(bad), None, "{bad}");
         }
     }

@@ -33,6 +33,13 @@ pub enum Kind {
     NulBytes,
     NegativeTime,
     TimeBackwards,
+    /// A time from 2^64 seconds on.
+    TimeOutOfRange,
+    EmptyCode,
+    /// An event code written with escapes.
+    EscapedCode,
+    /// A carriage return that does not end the line.
+    LoneCr,
     BadResize,
     BadExitStatus,
     UnknownCode,
@@ -58,6 +65,10 @@ impl Kind {
             Self::NulBytes => "nul-bytes",
             Self::NegativeTime => "negative-time",
             Self::TimeBackwards => "time-backwards",
+            Self::TimeOutOfRange => "time-out-of-range",
+            Self::EmptyCode => "empty-code",
+            Self::EscapedCode => "escaped-code",
+            Self::LoneCr => "lone-cr",
             Self::BadResize => "bad-resize",
             Self::BadExitStatus => "bad-exit-status",
             Self::UnknownCode => "unknown-code",

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::event::SIZE_LIMIT;
 use super::finding::{Issue, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,7 +148,8 @@ struct WireV2 {
     width: u32,
     height: u32,
     timestamp: Option<i64>,
-    duration: Option<f64>,
+    /// Any value: neither player reads it.
+    duration: Option<Value>,
     idle_time_limit: Option<f64>,
     command: Option<String>,
     title: Option<String>,
@@ -172,8 +174,10 @@ struct WireV3 {
     idle_time_limit: Option<f64>,
     command: Option<String>,
     title: Option<String>,
-    env: Option<BTreeMap<String, Option<String>>>,
-    tags: Option<Vec<String>>,
+    /// Strings only: asciinema 3.2 reads v3 `env` as string→string (v2 allows null).
+    env: Option<BTreeMap<String, String>>,
+    /// Any value: asciinema 3.2 does not read it.
+    tags: Option<Value>,
 }
 
 const V2_FIELDS: &[&str] = &[
@@ -239,6 +243,16 @@ pub fn sniff(line: &[u8]) -> Result<FirstLine, Issue> {
             Some(1) => Version::V1,
             Some(2) => Version::V2,
             Some(3) => Version::V3,
+            _ if matches!(v.as_f64(), Some(f) if f == 1.0 || f == 2.0 || f == 3.0) => {
+                return Err(Issue::error(
+                    key_offset(line, "version"),
+                    Kind::UnsupportedVersion,
+                    format!(
+                        "`version` must be the integer {}, not {v} (asciinema 3.2 refuses the file)",
+                        v.as_f64().unwrap_or_default()
+                    ),
+                ));
+            }
             _ => {
                 return Err(Issue::error(
                     key_offset(line, "version"),
@@ -285,7 +299,15 @@ pub fn parse(
             let w: WireV2 = serde_json::from_slice(line).map_err(bad)?;
             let mut h = Header::new(version, w.width, w.height);
             h.timestamp = w.timestamp;
-            h.duration = w.duration;
+            h.duration = lenient(
+                w.duration,
+                "duration",
+                "a number",
+                line,
+                &mut h.extra,
+                &mut warnings,
+            )
+            .and_then(|v| v.as_f64());
             h.idle_time_limit = w.idle_time_limit;
             h.command = w.command;
             h.title = w.title;
@@ -302,7 +324,19 @@ pub fn parse(
             h.idle_time_limit = w.idle_time_limit;
             h.command = w.command;
             h.title = w.title;
-            h.tags = w.tags.unwrap_or_default();
+            h.tags = lenient(
+                w.tags,
+                "tags",
+                "a list of strings",
+                line,
+                &mut h.extra,
+                &mut warnings,
+            )
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+            let env = w
+                .env
+                .map(|env| env.into_iter().map(|(k, v)| (k, Some(v))).collect());
             if let Some(Value::Object(term)) = map.get("term") {
                 for key in term.keys().filter(|k| !TERM_FIELDS.contains(&k.as_str())) {
                     warnings.push(Issue::warning(
@@ -312,7 +346,7 @@ pub fn parse(
                     ));
                 }
             }
-            (V3_FIELDS, w.env, h)
+            (V3_FIELDS, env, h)
         }
         Version::V1 => unreachable!("v1 files are read by the v1 module"),
     };
@@ -321,32 +355,49 @@ pub fn parse(
         _ => ("", "width", "height"),
     };
     for (key, value) in [(cols_key, header.cols), (rows_key, header.rows)] {
+        let name = if size_field.is_empty() {
+            key.to_string()
+        } else {
+            format!("{size_field}.{key}")
+        };
         if value == 0 {
-            let name = if size_field.is_empty() {
-                key.to_string()
-            } else {
-                format!("{size_field}.{key}")
-            };
             return Err(Issue::error(
                 key_offset(line, key),
                 Kind::BadHeader,
                 format!("invalid header: `{name}` must be at least 1"),
             ));
         }
+        if value > SIZE_LIMIT {
+            return Err(Issue::error(
+                key_offset(line, key),
+                Kind::BadHeader,
+                format!(
+                    "invalid header: `{name}` is {value}, above 65535 (asciinema 3.2 reads sizes as 16-bit and refuses the file)"
+                ),
+            ));
+        }
+    }
+    if header.timestamp.is_some_and(|t| t < 0) {
+        return Err(Issue::error(
+            key_offset(line, "timestamp"),
+            Kind::BadHeader,
+            "invalid header: negative `timestamp` (asciinema 3.2 refuses the file)",
+        ));
     }
     if let Some(theme) = &header.theme {
         check_theme(theme)
             .map_err(|msg| Issue::error(key_offset(line, "theme"), Kind::BadHeader, msg))?;
     }
+    // Both players read these whatever their sign.
     for (key, value) in [
         ("duration", header.duration),
         ("idle_time_limit", header.idle_time_limit),
     ] {
         if value.is_some_and(|v| v < 0.0) {
-            return Err(Issue::error(
+            warnings.push(Issue::warning(
                 key_offset(line, key),
                 Kind::BadHeader,
-                format!("invalid header: `{key}` must not be negative"),
+                format!("`{key}` is negative (the players ignore it)"),
             ));
         }
     }
@@ -373,6 +424,37 @@ pub fn parse(
         }
     }
     Ok(ParsedHeader { header, warnings })
+}
+
+/// A field the players ignore: its value if it has the shape the format
+/// wants (`is`), otherwise a warning and the value kept as it is in `extra`.
+fn lenient(
+    value: Option<Value>,
+    key: &str,
+    what: &str,
+    line: &[u8],
+    extra: &mut Map<String, Value>,
+    warnings: &mut Vec<Issue>,
+) -> Option<Value> {
+    let value = value?;
+    let fits = match key {
+        "duration" => value.is_number(),
+        _ => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_string)),
+    };
+    if fits {
+        return Some(value);
+    }
+    if !value.is_null() {
+        warnings.push(Issue::warning(
+            key_offset(line, key),
+            Kind::BadHeader,
+            format!("`{key}` should be {what}, not {value} (the players ignore it; kept as is)"),
+        ));
+        extra.insert(key.to_string(), value);
+    }
+    None
 }
 
 fn check_theme(theme: &Theme) -> Result<(), String> {

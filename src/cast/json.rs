@@ -84,6 +84,10 @@ pub struct RawEvent<'a> {
     pub time_span: Range<usize>,
     pub code: JsonStr<'a>,
     pub data: JsonStr<'a>,
+    /// A carriage return used as whitespace not right before the line's end:
+    /// JSON allows it, but asciinema 2.4 reads files in universal-newline
+    /// mode and splits the line there.
+    pub lone_cr: bool,
 }
 
 /// Checks one line (without its `\n`) against the event grammar.
@@ -99,6 +103,7 @@ pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, L
         b: line,
         i: 0,
         high: 0,
+        lone_cr: false,
     };
     let (time, time_span, code, data) = c.event()?;
     c.ws();
@@ -113,6 +118,7 @@ pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, L
         time_span,
         code,
         data,
+        lone_cr: c.lone_cr,
     })
 }
 
@@ -127,6 +133,7 @@ pub fn parse_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
         b: rest,
         i: 0,
         high: 0,
+        lone_cr: false,
     };
     let (time, time_span, code, data) = c.event().ok()?;
     c.ws();
@@ -136,6 +143,7 @@ pub fn parse_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
             time_span,
             code,
             data,
+            lone_cr: c.lone_cr,
         },
         c.i,
     ))
@@ -175,6 +183,7 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
         b: line,
         i: 0,
         high: 0,
+        lone_cr: false,
     };
     c.ws();
     c.expect(b'[', SyntaxError::ExpectedArray).ok()?;
@@ -202,6 +211,7 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
                 b: line,
                 i: data_start,
                 high: 0,
+                lone_cr: false,
             };
             while s.i < line.len() {
                 let ch = line[s.i];
@@ -235,6 +245,8 @@ struct Cursor<'a, const NL_ENDS: bool = false> {
     i: usize,
     /// OR of the string bytes seen: its high bits say whether any was non-ASCII.
     high: u64,
+    /// A `\r` was skipped as whitespace somewhere other than the line's end.
+    lone_cr: bool,
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -352,6 +364,9 @@ impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
         while let Some(&c @ (b' ' | b'\t' | b'\n' | b'\r')) = self.b.get(self.i) {
             if NL_ENDS && c == b'\n' {
                 return;
+            }
+            if c == b'\r' && !matches!(self.b.get(self.i + 1), None | Some(b'\n')) {
+                self.lone_cr = true;
             }
             self.i += 1;
         }

@@ -5,9 +5,9 @@
 //! salvaged by rewriting the file through `CastWriter` to a temporary file in
 //! the same directory, which then replaces the original atomically.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -17,8 +17,8 @@ use super::finding::{Findings, Kind};
 use super::header::Version;
 use super::json;
 use super::layout::{self, BOM};
-use super::scan::{self, Body, Chunk, Mode, Partial, Scan};
-use super::source::Source;
+use super::scan::{self, Body, Mode, Partial, Scan};
+use super::source::{self, Source};
 use super::writer::{CastSink, CastWriter, FlushPolicy, Fsync};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,13 +51,21 @@ pub enum RepairError {
     NotACast(String),
     #[error("cannot repair the header: {0}")]
     BadHeader(String),
-    #[error("asciicast v1 is read-only; tvmux repairs v2 and v3")]
-    ReadOnlyVersion,
-    #[error("locked by a live recording (use --force to repair anyway)")]
-    Locked,
+    #[error("damaged asciicast v1: tvmux repairs v2 and v3 only ({0}); the file was left as it is")]
+    DamagedV1(String),
+    #[error("locked by {0} (use --force to repair anyway)")]
+    Locked(String),
+    #[error("the file is read-only (mode {0:o}); use --force to repair it anyway")]
+    ReadOnly(u32),
+    #[error(
+        "the file has {0} names (hard links): a rewrite would give the repaired content to this name only; use --force to do so"
+    )]
+    HardLinked(u64),
     #[error("no valid event in the last {0} lines; run repair without --quick")]
     BeyondQuickWindow(usize),
-    #[error("the file changed while it was being repaired")]
+    #[error(
+        "the file changed while it was being repaired (another process writes to it); the original is untouched"
+    )]
     Changed,
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -89,32 +97,58 @@ pub struct Report {
     /// What was wrong (as the validator reports it).
     #[serde(skip)]
     pub findings: Findings,
+    /// The file repaired, when `path` was a symbolic link to it.
+    pub target: Option<PathBuf>,
+    /// Other names of the file that keep the old content (a forced rewrite
+    /// of a hard-linked file).
+    pub other_names_unchanged: u64,
     pub removed_bytes: u64,
     pub dropped_lines: u64,
-    pub clamped_lines: u64,
+    /// NUL bytes cut from the end of the file.
+    pub nul_bytes: u64,
+    /// Lines whose events were rewritten (time clamped, code unescaped,
+    /// carriage return removed, or split into one event per line).
+    pub fixed_lines: u64,
     pub salvaged: bool,
     pub newline_added: bool,
     pub bom_removed: bool,
     pub side_file: Option<PathBuf>,
 }
 
-/// The side file that keeps every removed byte: `NAME.removed` beside it.
+/// Where the side file for `path` would go first: `NAME.removed` beside it
+/// (`NAME.removed.1`, … when that exists already).
 pub fn side_file_path(path: &Path) -> PathBuf {
+    side_candidate(path, 0)
+}
+
+fn side_candidate(path: &Path, n: u32) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".removed");
+    if n > 0 {
+        name.push(format!(".{n}"));
+    }
     path.with_file_name(name)
 }
 
-/// Repairs the cast at `path`.
+/// Repairs the cast at `path` (through a symbolic link: its target).
 pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairError> {
-    let file = File::open(path)?;
+    let target = fs::canonicalize(path)?;
+    let via_link = fs::symlink_metadata(path)?.file_type().is_symlink();
+    let path = target.as_path();
+    let file = source::open_regular(path, false)?;
     match file.try_lock() {
         Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) if !opts.force => return Err(RepairError::Locked),
+        Err(fs::TryLockError::WouldBlock) if !opts.force => {
+            return Err(RepairError::Locked(lock_holder(&file)));
+        }
         Err(fs::TryLockError::WouldBlock) => {}
         Err(fs::TryLockError::Error(e)) => return Err(e.into()),
     }
-    let source = Source::from_file(&file)?;
+    let meta = file.metadata()?;
+    if !opts.dry_run {
+        remove_leftovers(path);
+    }
+    let source = Source::from_file(&file, path)?;
     let bytes = source.bytes();
     let scan = scan::scan(
         bytes,
@@ -125,22 +159,40 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
             ..Default::default()
         },
     );
-    let body = refuse_unless_repairable(&scan, opts)?;
-    let plan = plan(bytes, body, opts.mode, opts.salvage_partial);
     let mut report = Report {
         version: scan.version,
         action: Action::None,
         dry_run: opts.dry_run,
         findings: scan.findings.clone(),
+        target: via_link.then(|| target.clone()),
+        other_names_unchanged: 0,
         removed_bytes: 0,
         dropped_lines: 0,
-        clamped_lines: 0,
-        salvaged: plan.salvage.is_some(),
+        nul_bytes: 0,
+        fixed_lines: 0,
+        salvaged: false,
         newline_added: false,
-        bom_removed: body.layout.bom,
+        bom_removed: false,
         side_file: None,
     };
-    let side = Side::new(path, opts.dry_run || opts.no_side_file);
+    // Valid files are not touched: warnings are never "fixed".
+    if scan.is_valid() {
+        return Ok(report);
+    }
+    let body = refuse_unless_repairable(&scan, opts)?;
+    let plan = plan(bytes, body, opts.mode, opts.salvage_partial);
+    if meta.permissions().mode() & 0o200 == 0 && !opts.force {
+        return Err(RepairError::ReadOnly(meta.permissions().mode() & 0o7777));
+    }
+    if matches!(plan.kind, PlanKind::Rewrite { .. }) && meta.nlink() > 1 {
+        if !opts.force {
+            return Err(RepairError::HardLinked(meta.nlink()));
+        }
+        report.other_names_unchanged = meta.nlink() - 1;
+    }
+    report.salvaged = plan.salvage.is_some();
+    report.bom_removed = body.layout.bom;
+    let mut side = Side::new(path, &meta, opts.dry_run || opts.no_side_file)?;
     match plan.kind {
         PlanKind::Nothing => return Ok(report),
         PlanKind::Truncate { at, append } => {
@@ -148,43 +200,44 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
                 at: at as u64,
                 appended: append.len() as u64,
             };
-            report.newline_added = append == b"\n";
+            report.newline_added = append.ends_with(b"\n") && body.partial != Partial::None;
             report.removed_bytes = (bytes.len() - at) as u64;
+            report.nul_bytes = body.layout.nul_tail.len() as u64;
             report.dropped_lines = dropped_in_tail(bytes, body, at, report.salvaged);
-            report.clamped_lines = u64::from(
-                matches!(body.partial, Partial::Complete(Verdict::Clamp(_)))
+            report.fixed_lines = u64::from(
+                matches!(body.partial, Partial::Complete(Verdict::Fix { .. }))
                     && at <= body.layout.partial.start,
             );
             if !opts.dry_run {
-                let file = reopen_for_writing(path, &file)?;
-                let mut side = side;
+                let writable = source::open_regular(path, true)?;
                 side.append(&bytes[at..])?;
-                report.side_file = side.finish()?;
-                file.set_len(at as u64)?;
-                file.write_all_at(&append, at as u64)?;
-                file.sync_all()?;
+                // The removed bytes are durable before any is cut.
+                unchanged(path, &file, &meta)?;
+                report.side_file = side.commit()?;
+                writable.set_len(at as u64)?;
+                writable.write_all_at(&append, at as u64)?;
+                writable.sync_all()?;
             }
         }
         PlanKind::Rewrite { limit } => {
             report.action = Action::Rewrite;
-            let mut side = side;
             let counts = rewrite(
                 path,
                 &file,
+                &meta,
                 bytes,
                 body,
                 limit,
                 plan.salvage.as_ref(),
-                &mut side,
+                side,
                 opts.dry_run,
             )?;
-            report.removed_bytes = side.written;
+            report.removed_bytes = counts.removed;
             report.dropped_lines = counts.dropped;
-            report.clamped_lines = counts.clamped;
+            report.fixed_lines = counts.fixed;
             report.newline_added = counts.newline_added;
-            if !opts.dry_run {
-                report.side_file = side.finish()?;
-            }
+            report.nul_bytes = body.layout.nul_tail.len() as u64;
+            report.side_file = counts.side_file;
         }
     }
     Ok(report)
@@ -194,15 +247,18 @@ fn refuse_unless_repairable<'s>(
     scan: &'s Scan,
     opts: &RepairOptions,
 ) -> Result<&'s Body, RepairError> {
-    if scan.version == Some(Version::V1) {
-        return Err(RepairError::ReadOnlyVersion);
-    }
-    let Some(body) = &scan.body else {
-        let first = scan
-            .findings
+    let first_error = || {
+        scan.findings
             .list
             .iter()
-            .find(|f| f.severity == super::Severity::Error);
+            .find(|f| f.severity == super::Severity::Error)
+    };
+    if scan.version == Some(Version::V1) {
+        let why = first_error().map_or_else(|| "unreadable".to_string(), |f| f.message.clone());
+        return Err(RepairError::DamagedV1(why));
+    }
+    let Some(body) = &scan.body else {
+        let first = first_error();
         let message = first.map_or_else(|| "unreadable header".to_string(), |f| f.message.clone());
         return Err(match first.map(|f| f.kind) {
             Some(Kind::BadHeader) => RepairError::BadHeader(message),
@@ -213,6 +269,87 @@ fn refuse_unless_repairable<'s>(
         return Err(RepairError::BeyondQuickWindow(scan::QUICK_WINDOW_LINES));
     }
     Ok(body)
+}
+
+/// The file at `path` is still the one opened, with the size and
+/// modification time it had: no other process has written to it.
+fn unchanged(path: &Path, file: &File, before: &fs::Metadata) -> Result<(), RepairError> {
+    let now = file.metadata()?;
+    let named = fs::metadata(path)?;
+    let same_file = (named.dev(), named.ino()) == (before.dev(), before.ino());
+    let same_content = (now.len(), now.mtime(), now.mtime_nsec())
+        == (before.len(), before.mtime(), before.mtime_nsec());
+    if same_file && same_content {
+        Ok(())
+    } else {
+        Err(RepairError::Changed)
+    }
+}
+
+/// Who holds the lock on `file`, as far as /proc/locks tells.
+fn lock_holder(file: &File) -> String {
+    let unknown = "another process (a live recording or another repair)".to_string();
+    let Ok(meta) = file.metadata() else {
+        return unknown;
+    };
+    let dev = meta.dev();
+    let id = format!(
+        "{:02x}:{:02x}:{}",
+        nix::sys::stat::major(dev),
+        nix::sys::stat::minor(dev),
+        meta.ino()
+    );
+    let Ok(locks) = fs::read_to_string("/proc/locks") else {
+        return unknown;
+    };
+    let pid = locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let at = fields.iter().position(|f| *f == id)?;
+        (fields.get(1) == Some(&"FLOCK")).then(|| fields.get(at - 1).copied())?
+    });
+    let Some(pid) = pid else {
+        return unknown;
+    };
+    let command = fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| {
+            c.split(|&b| b == 0)
+                .filter(|a| !a.is_empty())
+                .take(3)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    if command.is_empty() {
+        format!("process {pid}")
+    } else {
+        format!("process {pid} ({command})")
+    }
+}
+
+/// Removes temporary files a repair of `path` left behind when it was killed
+/// (only tvmux's own names: `.NAME.*.repair` and `.NAME.*.removing`). The
+/// caller holds the file's lock, so no repair of it is running.
+fn remove_leftovers(path: &Path) {
+    let dir = parent_dir(path);
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(candidate) = file_name.to_str() else {
+            continue;
+        };
+        let ours = candidate.starts_with(&prefix)
+            && (candidate.ends_with(".repair") || candidate.ends_with(".removing"));
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 enum PlanKind {
@@ -250,7 +387,12 @@ fn plan(bytes: &[u8], body: &Body, mode: RepairMode, salvage_partial: bool) -> P
     // What the last line becomes, if it is kept: (cut point, bytes after it).
     let last_line: Option<(usize, Vec<u8>)> = match (body.partial, &salvage) {
         (Partial::Complete(v), _) if v.is_kept() => Some((l.partial.end, b"\n".to_vec())),
-        (Partial::Complete(Verdict::Clamp(t)), _) => Some((l.partial.start, clamped(partial, t))),
+        (Partial::Complete(Verdict::Fix { .. }), _) => {
+            let mut fixed = Vec::new();
+            body.checker
+                .repair_line(partial, b"\n", &mut body.clock.clone(), &mut fixed);
+            Some((l.partial.start, fixed))
+        }
         (Partial::Torn, Some(s)) => Some((l.partial.start + s.kept, s.line[s.kept..].to_vec())),
         _ => None,
     };
@@ -305,21 +447,6 @@ fn salvage(bytes: &[u8], body: &Body) -> Option<Salvage> {
     })
 }
 
-/// A complete event line (without newline) with its time raised to `time`,
-/// newline added.
-fn clamped(line: &[u8], time: f64) -> Vec<u8> {
-    let span = json::parse_event(line)
-        .expect("a clamped line is a complete event")
-        .time_span;
-    [
-        &line[..span.start],
-        time.to_string().as_bytes(),
-        &line[span.end..],
-        b"\n",
-    ]
-    .concat()
-}
-
 /// Complete lines (and a torn line) removed by a cut at `at`.
 fn dropped_in_tail(bytes: &[u8], body: &Body, at: usize, salvaged: bool) -> u64 {
     let l = &body.layout;
@@ -330,19 +457,22 @@ fn dropped_in_tail(bytes: &[u8], body: &Body, at: usize, salvaged: bool) -> u64 
 
 struct RewriteCounts {
     dropped: u64,
-    clamped: u64,
+    fixed: u64,
+    removed: u64,
     newline_added: bool,
+    side_file: Option<PathBuf>,
 }
 
 #[allow(clippy::too_many_arguments)]
 fn rewrite(
     path: &Path,
     original: &File,
+    meta: &fs::Metadata,
     bytes: &[u8],
     body: &Body,
     limit: usize,
     salvage: Option<&Salvage>,
-    side: &mut Side,
+    mut side: Side,
     dry_run: bool,
 ) -> Result<RewriteCounts, RepairError> {
     let policy = FlushPolicy {
@@ -353,7 +483,7 @@ fn rewrite(
     let version = body.checker.version;
     if dry_run {
         let mut w = CastWriter::resume(io::sink(), version, 0.0, policy);
-        return copy_repaired(&mut w, original, bytes, body, limit, salvage, side);
+        return copy_repaired(&mut w, original, bytes, body, limit, salvage, &mut side);
     }
     let dir = parent_dir(path);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -362,28 +492,30 @@ fn rewrite(
         .suffix(".repair")
         .tempfile_in(&dir)?;
     let mut w = CastWriter::resume(tmp.as_file_mut(), version, 0.0, policy);
-    let counts = copy_repaired(&mut w, original, bytes, body, limit, salvage, side)?;
+    let mut counts = copy_repaired(&mut w, original, bytes, body, limit, salvage, &mut side)?;
     w.flush()?;
     drop(w);
-    // The removed bytes are durable before the original is replaced.
-    side.sync()?;
-    let meta = original.metadata()?;
-    let current = fs::metadata(path)?;
-    if (current.dev(), current.ino()) != (meta.dev(), meta.ino()) {
-        return Err(RepairError::Changed);
-    }
     tmp.as_file().set_permissions(meta.permissions())?;
     // Keeps the owner when root repairs someone else's file; harmless otherwise.
     let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    // A writer that ignores the lock may have appended meanwhile: its lines
+    // would be lost by the rename.
+    unchanged(path, original, meta)?;
+    // The removed bytes are durable before the original is replaced.
+    counts.side_file = side.commit()?;
+    if let Err(e) = tmp.persist(path) {
+        if let Some(side_file) = &counts.side_file {
+            let _ = fs::remove_file(side_file);
+        }
+        return Err(e.error.into());
+    }
     File::open(&dir)?.sync_all()?;
     Ok(counts)
 }
 
-#[allow(clippy::too_many_arguments)]
-/// Writes the repaired cast: kept lines byte for byte, clamped lines with
-/// their new time, everything else to the side file.
+/// Writes the repaired cast: kept lines byte for byte, fixed lines
+/// rewritten, everything else to the side file.
 fn copy_repaired<W: CastSink>(
     w: &mut CastWriter<W>,
     src: &File,
@@ -396,36 +528,34 @@ fn copy_repaired<W: CastSink>(
     let l = &body.layout;
     let mut counts = RewriteCounts {
         dropped: 0,
-        clamped: 0,
+        fixed: 0,
+        removed: 0,
         newline_added: false,
+        side_file: None,
     };
     if l.bom {
         side.append(BOM)?;
     }
-    w.raw_lines(&[&bytes[l.header.clone()], b"\n"].concat())?;
-    // A quick scan has no chunks: the body before its tail is trusted.
-    let quick_chunks;
-    let chunks: &[Chunk] = if body.chunks.is_empty() {
-        quick_chunks = [
-            Chunk {
-                range: l.body_start..body.keep_end,
-                clock_in: Default::default(),
-                edited: false,
-            },
-            Chunk {
-                range: body.keep_end..l.body_end,
-                clock_in: Default::default(),
-                edited: true,
-            },
-        ];
-        &quick_chunks
+    let header = &bytes[l.header.clone()];
+    if body.header_fix {
+        // A carriage return in a valid JSON header can only be whitespace.
+        let header: Vec<u8> = header
+            .strip_suffix(b"\r")
+            .unwrap_or(header)
+            .iter()
+            .copied()
+            .filter(|&b| b != b'\r')
+            .chain(*b"\n")
+            .collect();
+        w.raw_lines(&header)?;
     } else {
-        &body.chunks
-    };
+        w.raw_lines(&[header, b"\n"].concat())?;
+    }
     // Runs of untouched chunks are copied in one go: the kernel copies one
     // large range several times faster than many 4 MiB ones.
     let mut untouched: Option<std::ops::Range<usize>> = None;
-    for chunk in chunks {
+    let mut fixed = Vec::new();
+    for chunk in &body.chunks {
         if !chunk.edited && chunk.range.end <= limit {
             let run = untouched.get_or_insert(chunk.range.start..chunk.range.start);
             run.end = chunk.range.end;
@@ -441,11 +571,15 @@ fn copy_repaired<W: CastSink>(
                 return;
             }
             let full = &bytes[start..start + line.len() + 1];
-            result = match body.checker.check(line, &mut clock, &mut |_| {}) {
+            fixed.clear();
+            let verdict = body
+                .checker
+                .repair_line(line, b"\n", &mut clock, &mut fixed);
+            result = match verdict {
                 v if v.is_kept() && start < limit => w.raw_lines(full),
-                Verdict::Clamp(t) if start < limit => {
-                    counts.clamped += 1;
-                    w.raw_lines(&clamped(line, t))
+                Verdict::Fix { .. } if start < limit => {
+                    counts.fixed += 1;
+                    w.raw_lines(&fixed)
                 }
                 _ => {
                     counts.dropped += 1;
@@ -465,13 +599,13 @@ fn copy_repaired<W: CastSink>(
         (Partial::None, _) => {}
         (Partial::Complete(verdict), _) if keep_partial => {
             counts.newline_added = true;
-            match verdict {
-                Verdict::Clamp(t) => {
-                    counts.clamped += 1;
-                    w.raw_lines(&clamped(partial, t))?;
-                }
-                _ => w.raw_lines(&[partial, b"\n"].concat())?,
+            fixed.clear();
+            body.checker
+                .repair_line(partial, b"\n", &mut body.clock.clone(), &mut fixed);
+            if let Verdict::Fix { .. } = verdict {
+                counts.fixed += 1;
             }
+            w.raw_lines(&fixed)?;
         }
         (Partial::Torn, Some(s)) if keep_partial => {
             w.raw_lines(&s.line)?;
@@ -483,6 +617,7 @@ fn copy_repaired<W: CastSink>(
         }
     }
     side.append(&bytes[l.nul_tail.clone()])?;
+    counts.removed = side.written;
     Ok(counts)
 }
 
@@ -493,33 +628,29 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-fn reopen_for_writing(path: &Path, original: &File) -> Result<File, RepairError> {
-    let file = OpenOptions::new().write(true).open(path)?;
-    let (a, b) = (original.metadata()?, file.metadata()?);
-    if (a.dev(), a.ino()) != (b.dev(), b.ino()) || a.len() != b.len() {
-        return Err(RepairError::Changed);
-    }
-    Ok(file)
-}
-
-/// The side file, opened (for appending) only when there is something to keep.
+/// The side file. Removed bytes go to a temporary file created beside the
+/// cast (exclusively: never through a link, never into an existing file),
+/// with the cast's owner and mode; [`Side::commit`] makes it durable and
+/// gives it a fresh name, just before the repair changes the cast.
 struct Side {
-    path: PathBuf,
+    cast: PathBuf,
     disabled: bool,
-    file: Option<File>,
-    created: bool,
+    mode: u32,
+    owner: (u32, u32),
+    file: Option<tempfile::NamedTempFile>,
     written: u64,
 }
 
 impl Side {
-    fn new(cast: &Path, disabled: bool) -> Self {
-        Side {
-            path: side_file_path(cast),
+    fn new(cast: &Path, meta: &fs::Metadata, disabled: bool) -> io::Result<Self> {
+        Ok(Side {
+            cast: cast.to_path_buf(),
             disabled,
+            mode: meta.permissions().mode() & 0o666,
+            owner: (meta.uid(), meta.gid()),
             file: None,
-            created: false,
             written: 0,
-        }
+        })
     }
 
     fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -528,32 +659,38 @@ impl Side {
             return Ok(());
         }
         if self.file.is_none() {
-            self.created = !self.path.exists();
-            // Removed bytes are terminal contents: readable by the owner only.
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o600)
-                .open(&self.path)?;
-            self.file = Some(file);
+            let name = self.cast.file_name().unwrap_or_default().to_string_lossy();
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".removing")
+                .tempfile_in(parent_dir(&self.cast))?;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(self.mode))?;
+            let _ =
+                std::os::unix::fs::fchown(tmp.as_file(), Some(self.owner.0), Some(self.owner.1));
+            self.file = Some(tmp);
         }
         self.file.as_mut().unwrap().write_all(bytes)
     }
 
-    fn sync(&mut self) -> io::Result<()> {
-        if let Some(file) = &self.file {
-            file.sync_all()?;
-            if self.created {
-                File::open(parent_dir(&self.path))?.sync_all()?;
-                self.created = false;
+    /// Makes the side file durable under the first free name of
+    /// `NAME.removed`, `NAME.removed.1`, …; its path if anything was written.
+    fn commit(self) -> io::Result<Option<PathBuf>> {
+        let Some(mut tmp) = self.file else {
+            return Ok(None);
+        };
+        tmp.as_file_mut().sync_all()?;
+        for n in 0.. {
+            let candidate = side_candidate(&self.cast, n);
+            match tmp.persist_noclobber(&candidate) {
+                Ok(_) => {
+                    File::open(parent_dir(&candidate))?.sync_all()?;
+                    return Ok(Some(candidate));
+                }
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => tmp = e.file,
+                Err(e) => return Err(e.error),
             }
         }
-        Ok(())
-    }
-
-    /// Makes the side file durable; its path if anything was written to it.
-    fn finish(mut self) -> io::Result<Option<PathBuf>> {
-        self.sync()?;
-        Ok(self.file.is_some().then_some(self.path))
+        unreachable!("some side file name is free")
     }
 }

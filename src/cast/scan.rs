@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::event::{Checker, Clock, Verdict};
+use super::event::{self, Checker, Clock, Verdict};
 use super::finding::{Findings, Issue, Kind};
 use super::header::{self, FirstLine, Header, Version};
 use super::json;
@@ -98,6 +98,8 @@ pub struct Body {
     pub chunks: Vec<Chunk>,
     /// Quick mode looked back as far as it may without finding a valid line.
     pub window_exhausted: bool,
+    /// The header line must be rewritten (it holds a lone carriage return).
+    pub header_fix: bool,
 }
 
 impl Body {
@@ -110,7 +112,7 @@ impl Body {
         } else {
             self.keep_end
         };
-        self.layout.bom || self.first_edit.is_some_and(|e| e < kept_end)
+        self.layout.bom || self.header_fix || self.first_edit.is_some_and(|e| e < kept_end)
     }
 }
 
@@ -199,11 +201,21 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
         );
         scan.findings.push(header_issue(issue));
     }
+    let header_cr = event::lone_cr_at(header_line);
+    if let Some(at) = header_cr {
+        let issue = Issue::error(
+            at,
+            Kind::LoneCr,
+            "carriage return inside the header (asciinema 2.4 reads it as a line break)",
+        );
+        scan.findings.push(header_issue(issue));
+    }
     let checker = Checker::new(version);
-    let body = match opts.mode {
+    let mut body = match opts.mode {
         Mode::Full => full(bytes, layout, checker, opts, &mut scan),
         Mode::Quick => quick(bytes, layout, checker, &mut scan),
     };
+    body.header_fix = header_cr.is_some();
     scan.body = Some(body);
     scan.findings.sort();
     scan
@@ -282,13 +294,14 @@ fn check_chunk(
                 c.keep_end = Some(start + len + 1);
             }
             Verdict::Keep => c.keep_end = Some(start + len + 1),
-            Verdict::Clamp(_) => {
-                // The first event of a chunk is clamped only for a negative
-                // time: older than anything, so the chunk is re-checked
-                // with the clock that comes before it.
-                c.events += 1;
+            Verdict::Fix { events } => {
+                // A fix in the first event of a chunk may depend on the clock
+                // before it (a v2 time going backwards): older than anything,
+                // so the chunk is re-checked with the clock that comes before.
+                c.events += u64::from(events);
                 c.first_time.get_or_insert(f64::NEG_INFINITY);
                 c.first_edit.get_or_insert(start);
+                c.keep_end = Some(start + len + 1);
             }
             Verdict::Drop => {
                 c.first_edit.get_or_insert(start);
@@ -347,7 +360,13 @@ fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &m
     }
     let partial = check_tail(bytes, &layout, checker, clock, Some(line_no), scan);
     scan.lines = Some(line_no - 1 + u64::from(layout.has_unterminated_line()));
-    scan.events = Some(events + u64::from(matches!(partial, Partial::Complete(_))));
+    scan.events = Some(
+        events
+            + match partial {
+                Partial::Complete(v) => v.events(),
+                _ => 0,
+            },
+    );
     Body {
         layout,
         checker,
@@ -357,66 +376,84 @@ fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &m
         clock,
         chunks,
         window_exhausted: false,
+        header_fix: false,
     }
 }
 
-/// Looks only at the end: the partial line, the NUL run, and complete lines
-/// back to the last valid one (bounded). Trusts everything before.
+/// Looks only at the end: the partial line, the NUL run, and the last
+/// complete lines back to two events (bounded), checked forward from the
+/// earlier one so that a time going backwards at the end is seen. Trusts
+/// everything before.
 fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Body {
     let counted = bytes.len() <= QUICK_COUNT_LIMIT;
     let line_at_body_end =
         counted.then(|| 1 + memchr::memchr_iter(b'\n', &bytes[..layout.body_end]).count() as u64);
-    let partial = check_tail(
-        bytes,
-        &layout,
-        checker,
-        Clock::default(),
-        line_at_body_end,
-        scan,
-    );
-    let mut keep_end = layout.body_start;
-    let mut first_edit = None;
-    let mut window_exhausted = true;
+    // Walk back to the second line that is an event on its own.
+    let mut starts = Vec::new();
+    let mut events_seen = 0;
     let mut end = layout.body_end;
-    let mut line_no = line_at_body_end;
-    for _ in 0..QUICK_WINDOW_LINES {
-        if end <= layout.body_start {
-            window_exhausted = false;
-            break;
-        }
-        if layout.body_end - end > QUICK_WINDOW_BYTES {
+    let mut window_exhausted = false;
+    while end > layout.body_start && events_seen < 2 {
+        if starts.len() == QUICK_WINDOW_LINES || layout.body_end - end > QUICK_WINDOW_BYTES {
+            window_exhausted = events_seen == 0;
             break;
         }
         let start = memchr::memrchr(b'\n', &bytes[layout.body_start..end - 1])
             .map_or(layout.body_start, |i| layout.body_start + i + 1);
-        let line = &bytes[start..end - 1];
-        line_no = line_no.map(|n| n - 1);
+        starts.push(start);
+        let alone = checker.check(&bytes[start..end - 1], &mut Clock::default(), &mut |_| {});
+        if alone.events() > 0 {
+            events_seen += 1;
+        }
+        end = start;
+    }
+    let window_start = starts.last().copied().unwrap_or(layout.body_end);
+    let mut clock = Clock::default();
+    let mut keep_end = window_start;
+    let mut first_edit = None;
+    for (k, &start) in starts.iter().enumerate().rev() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(layout.body_end, |i| start + i);
+        let line = &bytes[start..end];
+        let line_no = line_at_body_end.map(|n| n - 1 - k as u64);
         let mut issues = Vec::new();
-        let verdict = checker.check(line, &mut Clock::default(), &mut |i| issues.push(i));
+        let verdict = checker.check(line, &mut clock, &mut |i| issues.push(i));
         for issue in issues {
             scan.findings
                 .push(issue.locate(line, line_no, start as u64));
         }
-        if verdict.is_kept() {
-            keep_end = end;
-            window_exhausted = false;
-            break;
+        if verdict.survives() {
+            keep_end = end + 1;
         }
-        first_edit = Some(start);
-        end = start;
+        if !verdict.is_kept() {
+            first_edit.get_or_insert(start);
+        }
     }
+    let partial = check_tail(bytes, &layout, checker, clock, line_at_body_end, scan);
     if counted {
         scan.lines = line_at_body_end.map(|n| n - 1 + u64::from(layout.has_unterminated_line()));
     }
+    let chunks = vec![
+        Chunk {
+            range: layout.body_start..window_start,
+            clock_in: Clock::default(),
+            edited: false,
+        },
+        Chunk {
+            range: window_start..layout.body_end,
+            clock_in: Clock::default(),
+            edited: first_edit.is_some(),
+        },
+    ];
     Body {
         layout,
         checker,
         keep_end,
         first_edit,
         partial,
-        clock: Clock::default(),
-        chunks: Vec::new(),
+        clock,
+        chunks,
         window_exhausted,
+        header_fix: false,
     }
 }
 
@@ -535,7 +572,8 @@ mod tests {
 
     #[test]
     fn mid_file_damage_is_found_only_by_full() {
-        let text = format!("{H2}[0.1, \"o\", \"a\"]\ngarbage\n[0.2, \"o\", \"b\"]\n");
+        let text =
+            format!("{H2}[0.1, \"o\", \"a\"]\ngarbage\n[0.2, \"o\", \"b\"]\n[0.3, \"o\", \"c\"]\n");
         assert!(run(text.as_bytes(), Mode::Quick).is_valid());
         let s = run(text.as_bytes(), Mode::Full);
         assert_eq!(kinds(&s), [(Some(3), Kind::InvalidJson)]);
@@ -565,6 +603,28 @@ mod tests {
         assert_eq!(kinds(&s), [(Some(1), Kind::Empty)]);
         let s = run(format!("\u{feff}{H2}").as_bytes(), Mode::Full);
         assert_eq!(kinds(&s), [(Some(1), Kind::ByteOrderMark)]);
+    }
+
+    #[test]
+    fn quick_sees_a_time_going_backwards_at_the_end() {
+        let text = format!("{H2}[0.1, \"o\", \"a\"]\n[1, \"o\", \"b\"]\n[0.5, \"o\", \"c\"]\n");
+        for mode in [Mode::Quick, Mode::Full] {
+            let s = run(text.as_bytes(), mode);
+            assert_eq!(kinds(&s), [(Some(4), Kind::TimeBackwards)], "{mode:?}");
+            let body = s.body.unwrap();
+            // The fixed line survives: repair must rewrite it, not cut it.
+            assert_eq!(body.keep_end, text.len());
+            assert!(body.damaged_before_tail(false));
+        }
+        // Without its newline: the same rule.
+        let torn = &text[..text.len() - 1];
+        for mode in [Mode::Quick, Mode::Full] {
+            let s = run(torn.as_bytes(), mode);
+            assert!(
+                kinds(&s).contains(&(Some(4), Kind::TimeBackwards)),
+                "{mode:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Turning PATH arguments into the casts to work on.
 
+use std::io::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
 /// One input named on the command line, or found under a directory.
@@ -18,20 +19,38 @@ impl Input {
     }
 }
 
-/// Expands `-` to stdin and directories to the `*.cast` files under them
-/// (sorted, symlinked directories not followed). Files named explicitly are
-/// taken whatever their extension. Unreadable paths come back as errors, in
-/// order with the inputs.
-pub fn expand(paths: &[PathBuf]) -> Vec<Result<Input, (String, std::io::Error)>> {
+/// Expands `-` to stdin and directories to the regular `*.cast` files under
+/// them (sorted, symlinked directories not followed, FIFOs and other special
+/// files skipped). Files named explicitly are taken whatever their
+/// extension. Unreadable paths, and directories with no cast under them
+/// (unless `allow_empty`), come back as errors, in order with the inputs.
+pub fn expand(paths: &[PathBuf], allow_empty: bool) -> Vec<Result<Input, (String, Error)>> {
     let mut out = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             out.push(Ok(Input::Stdin));
         } else if path.is_dir() {
+            let before = out.len();
             walk(path, &mut out);
+            if out.len() == before && !allow_empty {
+                out.push(Err((
+                    path.display().to_string(),
+                    Error::other("no casts found under it (--allow-empty accepts this)"),
+                )));
+            }
         } else {
             match path.metadata() {
                 Ok(_) => out.push(Ok(Input::File(path.clone()))),
+                Err(e) if e.kind() == ErrorKind::NotFound && is_pattern(path) => {
+                    if !allow_empty {
+                        out.push(Err((
+                            path.display().to_string(),
+                            Error::other(
+                                "no casts found: nothing matches this pattern (--allow-empty accepts this)",
+                            ),
+                        )));
+                    }
+                }
                 Err(e) => out.push(Err((path.display().to_string(), e))),
             }
         }
@@ -39,7 +58,12 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Result<Input, (String, std::io::Error)>>
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<Result<Input, (String, std::io::Error)>>) {
+/// A shell leaves a glob that matched nothing as it was typed.
+fn is_pattern(path: &Path) -> bool {
+    path.to_string_lossy().contains(['*', '?', '['])
+}
+
+fn walk(dir: &Path, out: &mut Vec<Result<Input, (String, Error)>>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return out.push(Err((dir.display().to_string(), e))),
@@ -58,7 +82,9 @@ fn walk(dir: &Path, out: &mut Vec<Result<Input, (String, std::io::Error)>>) {
     for (path, is_dir) in paths {
         if is_dir {
             walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "cast") {
+        } else if path.extension().is_some_and(|e| e == "cast")
+            && path.metadata().is_ok_and(|m| m.is_file())
+        {
             out.push(Ok(Input::File(path)));
         }
     }
@@ -76,7 +102,9 @@ mod tests {
         for name in ["b.cast", "a.cast", "notes.txt", "sub/c.cast"] {
             std::fs::write(d.join(name), "").unwrap();
         }
-        let found: Vec<Input> = expand(&[d.to_path_buf(), "-".into()])
+        let fifo = d.join("pipe.cast");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let found: Vec<Input> = expand(&[d.to_path_buf(), "-".into()], false)
             .into_iter()
             .map(Result::unwrap)
             .collect();
@@ -89,6 +117,20 @@ mod tests {
                 Input::Stdin
             ]
         );
-        assert!(expand(&[d.join("missing")])[0].is_err());
+        assert!(expand(&[d.join("missing")], false)[0].is_err());
+    }
+
+    #[test]
+    fn nothing_found_is_an_error_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let empty = expand(&[d.to_path_buf()], false);
+        let (_, e) = empty[0].as_ref().unwrap_err();
+        assert!(e.to_string().contains("no casts found"), "{e}");
+        assert!(expand(&[d.to_path_buf()], true).is_empty());
+        let glob = expand(&[d.join("*.cast")], false);
+        let (_, e) = glob[0].as_ref().unwrap_err();
+        assert!(e.to_string().contains("pattern"), "{e}");
+        assert!(expand(&[d.join("*.cast")], true).is_empty());
     }
 }

@@ -40,6 +40,15 @@ pub fn github(path: &str, f: &Finding) -> String {
     format!("::{level} {props}::{}", escape_data(&f.message))
 }
 
+/// An input that could not be read at all, as a workflow annotation.
+pub fn github_failure(path: &str, message: &str) -> String {
+    format!(
+        "::error file={},title=tvmux unreadable::{}",
+        escape_property(path),
+        escape_data(message)
+    )
+}
+
 fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")

@@ -52,6 +52,9 @@ pub struct Args {
     /// Show at most N of the problems found per file.
     #[arg(long, value_name = "N", default_value_t = 20)]
     max_errors: usize,
+    /// Accept a directory with no casts under it, or a pattern that matched nothing.
+    #[arg(long)]
+    allow_empty: bool,
     /// Cast files, or directories searched for *.cast.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -60,16 +63,17 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let mut out = std::io::stdout().lock();
     let mut code = exit::OK;
-    for input in inputs::expand(&args.paths) {
+    for input in inputs::expand(&args.paths, args.allow_empty) {
         let path = match input {
             Ok(Input::File(path)) => path,
             Ok(Input::Stdin) => {
-                eprintln!("-: error: repair works on files, not standard input");
+                let e = "repair works on files, not standard input";
+                let _ = print_failure(&mut out, "-", e, args.format);
                 code = code.max(exit::ERROR);
                 continue;
             }
             Err((name, e)) => {
-                eprintln!("{name}: error: {e}");
+                let _ = print_failure(&mut out, &name, &e.to_string(), args.format);
                 code = code.max(exit::ERROR);
                 continue;
             }
@@ -118,6 +122,10 @@ fn print_human(
         Err(e) if e.is_refusal() => return writeln!(out, "{name}: refused: {e}; not touched"),
         Err(e) => return writeln!(out, "{name}: error: {e}"),
     };
+    let name = &match &report.target {
+        Some(target) => format!("{name} (link to {})", target.display()),
+        None => name.to_string(),
+    };
     let verb = |done: &'static str, would: &'static str| if report.dry_run { would } else { done };
     let mut what = Vec::new();
     if report.dropped_lines > 0 {
@@ -127,11 +135,23 @@ fn print_human(
             plural(report.dropped_lines)
         ));
     }
-    if report.clamped_lines > 0 {
+    if report.fixed_lines > 0 {
         what.push(format!(
-            "clamped {} time{}",
-            report.clamped_lines,
-            plural(report.clamped_lines)
+            "fixed {} line{} so every player reads {}",
+            report.fixed_lines,
+            plural(report.fixed_lines),
+            if report.fixed_lines == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
+    if report.nul_bytes > 0 {
+        what.push(format!(
+            "cut {} NUL byte{}",
+            report.nul_bytes,
+            plural(report.nul_bytes)
         ));
     }
     if report.salvaged {
@@ -175,7 +195,15 @@ fn print_human(
         ),
         None => String::new(),
     };
-    writeln!(out, "{name}: {how}: {}{kept}", what.join(", "))?;
+    let others = match report.other_names_unchanged {
+        0 => String::new(),
+        n => format!(
+            "; its {n} other name{} (hard link{}) keep the old content",
+            plural(n),
+            plural(n)
+        ),
+    };
+    writeln!(out, "{name}: {how}: {}{kept}{others}", what.join(", "))?;
     for f in report
         .findings
         .list
@@ -185,6 +213,26 @@ fn print_human(
         writeln!(out, "  {}", output::human(name, f))?;
     }
     Ok(())
+}
+
+/// The one result of an input that could not be read, in the chosen format.
+fn print_failure(
+    out: &mut impl Write,
+    name: &str,
+    error: &str,
+    format: Format,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => {
+            out.flush()?;
+            eprintln!("{name}: error: {error}");
+            Ok(())
+        }
+        Format::Json => {
+            let record = json!({"path": name, "refused": false, "error": error});
+            writeln!(out, "{record}")
+        }
+    }
 }
 
 fn print_json(

@@ -13,9 +13,17 @@ use super::progress::Progress;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Check every line (in parallel) instead of header and tail only.
+    /// Check only the header and the tail, in time independent of the file's
+    /// size (the default checks every line).
+    #[arg(long, conflicts_with = "full")]
+    quick: bool,
+    /// Check every line (the default; kept for scripts that ask for it).
     #[arg(long)]
     full: bool,
+    /// Accept a directory with no casts under it, or a pattern that matched
+    /// nothing (otherwise an error: a mistyped CI path must not pass).
+    #[arg(long)]
+    allow_empty: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Print errors only: no warnings, no summary.
@@ -36,15 +44,17 @@ pub fn run(args: Args) -> u8 {
     let mut out = std::io::stdout().lock();
     let (mut valid, mut invalid, mut failed) = (0u64, 0u64, 0u64);
     let (mut errors, mut warnings) = (0u64, 0u64);
-    for input in inputs::expand(&args.paths) {
+    let mut quick_used = false;
+    for input in inputs::expand(&args.paths, args.allow_empty) {
         let (input, scan) = match input.and_then(|input| check(&input, &args).map(|s| (input, s))) {
             Ok(pair) => pair,
             Err((name, e)) => {
                 failed += 1;
-                eprintln!("{name}: error: {e}");
+                let _ = print_failure(&mut out, &name, &e, &args);
                 continue;
             }
         };
+        quick_used |= scan.mode == Mode::Quick;
         let name = input.display();
         let ok = scan.is_valid() && !(args.strict && scan.findings.warnings > 0);
         if ok {
@@ -58,9 +68,14 @@ pub fn run(args: Args) -> u8 {
     }
     if args.format == Format::Human && !args.quiet {
         let files = valid + invalid + failed;
+        let how = if quick_used {
+            " (quick: header and tail only)"
+        } else {
+            " in full"
+        };
         let _ = writeln!(
             out,
-            "{files} file{} checked: {valid} valid, {invalid} invalid{}; {errors} error{}, {warnings} warning{}",
+            "{files} file{} checked{how}: {valid} valid, {invalid} invalid{}; {errors} error{}, {warnings} warning{}",
             plural(files),
             if failed > 0 {
                 format!(", {failed} unreadable")
@@ -88,7 +103,7 @@ fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
     }
     .map_err(|e| (name.clone(), e))?;
     // Standard input is always checked in full: its tail is all we would see.
-    let full = args.full || *input == Input::Stdin;
+    let full = args.full || !args.quick || *input == Input::Stdin;
     let progress = Progress::for_file(if full { source.bytes().len() as u64 } else { 0 }, &name);
     let callback = progress.callback();
     let opts = cast::Options {
@@ -149,6 +164,31 @@ fn print(
         }
     }
     Ok(())
+}
+
+/// The one result of an input that could not be read, in the chosen format.
+fn print_failure(
+    out: &mut impl Write,
+    name: &str,
+    e: &std::io::Error,
+    args: &Args,
+) -> std::io::Result<()> {
+    match args.format {
+        Format::Human => {
+            out.flush()?;
+            eprintln!("{name}: error: {e}");
+            Ok(())
+        }
+        Format::Github => writeln!(out, "{}", output::github_failure(name, &e.to_string())),
+        Format::Json => {
+            let record = json!({
+                "path": name,
+                "valid": false,
+                "error": e.to_string(),
+            });
+            writeln!(out, "{record}")
+        }
+    }
 }
 
 pub fn plural(n: u64) -> &'static str {
