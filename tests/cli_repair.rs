@@ -275,3 +275,256 @@ fn valid_files_are_not_touched() {
         assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
     }
 }
+
+const H2: &str = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
+
+fn write_cast(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// A trailing run of times going backwards is clamped, never cut: with or
+/// without a final newline, in full and in quick mode.
+#[test]
+fn trailing_backwards_times_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    for (ending, quick) in [("\n", false), ("", false), ("\n", true), ("", true)] {
+        let text = format!("{H2}[1, \"o\", \"a\"]\n[0.5, \"o\", \"b\"]{ending}");
+        let path = write_cast(dir.path(), "back.cast", &text);
+        let check = tvmux(&["validate", "--quick", path_str(&path)]);
+        assert_eq!(
+            check.status.code(),
+            Some(1),
+            "quick validate: {}",
+            stdout(&check)
+        );
+        let mut args = vec!["repair"];
+        if quick {
+            args.push("--quick");
+        }
+        args.push(path_str(&path));
+        let out = tvmux(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let after = fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            after,
+            format!("{H2}[1, \"o\", \"a\"]\n[1, \"o\", \"b\"]\n"),
+            "ending {ending:?} quick {quick}: {}",
+            stdout(&out)
+        );
+        assert!(!dir.path().join("back.cast.removed.1").exists());
+        let _ = fs::remove_file(dir.path().join("back.cast.removed"));
+    }
+}
+
+/// asciinema 2.4 plays events separated by a lone CR: both are kept.
+#[test]
+fn events_split_by_a_lone_cr_are_both_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{H2}[0.1,\"o\",\"a\"]\r[0.2,\"o\",\"b\"]\n[0.3, \"o\", \"c\"]\n");
+    let path = write_cast(dir.path(), "cr.cast", &text);
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        format!("{H2}[0.1,\"o\",\"a\"]\n[0.2,\"o\",\"b\"]\n[0.3, \"o\", \"c\"]\n")
+    );
+    assert!(!dir.path().join("cr.cast.removed").exists());
+}
+
+/// Through a symbolic link, the target is repaired and the link stays a link,
+/// for mid-file and tail damage alike.
+#[test]
+fn a_symlink_is_followed_to_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["damaged/mid-file-garbage.cast", "damaged/nul-tail.cast"] {
+        let target = copy_in(dir.path(), rel);
+        let link = dir.path().join("link.cast");
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let out = tvmux(&["repair", path_str(&link)]);
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", stdout(&out));
+        assert!(stdout(&out).contains("(link to "), "{}", stdout(&out));
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(validate_full(&target).status.code(), Some(0), "{rel}");
+        let name = target.file_name().unwrap().to_string_lossy();
+        assert!(dir.path().join(format!("{name}.removed")).exists(), "{rel}");
+    }
+}
+
+#[test]
+fn a_hard_linked_file_is_rewritten_only_when_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/mid-file-garbage.cast");
+    let other = dir.path().join("other.cast");
+    fs::hard_link(&path, &other).unwrap();
+    let before = fs::read(&path).unwrap();
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("2 names (hard links)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(fs::read(&path).unwrap(), before);
+    let out = tvmux(&["repair", "--force", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("its 1 other name (hard link) keep the old content"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(fs::read(&other).unwrap(), before);
+    // Tail damage is cut in place: every name sees it, no refusal needed.
+    let path = copy_in(dir.path(), "damaged/nul-tail.cast");
+    fs::hard_link(&path, dir.path().join("other2.cast")).unwrap();
+    assert_eq!(tvmux(&["repair", path_str(&path)]).status.code(), Some(0));
+}
+
+/// The side file is never opened through a link nor appended to: a fresh
+/// name when one exists, the cast's mode, nothing left when nothing removed.
+#[test]
+fn side_files_are_fresh_and_never_follow_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let victim = d.join("victim");
+    fs::write(&victim, "precious\n").unwrap();
+    let path = copy_in(d, "damaged/nul-tail.cast");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink(&victim, d.join("nul-tail.cast.removed")).unwrap();
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+    let side = d.join("nul-tail.cast.removed.1");
+    assert!(
+        stdout(&out).contains("nul-tail.cast.removed.1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        fs::metadata(&side).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    // A second damaged copy gets yet another name: nothing is appended.
+    let first = fs::read(&side).unwrap();
+    let path = copy_in(d, "damaged/nul-tail.cast");
+    tvmux(&["repair", path_str(&path)]);
+    assert_eq!(fs::read(&side).unwrap(), first);
+    assert!(d.join("nul-tail.cast.removed.2").exists());
+}
+
+/// Temp files left by a repair that was killed are removed by the next one.
+#[test]
+fn leftover_temp_files_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = copy_in(d, "damaged/mid-file-garbage.cast");
+    fs::write(d.join(".mid-file-garbage.cast.abc123.repair"), "x").unwrap();
+    fs::write(d.join(".mid-file-garbage.cast.def456.removing"), "x").unwrap();
+    fs::write(d.join(".unrelated.repair"), "x").unwrap();
+    assert_eq!(tvmux(&["repair", path_str(&path)]).status.code(), Some(0));
+    let mut names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".unrelated.repair",
+            "mid-file-garbage.cast",
+            "mid-file-garbage.cast.removed"
+        ]
+    );
+}
+
+/// A file its owner made read-only is refused unless --force, whatever the
+/// damage and whoever runs the repair.
+#[test]
+fn a_read_only_file_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["damaged/mid-file-garbage.cast", "damaged/nul-tail.cast"] {
+        let path = copy_in(dir.path(), rel);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let before = fs::read(&path).unwrap();
+        let out = tvmux(&["repair", path_str(&path)]);
+        assert_eq!(out.status.code(), Some(1), "{rel}");
+        assert!(
+            stdout(&out).contains("read-only (mode 444)"),
+            "{}",
+            stdout(&out)
+        );
+        assert_eq!(fs::read(&path).unwrap(), before);
+        let out = tvmux(&["repair", "--force", path_str(&path)]);
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", stdout(&out));
+        assert_eq!(validate_full(&path).status.code(), Some(0), "{rel}");
+    }
+}
+
+/// Valid files are not touched: a missing final newline is only a warning.
+#[test]
+fn a_missing_final_newline_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "valid/missing-final-newline.cast");
+    let before = fs::read(&path).unwrap();
+    let check = tvmux(&["validate", path_str(&path)]);
+    assert_eq!(check.status.code(), Some(0));
+    assert!(stdout(&check).contains("missing final newline"));
+    let out = tvmux(&["repair", path_str(&path)]);
+    assert!(
+        stdout(&out).ends_with("valid, not touched\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+/// A FIFO named on the command line is refused at once, never opened for
+/// reading (which would wait for a writer forever).
+#[test]
+fn a_fifo_never_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.cast");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    for cmd in ["validate", "repair"] {
+        let start = std::time::Instant::now();
+        let out = tvmux(&[cmd, path_str(&fifo)]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let said = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            said.contains("not a regular file (a FIFO)"),
+            "{cmd}: {said}"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+    // Found in a directory: skipped (and the directory then holds no cast).
+    let out = tvmux(&["validate", "--allow-empty", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+/// Only NUL bytes removed: the report says so (no empty clause).
+#[test]
+fn a_nul_only_cut_says_what_it_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_in(dir.path(), "damaged/nul-tail-after-newline.cast");
+    let out = tvmux(&["repair", path_str(&path)]);
+    let text = stdout(&out);
+    assert!(text.contains(": cut 4096 NUL bytes;"), "{text}");
+    assert!(!text.contains(": ;"), "{text}");
+}
+
+/// Every input gets one result in every format, unreadable ones included.
+#[test]
+fn unreadable_inputs_get_a_result_in_json() {
+    let out = tvmux(&["repair", "--format", "json", "/nonexistent/x.cast"]);
+    assert_eq!(out.status.code(), Some(2));
+    let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(record["path"], "/nonexistent/x.cast");
+    assert!(record["error"].as_str().unwrap().contains("No such file"));
+}

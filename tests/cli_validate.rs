@@ -25,9 +25,12 @@ const DAMAGED: &[(&str, &str)] = &[
     ("damaged/mid-file-nul-line.cast", ":4:1: error: NUL bytes"),
     (
         "damaged/time-backwards.cast",
-        ":4:2: error: time goes backwards: 1.001376 after 1.5 [time-backwards]",
+        ":4:2: error: time goes backwards: 1.001376 after 1.5 (asciinema 3.2's convert panics) [time-backwards]",
     ),
-    ("damaged/blank-line-v2.cast", ":4:1: error: blank line"),
+    (
+        "damaged/blank-line-v2.cast",
+        ":4:1: error: empty line (asciinema 2.4 stops playing here)",
+    ),
     ("damaged/bom.cast", ":1:1: error: UTF-8 byte order mark"),
     (
         "damaged/bad-resize.cast",
@@ -91,7 +94,7 @@ fn valid_casts_pass_with_warnings_allowed_unless_strict() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("8 files checked: 8 valid, 0 invalid; 0 errors"),
+        text.contains("9 files checked in full: 9 valid, 0 invalid; 0 errors"),
         "{text}"
     );
     assert!(
@@ -111,16 +114,18 @@ fn valid_casts_pass_with_warnings_allowed_unless_strict() {
 #[test]
 fn quick_check_sees_the_tail_but_not_the_middle() {
     let torn = testdata("damaged/torn-at-string.cast");
-    let out = tvmux(&["validate", path_str(&torn)]);
+    let out = tvmux(&["validate", "--quick", path_str(&torn)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains(":5:30: error: torn last line"));
-    // Damage in the middle is only for --full.
+    // Damage in the middle is only for the full check.
     let mid = testdata("damaged/mid-file-garbage.cast");
-    assert_eq!(tvmux(&["validate", path_str(&mid)]).status.code(), Some(0));
     assert_eq!(
-        tvmux(&["validate", "--full", path_str(&mid)]).status.code(),
-        Some(1)
+        tvmux(&["validate", "--quick", path_str(&mid)])
+            .status
+            .code(),
+        Some(0)
     );
+    assert_eq!(tvmux(&["validate", path_str(&mid)]).status.code(), Some(1));
 }
 
 #[test]
@@ -251,4 +256,129 @@ fn v1_is_read() {
         ),
         (Some(true), Some(1), Some(2))
     );
+}
+
+/// CI gets the full check by default: a broken line mid-file fails, and the
+/// summary says which check ran.
+#[test]
+fn the_full_check_is_the_default() {
+    let path = testdata("damaged/time-backwards.cast");
+    let out = tvmux(&["validate", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 file checked in full:"),
+        "{}",
+        stdout(&out)
+    );
+    let out = tvmux(&[
+        "validate",
+        "--quick",
+        path_str(&testdata("damaged/mid-file-garbage.cast")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("checked (quick: header and tail only)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// A mistyped CI path must not pass.
+#[test]
+fn no_casts_found_is_an_error_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tvmux(&["validate", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no casts found under it"));
+    let out = tvmux(&["validate", "--allow-empty", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0));
+    let pattern = dir.path().join("*.cast");
+    let out = tvmux(&["validate", path_str(&pattern)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing matches this pattern"));
+}
+
+/// An unreadable input is one JSON object and one annotation, like any other.
+#[test]
+fn unreadable_inputs_get_one_result_in_every_format() {
+    let out = tvmux(&["validate", "--format", "json", "/nonexistent/x.cast"]);
+    assert_eq!(out.status.code(), Some(2));
+    let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        (record["path"].as_str(), record["valid"].as_bool()),
+        (Some("/nonexistent/x.cast"), Some(false))
+    );
+    let out = tvmux(&["validate", "--format", "github", "/nonexistent/x.cast"]);
+    assert!(
+        stdout(&out).starts_with("::error file=/nonexistent/x.cast,title=tvmux unreadable::"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Each rule that protects a player, on a line of its own.
+#[test]
+fn what_the_players_refuse_is_an_error() {
+    let h2 = "{\"version\": 2, \"width\": 80, \"height\": 24}";
+    let h3 = "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}";
+    let cases: &[(&str, String)] = &[
+        (
+            "bad-header",
+            "{\"version\": 2, \"width\": 65536, \"height\": 24}\n".into(),
+        ),
+        (
+            "bad-header",
+            "{\"version\": 3, \"term\": {\"cols\": 70000, \"rows\": 1}}\n".into(),
+        ),
+        (
+            "bad-header",
+            "{\"version\": 3, \"term\": {\"cols\": 1, \"rows\": 1}, \"env\": {\"A\": 1}}\n".into(),
+        ),
+        (
+            "bad-header",
+            "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": -1}\n".into(),
+        ),
+        (
+            "unsupported-version",
+            "{\"version\": 2.0, \"width\": 80, \"height\": 24}\n".into(),
+        ),
+        ("escaped-code", format!("{h2}\n[1, \"\\u006f\", \"a\"]\n")),
+        ("lone-cr", format!("{h2}\n[1,\r\"o\", \"a\"]\n")),
+        (
+            "lone-cr",
+            "{\"version\": 2,\r\"width\": 80, \"height\": 24}\n".into(),
+        ),
+        ("blank-line", format!("{h3}\n  \n")),
+        ("negative-time", format!("{h2}\n[-0.0, \"o\", \"a\"]\n")),
+        (
+            "time-out-of-range",
+            format!("{h2}\n[1e300, \"o\", \"a\"]\n"),
+        ),
+        ("empty-code", format!("{h2}\n[1, \"\", \"a\"]\n")),
+        ("bad-resize", format!("{h2}\n[1, \"r\", \"70000x24\"]\n")),
+        ("bad-exit-status", format!("{h3}\n[1, \"x\", \"boom\"]\n")),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, text) in cases {
+        let path = dir.path().join("case.cast");
+        std::fs::write(&path, text).unwrap();
+        let out = tvmux(&["validate", path_str(&path)]);
+        assert_eq!(out.status.code(), Some(1), "{text:?}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains(&format!("[{kind}]")),
+            "{text:?}: {}",
+            stdout(&out)
+        );
+    }
+    // And what both players read is valid: a comment holding a NUL, a
+    // negative idle_time_limit (warned).
+    for text in [
+        format!("{h3}\n# a \0 b\n[1, \"o\", \"a\"]\n"),
+        "{\"version\": 2, \"width\": 80, \"height\": 24, \"idle_time_limit\": -1}\n".to_string(),
+    ] {
+        let path = dir.path().join("case.cast");
+        std::fs::write(&path, &text).unwrap();
+        let out = tvmux(&["validate", path_str(&path)]);
+        assert_eq!(out.status.code(), Some(0), "{text:?}: {}", stdout(&out));
+    }
 }

@@ -200,7 +200,7 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
                 at: at as u64,
                 appended: append.len() as u64,
             };
-            report.newline_added = append.ends_with(b"\n") && body.partial != Partial::None;
+            report.newline_added = append.ends_with(b"\n");
             report.removed_bytes = (bytes.len() - at) as u64;
             report.nul_bytes = body.layout.nul_tail.len() as u64;
             report.dropped_lines = dropped_in_tail(bytes, body, at, report.salvaged);
