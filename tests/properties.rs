@@ -368,3 +368,82 @@ proptest! {
         prop_assert_eq!((a.keep_end, a.first_edit, a.clock), (b.keep_end, b.first_edit, b.clock));
     }
 }
+
+/// An event line with the values and the whitespace the player rules are
+/// about: odd times and codes, resize and exit data, carriage returns.
+fn rule_event() -> impl Strategy<Value = Vec<u8>> {
+    let ws = || prop::sample::select(vec!["", " ", "\r", " \r ", "\t"]);
+    let time = prop::sample::select(vec![
+        "0",
+        "-0",
+        "-0.0",
+        "-1e-400",
+        "1e300",
+        "18446744073709551616",
+        "1.5",
+        "-2",
+        "7",
+        "0.25",
+    ]);
+    let code = prop::sample::select(vec![
+        "\"o\"",
+        "\"\\u006f\"",
+        "\"\"",
+        "\"r\"",
+        "\"x\"",
+        "\"\\n\"",
+        "\"m\"",
+        "\"\\/o\"",
+    ]);
+    let data = prop::sample::select(vec![
+        "\"80x24\"",
+        "\"70000x1\"",
+        "\"0\"",
+        "\"boom\"",
+        "\"a\\u001b\"",
+        "\"\"",
+        "\"-3\"",
+    ]);
+    (ws(), time, ws(), code, ws(), data, ws())
+        .prop_map(|(a, t, b, c, d, e, f)| format!("{a}[{t}{b},{c},{d}{e}{f}]").into_bytes())
+}
+
+fn rule_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        rule_event(),
+        (rule_event(), rule_event()).prop_map(|(a, b)| [a, b"\r".to_vec(), b].concat()),
+        (rule_event(), rule_event(), rule_event()).prop_map(|(a, b, c)| [
+            a,
+            b"\r".to_vec(),
+            b,
+            b"\r\r".to_vec(),
+            c
+        ]
+        .concat()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// Whatever the checker says repair can fix, `repair_line` writes valid
+    /// event lines, as many as the checker counted (fuzzed too: fix_line).
+    #[test]
+    fn fixed_lines_are_valid_events(line in rule_line(), v3 in any::<bool>(), start in prop::option::of(0.0..10.0f64)) {
+        use tvmux::cast::{Checker, Clock, Verdict, Version};
+        let checker = Checker::new(if v3 { Version::V3 } else { Version::V2 });
+        let clock = Clock { latest: start };
+        let mut out = Vec::new();
+        let verdict = checker.repair_line(&line, b"\n", &mut clock.clone(), &mut out);
+        let mut replay = clock;
+        let mut events = 0;
+        for written in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let v = checker.check(written, &mut replay, &mut |_| {});
+            prop_assert!(v.is_kept(), "{:?} -> {:?}", String::from_utf8_lossy(&line), String::from_utf8_lossy(written));
+            events += v.events();
+        }
+        if verdict != Verdict::Drop {
+            prop_assert_eq!(events, verdict.events());
+        }
+    }
+}

@@ -173,12 +173,21 @@ impl Checker {
         }
         if ev.lone_cr {
             let at = lone_cr_at(line).unwrap_or(0);
-            note(Issue::error(
-                at,
-                Kind::LoneCr,
-                "carriage return inside the line (asciinema 2.4 reads it as a line break)",
-            ));
-            fix = true;
+            // Only 2.4 splits lines there, and it reads v2 only.
+            if self.version == Version::V2 {
+                note(Issue::error(
+                    at,
+                    Kind::LoneCr,
+                    "carriage return inside the line (asciinema 2.4 reads it as a line break)",
+                ));
+                fix = true;
+            } else {
+                note(Issue::warning(
+                    at,
+                    Kind::LoneCr,
+                    "carriage return inside the line (readers that split lines at CR, as asciinema 2.4 does for v2, would break it)",
+                ));
+            }
         }
         match (code.as_ref(), self.version) {
             ("o" | "i" | "m", _) => {}
@@ -268,7 +277,7 @@ impl Checker {
                 fixed: floor,
             };
         }
-        if time == 0.0 {
+        if time.to_bits() == NEGATIVE_ZERO {
             return TimeFault {
                 kind: Kind::NegativeTime,
                 message: format!(
@@ -694,6 +703,19 @@ mod tests {
         assert_eq!(v, [Verdict::Event(1.0), Verdict::Event(1.0), Verdict::Drop]);
         assert_eq!(kinds(&issues), [Kind::BadExitStatus]);
         assert_eq!(issues[0].severity, super::super::Severity::Error);
+    }
+
+    #[test]
+    fn a_plain_zero_going_backwards_is_not_a_negative_zero() {
+        let (_, issues) = run(Version::V2, &[r#"[1, "o", "a"]"#, r#"[0, "o", "b"]"#]);
+        assert_eq!(kinds(&issues), [Kind::TimeBackwards]);
+    }
+
+    #[test]
+    fn a_lone_cr_is_only_a_warning_in_v3() {
+        let (v, issues) = run(Version::V3, &["[0.1,\r\"o\", \"a\"]"]);
+        assert_eq!(v, [Verdict::Event(0.1)]);
+        assert_eq!(issues[0].severity, super::super::Severity::Warning);
     }
 
     #[test]

@@ -201,7 +201,8 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
         );
         scan.findings.push(header_issue(issue));
     }
-    let header_cr = event::lone_cr_at(header_line);
+    // Only asciinema 2.4 splits lines at a lone CR, and it reads v2 only.
+    let header_cr = event::lone_cr_at(header_line).filter(|_| version == Version::V2);
     if let Some(at) = header_cr {
         let issue = Issue::error(
             at,
