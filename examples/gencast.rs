@@ -1,8 +1,11 @@
 //! Generates a large, realistic cast for benchmarks:
-//! `cargo run --release --example gencast -- SIZE_MIB OUT [v2|v3] [clean|torn|mid]`.
+//! `cargo run --release --example gencast -- SIZE_MIB OUT [v2|v3] [clean|torn|mid|shell|screen]`.
 //!
 //! Events are terminal-like output (ANSI colours, CRLF, some UTF-8) written
 //! through `CastWriter`, so the file is valid unless damage is asked for.
+//! Two more shapes that real recordings have: `shell`, an interactive shell
+//! (mostly one-key echoes, ~30 bytes a line), and `screen`, a full-screen
+//! program (cursor moves, colour and short non-ASCII text, ~80 bytes a line).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -67,6 +70,16 @@ fn main() {
     while w_bytes(&mut w) < target {
         t += (next() % 50_000) as f64 / 1e6;
         line.clear();
+        if damage == "shell" {
+            shell_event(&mut line, next());
+            w.output(t, line.as_bytes()).unwrap();
+            continue;
+        }
+        if damage == "screen" {
+            screen_event(&mut line, next());
+            w.output(t, line.as_bytes()).unwrap();
+            continue;
+        }
         let colour = next() % 8;
         if colour < 3 {
             line.push_str(&format!("\x1b[1;3{colour}m"));
@@ -96,6 +109,27 @@ fn main() {
     }
     let mut sink = w.finish(t).unwrap();
     sink.inner.flush().unwrap();
+}
+
+/// A shell's echo of one key, now and then a line erase or a new prompt.
+fn shell_event(line: &mut String, r: u64) {
+    const KEYS: &[u8] = b"abcdefghijklmnopqrstuvwxyz -./";
+    match r % 10 {
+        0 => line.push_str("\r\n\x1b[32muser@host\x1b[0m:~$ "),
+        1 => line.push_str("\x08\x1b[K"),
+        _ => line.push(KEYS[(r >> 8) as usize % KEYS.len()] as char),
+    }
+}
+
+/// A full-screen program's update: move, colour, a few cells of text.
+fn screen_event(line: &mut String, r: u64) {
+    const CELLS: &[&str] = &["│", "─", "┌", "✓", "café", "→", "█", "░", "λ", "日本"];
+    let (row, col, colour) = (1 + r % 40, 1 + (r >> 8) % 120, 16 + (r >> 16) % 216);
+    line.push_str(&format!("\x1b[{row};{col}H\x1b[38;5;{colour}m"));
+    for i in 0..(1 + (r >> 24) % 3) {
+        line.push_str(CELLS[((r >> (32 + 4 * i)) % CELLS.len() as u64) as usize]);
+    }
+    line.push_str("\x1b[m");
 }
 
 /// Counts bytes written, so the generator knows when to stop.

@@ -4,6 +4,11 @@
 #
 #   scripts/bench.sh [SIZES_MIB...]        (default: 1024 4096)
 #
+# Then a table per line shape at $SHAPES_MIB (default 512; 0 skips it): the
+# generator's mixed output, an interactive shell (one-key echoes) and a
+# full-screen program, each against `wc -l`, the naive loop and asciinema 3.2
+# (`convert -f raw`, one run: it is slow; $ASCIINEMA3, as the tests find it).
+#
 # Casts go to $BENCH_DIR (default: target/bench-data, about 3x the largest
 # size on disk). Each timing is the best of $RUNS runs (default 3) with the file
 # in the page cache; ratios are what to compare, since machines are shared.
@@ -98,4 +103,33 @@ for mib in "${sizes[@]}"; do
     "$(ratio "$naive" "$full")" "$(ratio "$full" "$wc")" "$(echo "$quick * 1000" | bc -l)" \
     "$(echo "$rq_best * 1000" | bc -l)" "$(printf '%.3f' "$rf_best")" "$(printf '%.3f' "$midt")" \
     "$(gbps "$bytes" "$midt")" "$(printf '%.3f' "$copyt")" "$rss_full" "$rss_mid"
+done
+
+SHAPES_MIB=${SHAPES_MIB:-512}
+[ "$SHAPES_MIB" -gt 0 ] || exit 0
+a3=${ASCIINEMA3:-/opt/asciinema3/bin/asciinema}
+echo
+echo "| shape ($SHAPES_MIB MiB) | bytes/line | wc -l | naive serde_json | asciinema 3.2 | validate | vs wc -l | vs asciinema 3.2 | vs naive | peak RssAnon |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for shape in clean shell screen; do
+  f="$dir/shape-$shape-$SHAPES_MIB.cast"
+  [ -f "$f" ] || target/release/examples/gencast "$SHAPES_MIB" "$f" v2 "$shape"
+  bytes=$(stat -c %s "$f")
+  per_line=$(( bytes / $(wc -l <"$f") ))
+  fresh_cache "$f"
+  wc=$(best_time wc -l "$f")
+  full=$(best_time "$tvmux" validate -q "$f")
+  naive=$(best_time target/release/examples/naive_check "$f")
+  if [ -x "$a3" ]; then
+    t0=$(date +%s.%N); "$a3" convert -f raw "$f" /dev/null >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+    a3t=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
+    vs_a3="$(ratio "$a3t" "$full")x faster"
+  else
+    a3t="n/a" vs_a3="n/a"
+  fi
+  rss=$(peak_anon "$tvmux" validate -q "$f")
+  name=$shape; [ "$shape" = clean ] && name="mixed output (gencast)"
+  printf '| %s | %s | %ss | %ss | %ss | %ss (%s GB/s) | %sx slower | %s | %sx faster | %s MiB |\n' \
+    "$name" "$per_line" "$wc" "$naive" "$a3t" "$full" "$(gbps "$bytes" "$full")" \
+    "$(ratio "$full" "$wc")" "$vs_a3" "$(ratio "$naive" "$full")" "$rss"
 done
