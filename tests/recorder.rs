@@ -610,3 +610,65 @@ fn tail_contains(path: &Path, needle: &str) -> bool {
     let _ = f.read_to_end(&mut buf);
     String::from_utf8_lossy(&buf).contains(needle)
 }
+
+/// A target tmux cannot find is refused with tmux's own message: never a
+/// recording of some other window (issue: `display -p` falls back to the
+/// current pane).
+#[test]
+fn a_target_that_does_not_exist_is_refused() {
+    let env = Env::new();
+    for (target, said) in [
+        ("work:99", "can't find window: 99"),
+        ("work:0.9", "can't find pane: 9"),
+        ("nosuch", "can't find window: nosuch"),
+        ("%999", "can't find pane: %999"),
+        ("@99", "can't find window: @99"),
+    ] {
+        let out = env.tvmux(&["rec", "start", "-t", target]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{target}: {err}");
+        assert!(err.contains(said), "{target}: {err}");
+    }
+    assert_eq!(env.recording_ids(), "", "nothing is recorded");
+    // Over the API: 404 with the same message.
+    let out = env.tvmux(&[
+        "api",
+        "POST",
+        "/recordings",
+        &format!(
+            "{{\"tmux_socket\": {:?}, \"target\": \"work:99\"}}",
+            env.socket.display().to_string()
+        ),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = format!(
+        "{}{}",
+        common::stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("404") || said.contains("can't find window: 99"),
+        "{said}"
+    );
+}
+
+/// Without `?socket=`, the server's tmux API talks to the tmux server of the
+/// `$TMUX` it was started from, not tmux's default socket.
+#[test]
+fn the_api_defaults_to_the_tmux_it_was_started_from() {
+    let env = Env::new();
+    // Starting a recording starts the server with this test's $TMUX.
+    env.start();
+    let sock = env.dir.path().join("run/server.sock");
+    let out = Command::new("curl")
+        .args(["-s", "--unix-socket"])
+        .arg(&sock)
+        .arg("http://tvmux/sessions")
+        .output();
+    let Ok(out) = out else {
+        panic!("curl is needed for this test");
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"name\":\"work\""), "{text}");
+    stop_all(&env);
+}

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
-use tokio::process::Command;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::paths::Paths;
@@ -354,45 +353,28 @@ pub struct Target {
     pub window_name: String,
 }
 
-/// Asks tmux which session and window `target` names.
+/// Asks tmux which session and window `target` names. `list-panes` fails
+/// on any target it cannot find (where `display-message` would fall back to
+/// the current pane), with tmux's own message: 404 through the runner's one
+/// "not found" rule.
 async fn resolve(socket: &Path, target: &str) -> Result<Target, ApiError> {
-    let out = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args([
-            "display-message",
-            "-p",
-            "-t",
-            target,
-            "#{session_id}\t#{window_id}\t#{session_name}\t#{window_name}",
-        ])
-        .output()
-        .await
-        .map_err(|e| ApiError::new(502, format!("cannot run tmux: {e}")))?;
-    if !out.status.success() {
-        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        let status = if message.contains("can't find") || message.contains("no server") {
-            404
-        } else {
-            502
-        };
-        return Err(ApiError::new(status, format!("tmux: {message}")));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.trim_end_matches('\n').splitn(4, '\t');
-    let bad = || ApiError::new(502, format!("unexpected reply from tmux: {text:?}"));
-    let session_id = parts
+    let tmux = super::tmux::Tmux::new(Some(socket));
+    let found = tmux
+        .list(
+            &["list-panes", "-t", target],
+            &["session_id", "window_id", "session_name", "window_name"],
+            |f| {
+                Some(Target {
+                    session_id: f.first()?.strip_prefix('$')?.parse().ok()?,
+                    window_id: f.get(1)?.strip_prefix('@')?.parse().ok()?,
+                    session_name: f.get(2)?.to_string(),
+                    window_name: f.get(3)?.to_string(),
+                })
+            },
+        )
+        .await?;
+    found
+        .into_iter()
         .next()
-        .and_then(|s| s.strip_prefix('$')?.parse().ok())
-        .ok_or_else(bad)?;
-    let window_id = parts
-        .next()
-        .and_then(|s| s.strip_prefix('@')?.parse().ok())
-        .ok_or_else(bad)?;
-    Ok(Target {
-        session_id,
-        window_id,
-        session_name: parts.next().unwrap_or_default().to_string(),
-        window_name: parts.next().unwrap_or_default().to_string(),
-    })
+        .ok_or_else(|| ApiError::new(404, format!("tmux: no pane in {target:?}")))
 }

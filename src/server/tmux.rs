@@ -15,14 +15,24 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// `socket`, or tmux's default socket for this user.
+    /// `socket`; else the tmux server of the `$TMUX` this process was
+    /// started from (a server started inside `tmux -L NAME` talks to that
+    /// tmux); else tmux's default socket for this user.
     pub fn new(socket: Option<&Path>) -> Tmux {
-        let socket = socket.map(Path::to_path_buf).unwrap_or_else(|| {
-            let dir = std::env::var_os("TMUX_TMPDIR")
-                .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-            dir.join(format!("tmux-{}", nix::unistd::getuid()))
-                .join("default")
-        });
+        let from_env = || {
+            let tmux = std::env::var("TMUX").ok()?;
+            let path = tmux.split(',').next()?;
+            (!path.is_empty()).then(|| PathBuf::from(path))
+        };
+        let socket = socket
+            .map(Path::to_path_buf)
+            .or_else(from_env)
+            .unwrap_or_else(|| {
+                let dir = std::env::var_os("TMUX_TMPDIR")
+                    .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+                dir.join(format!("tmux-{}", nix::unistd::getuid()))
+                    .join("default")
+            });
         Tmux { socket }
     }
 
