@@ -447,3 +447,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Whatever a pane shows, a reply comes out whole: only the `%end` with
+    /// its `%begin`'s time, number and flags ends it.
+    #[test]
+    fn control_replies_come_out_whole(
+        lines in prop::collection::vec(
+            prop_oneof![
+                Just(b"%end 1700000000 7 1".to_vec()),
+                Just(b"%end 1700000000 7 0".to_vec()),
+                Just(b"%error 1700000001 7 1".to_vec()),
+                Just(b"%end 1 1 1".to_vec()),
+                Just(b"%begin 1700000000 8 1".to_vec()),
+                Just(b"%window-close @0".to_vec()),
+                Just(b"%exit".to_vec()),
+                Just(b"%output %1 x".to_vec()),
+                prop::collection::vec(any::<u8>(), 0..20),
+            ]
+            .prop_filter("not the closing line", |l| l != b"%end 1700000000 7 1" && l != b"%error 1700000000 7 1"),
+            0..12,
+        )
+    ) {
+        use tvmux::record::control::{Demux, Event};
+        let mut demux = Demux::default();
+        prop_assert_eq!(demux.push(b"%begin 1700000000 7 1"), None);
+        for line in &lines {
+            prop_assert_eq!(demux.push(line), None);
+        }
+        match demux.push(b"%end 1700000000 7 1") {
+            Some(Event::Reply(reply)) => prop_assert_eq!(reply.lines, lines),
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+}

@@ -672,3 +672,38 @@ fn the_api_defaults_to_the_tmux_it_was_started_from() {
     assert!(text.contains("\"name\":\"work\""), "{text}");
     stop_all(&env);
 }
+
+/// Text on the screen is never protocol: a pane showing `%end …` and
+/// `%window-close @N` lines is captured on a switch, and the recording goes on.
+#[test]
+fn pane_text_that_looks_like_protocol_is_only_text() {
+    let env = Env::new();
+    let window = env.query("work", "#{window_id}");
+    let out = env.with_shell(&["split-window", "-t", "work"]);
+    assert!(out.status.success());
+    let fake = env.query("work", "#{pane_id}");
+    env.tmux(&["select-pane", "-t", "work.0"]);
+    env.type_line(
+        &fake,
+        &format!("printf '%%end 1 1 1\\n%%window-close {window}\\n%%exit\\n'"),
+    );
+    wait_until("the fake protocol on screen", || {
+        env.screen(&fake)
+            .iter()
+            .any(|l| l.starts_with("%window-close"))
+    });
+    let path = env.start();
+    env.tmux(&["select-pane", "-t", &fake]);
+    wait_until("the switch frame", || {
+        events(&path)
+            .iter()
+            .any(|e| e.2.starts_with(FRAME_START) && e.2.contains("%window-close"))
+    });
+    env.type_line(&fake, "echo still-recording");
+    wait_until("output after the switch", || {
+        tail_contains(&path, "still-recording")
+    });
+    assert_ne!(env.recording_ids(), "", "the recording must go on");
+    stop_all(&env);
+    validate_full(&path);
+}

@@ -17,12 +17,11 @@ pub enum Line {
         pane: PaneId,
         data: Vec<u8>,
     },
-    Begin {
-        number: u64,
-        ours: bool,
-    },
+    /// `%begin TIME NUMBER FLAGS`: a reply block starts.
+    Begin(Guard),
+    /// `%end` or `%error` with the same three fields ends it.
     End {
-        number: u64,
+        guard: Guard,
         error: bool,
     },
     WindowPaneChanged {
@@ -62,13 +61,21 @@ pub fn parse(line: &[u8]) -> Line {
         }
         b"%begin" | b"%end" | b"%error" => {
             let mut fields = rest.split(|&b| b == b' ');
-            let _time = fields.next();
+            let time = fields.next().and_then(number);
             let serial = fields.next().and_then(number);
-            let ours = fields.next().and_then(number) == Some(1);
-            serial.map(|number| match word {
-                b"%begin" => Line::Begin { number, ours },
-                _ => Line::End {
+            let flags = fields.next().and_then(number);
+            let guard = match (time, serial, flags, fields.next()) {
+                (Some(time), Some(number), Some(flags), None) => Some(Guard {
+                    time,
                     number,
+                    flags,
+                }),
+                _ => None,
+            };
+            guard.map(|guard| match word {
+                b"%begin" => Line::Begin(guard),
+                _ => Line::End {
+                    guard,
                     error: word == b"%error",
                 },
             })
@@ -98,6 +105,82 @@ pub fn parse(line: &[u8]) -> Line {
         _ => Some(Line::Notification),
     };
     parsed.unwrap_or(Line::Notification)
+}
+
+/// The three fields that tie a `%begin` to its `%end`/`%error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guard {
+    pub time: u64,
+    pub number: u64,
+    /// 1 for commands this client sent.
+    pub flags: u64,
+}
+
+/// A complete reply to a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub guard: Guard,
+    pub error: bool,
+    /// The reply's lines, exactly as tmux sent them.
+    pub lines: Vec<Vec<u8>>,
+}
+
+impl Reply {
+    /// This client sent the command.
+    pub fn ours(&self) -> bool {
+        self.guard.flags == 1
+    }
+}
+
+/// What the control client reads: a notification, or a whole reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Line(Line),
+    Reply(Reply),
+}
+
+/// Splits tmux's output into notifications and replies. Inside a reply,
+/// only the `%end`/`%error` with its `%begin`'s time, number and flags ends
+/// it: a pane whose text looks like protocol (a capture of a screen showing
+/// `%end …` or `%window-close @0`) stays text.
+#[derive(Debug, Default)]
+pub struct Demux {
+    open: Option<(Guard, Vec<Vec<u8>>)>,
+}
+
+impl Demux {
+    pub fn push(&mut self, line: &[u8]) -> Option<Event> {
+        if let Some((guard, lines)) = &mut self.open {
+            if let Line::End { guard: end, error } = parse_reply_end(line)
+                && end == *guard
+            {
+                let (guard, lines) = self.open.take().unwrap();
+                return Some(Event::Reply(Reply {
+                    guard,
+                    error,
+                    lines,
+                }));
+            }
+            lines.push(line.to_vec());
+            return None;
+        }
+        match parse(line) {
+            Line::Begin(guard) => {
+                self.open = Some((guard, Vec::new()));
+                None
+            }
+            other => Some(Event::Line(other)),
+        }
+    }
+}
+
+/// Inside a reply only `%end`/`%error` matter; anything else is text.
+fn parse_reply_end(line: &[u8]) -> Line {
+    if line.starts_with(b"%end ") || line.starts_with(b"%error ") {
+        parse(line)
+    } else {
+        Line::Notification
+    }
 }
 
 fn split_word(s: &[u8]) -> (&[u8], &[u8]) {
@@ -152,37 +235,69 @@ mod tests {
         );
     }
 
+    fn guard(time: u64, number: u64, flags: u64) -> Guard {
+        Guard {
+            time,
+            number,
+            flags,
+        }
+    }
+
     #[test]
     fn reply_blocks() {
         assert_eq!(
             parse(b"%begin 1700000000 42 1"),
-            Line::Begin {
-                number: 42,
-                ours: true
-            }
-        );
-        assert_eq!(
-            parse(b"%begin 1700000000 1 0"),
-            Line::Begin {
-                number: 1,
-                ours: false
-            }
+            Line::Begin(guard(1700000000, 42, 1))
         );
         assert_eq!(
             parse(b"%end 1700000000 42 1"),
             Line::End {
-                number: 42,
+                guard: guard(1700000000, 42, 1),
                 error: false
             }
         );
         assert_eq!(
             parse(b"%error 1700000000 43 1"),
             Line::End {
-                number: 43,
+                guard: guard(1700000000, 43, 1),
                 error: true
             }
         );
+        assert_eq!(parse(b"%begin 1 2"), Line::Notification);
         assert_eq!(parse(b"80 24"), Line::Text(b"80 24".to_vec()));
+    }
+
+    /// A capture of a screen that shows protocol lines stays one reply.
+    #[test]
+    fn pane_text_is_never_protocol() {
+        let content: &[&[u8]] = &[
+            b"%end 1 1 1",
+            b"%end 1700000000 7 0",
+            b"%error 1700000000 8 1",
+            b"%window-close @0",
+            b"%begin 1700000000 7 1",
+            b"%output %1 hello",
+            b"%exit",
+        ];
+        let mut demux = Demux::default();
+        assert_eq!(
+            demux.push(b"%output %1 a"),
+            Some(Event::Line(parse(b"%output %1 a")))
+        );
+        assert_eq!(demux.push(b"%begin 1700000000 7 1"), None);
+        for line in content {
+            assert_eq!(demux.push(line), None, "{}", String::from_utf8_lossy(line));
+        }
+        let reply = demux.push(b"%end 1700000000 7 1");
+        assert_eq!(
+            reply,
+            Some(Event::Reply(Reply {
+                guard: guard(1700000000, 7, 1),
+                error: false,
+                lines: content.iter().map(|l| l.to_vec()).collect(),
+            }))
+        );
+        assert_eq!(demux.push(b"%exit"), Some(Event::Line(Line::Exit)));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{mpsc, oneshot};
 
-use super::control::{self, Line, PaneId, SessionId, WindowId};
+use super::control::{self, Event, Line, PaneId, SessionId, WindowId};
 use super::frame::{self, PaneState};
 use super::geometry;
 use super::status::{RecordingStatus, State};
@@ -106,7 +106,7 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
         stdin,
         windows: HashMap::new(),
         expect: VecDeque::new(),
-        reply: None,
+        demux: control::Demux::default(),
     };
     tokio::spawn(client.run(lines_rx, requests_rx));
     Ok(SessionHandle { requests })
@@ -121,11 +121,6 @@ enum Expect {
     State(WindowId, PaneId),
     Screen(WindowId, PaneId),
     Saved(WindowId, PaneId),
-}
-
-struct Reply {
-    ours: bool,
-    lines: Vec<Vec<u8>>,
 }
 
 struct WindowRecording {
@@ -149,7 +144,7 @@ struct Client {
     stdin: ChildStdin,
     windows: HashMap<WindowId, WindowRecording>,
     expect: VecDeque<Expect>,
-    reply: Option<Reply>,
+    demux: control::Demux,
 }
 
 impl Client {
@@ -281,29 +276,26 @@ impl Client {
 
     /// Handles one line from tmux; false when the session is over.
     async fn handle(&mut self, line: &[u8]) -> bool {
-        if let Some(reply) = &mut self.reply {
-            match control::parse(line) {
-                Line::End { .. } => {
-                    let reply = self.reply.take().unwrap();
-                    let expect = if reply.ours {
-                        self.expect.pop_front()
-                    } else {
-                        None
-                    };
-                    self.on_reply(expect.unwrap_or(Expect::Foreign), reply.lines)
-                        .await;
-                }
-                _ => reply.lines.push(line.to_vec()),
+        match self.demux.push(line) {
+            None => true,
+            Some(Event::Reply(reply)) => {
+                // Replies come in the order the commands were sent.
+                let expect = if reply.ours() {
+                    self.expect.pop_front()
+                } else {
+                    None
+                };
+                self.on_reply(expect.unwrap_or(Expect::Foreign), reply.lines)
+                    .await;
+                true
             }
-            return true;
+            Some(Event::Line(line)) => self.notification(line).await,
         }
-        match control::parse(line) {
-            Line::Begin { ours, .. } => {
-                self.reply = Some(Reply {
-                    ours,
-                    lines: Vec::new(),
-                })
-            }
+    }
+
+    /// Handles a notification; false when the session is over.
+    async fn notification(&mut self, line: Line) -> bool {
+        match line {
             Line::Output { pane, data } => {
                 for w in self.windows.values_mut() {
                     if w.active == Some(pane)
@@ -339,7 +331,7 @@ impl Client {
             }
             Line::SessionChanged { session } => return session == self.session,
             Line::Exit => return false,
-            Line::Notification | Line::End { .. } | Line::Text(_) => {}
+            Line::Notification | Line::Begin(_) | Line::End { .. } | Line::Text(_) => {}
         }
         true
     }
