@@ -2,5 +2,6 @@
 
 pub mod cast;
 pub mod config;
+pub mod log;
 pub mod record;
 pub mod server;

@@ -707,3 +707,174 @@ fn pane_text_that_looks_like_protocol_is_only_text() {
     stop_all(&env);
     validate_full(&path);
 }
+
+fn frames(path: &Path) -> usize {
+    events(path)
+        .iter()
+        .filter(|e| e.2.starts_with(FRAME_START))
+        .count()
+}
+
+/// A detach (`detach-client -s`, as `attach -d` elsewhere does) never ends a
+/// recording: the recorder attaches again, redraws, and goes on.
+#[test]
+fn a_detach_does_not_end_the_recording() {
+    let env = Env::new();
+    let path = env.start();
+    let id = env.recording_ids();
+    for round in 0..2 {
+        let before = frames(&path);
+        let out = env.tmux(&["detach-client", "-s", "work"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        wait_until("a redraw frame after the detach", || frames(&path) > before);
+        assert_eq!(env.recording_ids(), id, "round {round}");
+        env.type_line("work", &format!("echo after-detach-{round}"));
+        wait_until("output after the detach", || {
+            tail_contains(&path, &format!("after-detach-{round}"))
+        });
+    }
+    stop_all(&env);
+    validate_full(&path);
+}
+
+/// tmux tells every control client `%window-close` / `%unlinked-window-close`
+/// when any link goes: a grouped session killed, another link unlinked. The
+/// window still exists, so the recording goes on.
+#[test]
+fn unlinking_another_link_keeps_the_recording() {
+    let env = Env::new();
+    let window = env.query("work", "#{window_id}");
+    let path = env.start();
+    let id = env.recording_ids();
+    assert!(
+        env.tmux(&["new-session", "-d", "-t", "work", "-s", "grouped"])
+            .status
+            .success()
+    );
+    assert!(
+        env.tmux(&["kill-session", "-t", "grouped"])
+            .status
+            .success()
+    );
+    assert!(
+        env.with_shell(&["new-session", "-d", "-s", "other"])
+            .status
+            .success()
+    );
+    assert!(
+        env.tmux(&["link-window", "-s", &window, "-t", "other:7"])
+            .status
+            .success()
+    );
+    assert!(
+        env.tmux(&["unlink-window", "-t", "other:7"])
+            .status
+            .success()
+    );
+    env.type_line("work", "echo still-here");
+    wait_until("output after the unlinks", || {
+        tail_contains(&path, "still-here")
+    });
+    assert_eq!(env.recording_ids(), id);
+    stop_all(&env);
+    validate_full(&path);
+}
+
+/// A window moved to another session cannot be followed by this session's
+/// client: the recording ends, says why, and stays listed as failed until
+/// `rec forget`.
+#[test]
+fn a_moved_window_ends_with_a_reason_that_stays_listed() {
+    let env = Env::new();
+    let window = env.query("work", "#{window_id}");
+    // A second window keeps the session alive after the move.
+    assert!(
+        env.with_shell(&["new-window", "-d", "-t", "work"])
+            .status
+            .success()
+    );
+    let path = env.start();
+    let id = env.recording_ids();
+    assert!(
+        env.with_shell(&["new-session", "-d", "-s", "other"])
+            .status
+            .success()
+    );
+    assert!(
+        env.tmux(&["move-window", "-s", &window, "-t", "other:5"])
+            .status
+            .success()
+    );
+    wait_until("the recording to fail", || {
+        common::stdout(&env.tvmux(&["rec", "ls"])).contains("FAILED")
+    });
+    let listed = common::stdout(&env.tvmux(&["rec", "ls"]));
+    assert!(listed.contains("moved to another session"), "{listed}");
+    assert_eq!(env.recording_ids(), id, "listed until acknowledged");
+    let out = env.tvmux(&["rec", "forget", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.recording_ids(), "");
+    let all = common::stdout(&env.tvmux(&["rec", "ls", "--all"]));
+    assert!(!all.contains("FAILED"), "{all}");
+    validate_full(&path);
+}
+
+/// `rec ls` follows renames, and names with control characters are shown
+/// escaped: nothing reaches the terminal raw.
+#[test]
+fn renames_are_followed_and_names_escaped() {
+    let env = Env::new();
+    let hostile = "evil\u{1b}]0;pwned\u{7}\u{1b}[31mred\ttab\nline";
+    // A name given at creation reaches tvmux raw (through list-panes)...
+    assert!(
+        env.tmux(&["rename-window", "-t", "work", hostile])
+            .status
+            .success()
+    );
+    env.start();
+    let listed = common::stdout(&env.tvmux(&["rec", "ls"]));
+    assert!(
+        !listed.contains('\u{1b}') && !listed.contains('\u{7}'),
+        "{listed:?}"
+    );
+    assert!(listed.contains("pwned"), "{listed}");
+    assert_eq!(
+        listed.lines().count(),
+        2,
+        "one header and one row: {listed:?}"
+    );
+    // ...a rename through %window-renamed, which tmux escapes itself.
+    assert!(
+        env.tmux(&["rename-window", "-t", "work", &format!("second {hostile}")])
+            .status
+            .success()
+    );
+    assert!(
+        env.tmux(&["rename-session", "-t", "work", "renamed"])
+            .status
+            .success()
+    );
+    wait_until("the new names", || {
+        let listed = common::stdout(&env.tvmux(&["rec", "ls"]));
+        listed.contains("renamed") && listed.contains("second")
+    });
+    let listed = common::stdout(&env.tvmux(&["rec", "ls"]));
+    assert!(
+        !listed.contains('\u{1b}') && !listed.contains('\u{7}'),
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed.lines().count(),
+        2,
+        "one header and one row: {listed:?}"
+    );
+    stop_all(&env);
+}

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow};
 use clap::{Subcommand, ValueEnum};
 use hyper::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use tvmux::config::{CastFormat, Config};
+use tvmux::record::status::{RecordingStatus, State};
 use tvmux::server::client::ClientError;
 
 use super::exit;
@@ -25,11 +26,16 @@ pub struct Args {
 enum Rec {
     /// Record the current tmux window (the default).
     Start(StartArgs),
-    /// List active recordings.
+    /// List active recordings, and failed ones until they are forgotten.
     Ls(LsArgs),
-    /// Stop recordings (all when no ID is given).
+    /// Stop recordings (all active ones when no ID is given).
     Stop {
         #[arg(value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Acknowledge recordings that have ended (failed ones stay listed until then).
+    Forget {
+        #[arg(value_name = "ID", required = true)]
         ids: Vec<String>,
     },
 }
@@ -57,6 +63,9 @@ struct LsArgs {
     /// Print ids only.
     #[arg(short, long)]
     quiet: bool,
+    /// Every recording of this server, stopped ones included.
+    #[arg(short, long)]
+    all: bool,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
 }
@@ -74,6 +83,7 @@ pub fn run(args: Args) -> Result<u8> {
         Some(Rec::Start(start_args)) => start(&remote, start_args),
         Some(Rec::Ls(ls)) => list(&remote, ls),
         Some(Rec::Stop { ids }) => stop(&remote, ids),
+        Some(Rec::Forget { ids }) => forget(&remote, ids),
     }
 }
 
@@ -118,60 +128,83 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
-    let recordings = match remote.call(Method::GET, "/recordings", None) {
-        Ok((_, Value::Array(list))) => list,
-        Ok((_, other)) => return Err(anyhow!("unexpected reply: {other}")),
-        Err(ClientError::NotRunning(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
+/// The recordings the server lists (`all`: stopped ones too).
+fn recordings(remote: &Remote, all: bool) -> Result<Vec<RecordingStatus>> {
+    let path = if all {
+        "/recordings?all=true"
+    } else {
+        "/recordings"
     };
+    match remote.call(Method::GET, path, None) {
+        Ok((_, value)) => serde_json::from_value(value).context("unexpected reply from the server"),
+        Err(ClientError::NotRunning(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
+    let recordings = recordings(remote, args.all)?;
     if args.quiet {
         for r in &recordings {
-            println!("{}", r["id"].as_str().unwrap_or_default());
+            println!("{}", r.id);
         }
     } else if args.format == ListFormat::Json {
-        println!("{}", Value::Array(recordings));
+        println!("{}", serde_json::to_string(&recordings)?);
     } else if recordings.is_empty() {
         println!("no active recordings");
     } else {
         println!(
-            "{:<4} {:<16} {:<20} {:<6} {:>10} {:>9}  PATH",
-            "ID", "SESSION", "WINDOW", "PANE", "BYTES", "DURATION"
+            "{:<4} {:<9} {:<16} {:<20} {:<6} {:>10} {:>9}  PATH",
+            "ID", "STATE", "SESSION", "WINDOW", "PANE", "BYTES", "DURATION"
         );
         for r in &recordings {
+            let state = match r.state {
+                State::Recording => "recording",
+                State::Stopped => "stopped",
+                State::Failed => "FAILED",
+            };
             println!(
-                "{:<4} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
-                r["id"].as_str().unwrap_or_default(),
-                r["session"].as_str().unwrap_or_default(),
-                format!(
-                    "@{} {}",
-                    r["window_id"],
-                    r["window"].as_str().unwrap_or_default()
-                ),
-                r["active_pane"]
-                    .as_u64()
-                    .map(|p| format!("%{p}"))
-                    .unwrap_or_default(),
-                r["bytes"].as_u64().unwrap_or_default(),
-                r["duration"].as_f64().unwrap_or_default(),
-                r["path"].as_str().unwrap_or_default(),
+                "{:<4} {:<9} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
+                r.id,
+                state,
+                printable(&r.session),
+                format!("@{} {}", r.window_id, printable(&r.window)),
+                r.active_pane.map(|p| format!("%{p}")).unwrap_or_default(),
+                r.bytes,
+                r.duration,
+                printable(&r.path.display().to_string()),
             );
+            if let Some(why) = &r.error {
+                println!("     {}", printable(why));
+            }
         }
     }
     Ok(exit::OK)
 }
 
+/// Names come from tmux and the user: control characters (an ESC sequence in
+/// a window name, a newline or a tab) are shown escaped, never sent to the
+/// terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
 fn stop(remote: &Remote, ids: Vec<String>) -> Result<u8> {
     let ids = if ids.is_empty() {
-        match remote.call(Method::GET, "/recordings", None) {
-            Ok((_, Value::Array(list))) => list
-                .iter()
-                .filter_map(|r| r["id"].as_str().map(String::from))
-                .collect(),
-            Err(ClientError::NotRunning(_)) => Vec::new(),
-            Ok(_) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        }
+        recordings(remote, false)?
+            .into_iter()
+            .filter(|r| r.state == State::Recording)
+            .map(|r| r.id)
+            .collect()
     } else {
         ids
     };
@@ -182,13 +215,39 @@ fn stop(remote: &Remote, ids: Vec<String>) -> Result<u8> {
     let mut code = exit::OK;
     for id in ids {
         match remote.call_ok(Method::DELETE, &format!("/recordings/{id}"), None) {
-            Ok(rec) => {
-                let path = rec["path"].as_str().unwrap_or("?");
-                match rec["error"].as_str() {
-                    Some(e) => println!("stopped {id}: saved {path} ({e})"),
+            Ok(reply) => {
+                let rec: RecordingStatus =
+                    serde_json::from_value(reply).context("unexpected reply from the server")?;
+                let path = printable(&rec.path.display().to_string());
+                match &rec.error {
+                    Some(e) => println!("stopped {id}: saved {path} ({})", printable(e)),
                     None => println!("stopped {id}: saved {path}"),
                 }
             }
+            Err(e) => {
+                eprintln!("tvmux: recording {id}: {e}");
+                code = exit::INVALID;
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn forget(remote: &Remote, ids: Vec<String>) -> Result<u8> {
+    let mut code = exit::OK;
+    let active: Vec<String> = recordings(remote, false)?
+        .into_iter()
+        .filter(|r| r.state == State::Recording)
+        .map(|r| r.id)
+        .collect();
+    for id in ids {
+        if active.contains(&id) {
+            eprintln!("tvmux: recording {id} is still recording: stop it first");
+            code = exit::INVALID;
+            continue;
+        }
+        match remote.call_ok(Method::DELETE, &format!("/recordings/{id}"), None) {
+            Ok(_) => println!("forgot {id}"),
             Err(e) => {
                 eprintln!("tvmux: recording {id}: {e}");
                 code = exit::INVALID;

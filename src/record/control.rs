@@ -38,6 +38,14 @@ pub enum Line {
     SessionChanged {
         session: SessionId,
     },
+    WindowRenamed {
+        window: WindowId,
+        name: String,
+    },
+    SessionRenamed {
+        session: SessionId,
+        name: String,
+    },
     Exit,
     /// Any other notification (ignored by the recorder).
     Notification,
@@ -100,6 +108,20 @@ pub fn parse(line: &[u8]) -> Line {
         }
         b"%session-changed" => {
             id(split_word(rest).0, b'$').map(|session| Line::SessionChanged { session })
+        }
+        b"%window-renamed" | b"%unlinked-window-renamed" => {
+            let (window, name) = split_word(rest);
+            id(window, b'@').map(|window| Line::WindowRenamed {
+                window,
+                name: String::from_utf8_lossy(name).into_owned(),
+            })
+        }
+        b"%session-renamed" => {
+            let (session, name) = split_word(rest);
+            id(session, b'$').map(|session| Line::SessionRenamed {
+                session,
+                name: String::from_utf8_lossy(name).into_owned(),
+            })
         }
         b"%exit" => Some(Line::Exit),
         _ => Some(Line::Notification),
@@ -321,6 +343,20 @@ mod tests {
         assert_eq!(
             parse(b"%session-changed $2 main"),
             Line::SessionChanged { session: 2 }
+        );
+        assert_eq!(
+            parse(b"%window-renamed @3 my logs"),
+            Line::WindowRenamed {
+                window: 3,
+                name: "my logs".into()
+            }
+        );
+        assert_eq!(
+            parse(b"%session-renamed $2 build"),
+            Line::SessionRenamed {
+                session: 2,
+                name: "build".into()
+            }
         );
         assert_eq!(parse(b"%exit"), Line::Exit);
         assert_eq!(parse(b"%exit detached"), Line::Exit);

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,9 +54,32 @@ pub struct SessionHandle {
 /// Starts `tmux -C attach -t $SESSION -f ignore-size` on the server at
 /// `socket` and the task that reads it.
 pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
+    let conn = connect(&socket, session)?;
+    let (requests, requests_rx) = mpsc::channel(16);
+    let client = Client {
+        socket,
+        session,
+        conn,
+        windows: HashMap::new(),
+        expect: VecDeque::new(),
+        demux: control::Demux::default(),
+        reattached: VecDeque::new(),
+    };
+    tokio::spawn(client.run(requests_rx));
+    Ok(SessionHandle { requests })
+}
+
+/// One `tmux -C attach` and the task that reads its lines.
+struct Connection {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<Vec<u8>>,
+}
+
+fn connect(socket: &Path, session: SessionId) -> io::Result<Connection> {
     let mut cmd = Command::new("tmux");
     cmd.arg("-S")
-        .arg(&socket)
+        .arg(socket)
         .args(["-C", "attach-session", "-f", "ignore-size", "-t"])
         .arg(format!("${session}"))
         .stdin(Stdio::piped())
@@ -75,7 +98,7 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
     let stdin = child.stdin.take().expect("piped");
     let stdout = child.stdout.take().expect("piped");
     // A reader that never waits on the cast: tmux drops clients that lag.
-    let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>(4096);
+    let (lines_tx, lines) = mpsc::channel::<Vec<u8>>(4096);
     tokio::spawn(async move {
         let mut reader = BufReader::with_capacity(1 << 16, stdout);
         loop {
@@ -99,18 +122,58 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
             }
         }
     });
-    let (requests, requests_rx) = mpsc::channel(16);
-    let client = Client {
-        session,
+    Ok(Connection {
         child,
         stdin,
-        windows: HashMap::new(),
-        expect: VecDeque::new(),
-        demux: control::Demux::default(),
-    };
-    tokio::spawn(client.run(lines_rx, requests_rx));
-    Ok(SessionHandle { requests })
+        lines,
+    })
 }
+
+impl Connection {
+    /// Detaches (an empty line does) and drains tmux's output to the end so
+    /// the client exits cleanly; kills it if it does not.
+    async fn close(mut self) {
+        let _ = self.stdin.write_all(b"\n").await;
+        let _ = self.stdin.flush().await;
+        let drain = async { while self.lines.recv().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(3), drain)
+            .await
+            .is_err()
+        {
+            let _ = self.child.start_kill();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.child.wait()).await;
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Whether tmux still has session `$session`.
+async fn session_exists(socket: &Path, session: SessionId) -> bool {
+    Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(["has-session", "-t"])
+        .arg(format!("${session}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success())
+}
+
+/// What the client does after a line from tmux.
+enum Flow {
+    Go,
+    /// The connection is gone (detached, moved to another session, %exit).
+    Lost,
+    /// No window is recorded any more.
+    Done,
+}
+
+/// At most this many reattaches in [`REATTACH_WINDOW`]: a client detached
+/// again and again is given up on, with a reason.
+const REATTACH_LIMIT: usize = 5;
+const REATTACH_WINDOW: Duration = Duration::from_secs(10);
 
 /// What a reply block answers.
 #[derive(Debug, Clone, Copy)]
@@ -118,6 +181,8 @@ enum Expect {
     /// Not ours (e.g. the attach itself).
     Foreign,
     ActivePane(WindowId),
+    /// After `%window-close`: which sessions still have the window.
+    WindowLinks(WindowId),
     State(WindowId, PaneId),
     Screen(WindowId, PaneId),
     Saved(WindowId, PaneId),
@@ -139,32 +204,37 @@ struct WindowRecording {
 }
 
 struct Client {
+    socket: PathBuf,
     session: SessionId,
-    child: Child,
-    stdin: ChildStdin,
+    conn: Connection,
     windows: HashMap<WindowId, WindowRecording>,
     expect: VecDeque<Expect>,
     demux: control::Demux,
+    /// When the client reattached lately.
+    reattached: VecDeque<Instant>,
 }
 
 impl Client {
-    async fn run(
-        mut self,
-        mut lines: mpsc::Receiver<Vec<u8>>,
-        mut requests: mpsc::Receiver<Request>,
-    ) {
+    async fn run(mut self, mut requests: mpsc::Receiver<Request>) {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         let mut accepting = true;
         loop {
             tokio::select! {
-                line = lines.recv() => match line {
-                    Some(line) => {
-                        if !self.handle(&line).await {
-                            break;
+                line = self.conn.lines.recv() => {
+                    let flow = match line {
+                        Some(line) => self.handle(&line).await,
+                        None => Flow::Lost,
+                    };
+                    match flow {
+                        Flow::Go => {}
+                        Flow::Done => break,
+                        Flow::Lost => {
+                            if !self.reattach().await {
+                                break;
+                            }
                         }
                     }
-                    None => break,
-                },
+                }
                 request = requests.recv(), if accepting => match request {
                     Some(Request::Add(new)) => self.add(new).await,
                     Some(Request::Stop(window)) => {
@@ -189,31 +259,76 @@ impl Client {
         for id in ids {
             self.finish(id);
         }
-        // Refuse further requests, then detach (an empty line does) and
-        // drain tmux's output to the end so the client exits cleanly.
+        // Refuse further requests, then detach and drain.
         requests.close();
         while let Ok(Request::Add(new)) = requests.try_recv() {
             let _ = new
                 .done
                 .send(Err(io::Error::other("the tmux session ended")));
         }
-        let _ = self.stdin.write_all(b"\n").await;
-        let _ = self.stdin.flush().await;
-        let drain = async { while lines.recv().await.is_some() {} };
-        if tokio::time::timeout(Duration::from_secs(3), drain)
-            .await
-            .is_err()
-        {
-            let _ = self.child.start_kill();
+        self.conn.close().await;
+    }
+
+    /// The control client lost its connection: if the session still exists
+    /// (a detach, `attach -d` elsewhere), attach again and redraw every
+    /// recorded window; if it is gone, the recordings end normally. False
+    /// when the client is done.
+    async fn reattach(&mut self) -> bool {
+        if !session_exists(&self.socket, self.session).await {
+            // The session ended: every recording ends with it.
+            return false;
         }
-        let _ = tokio::time::timeout(Duration::from_secs(3), self.child.wait()).await;
-        let _ = self.child.start_kill();
+        let now = Instant::now();
+        self.reattached
+            .retain(|t| now.duration_since(*t) < REATTACH_WINDOW);
+        if self.reattached.len() >= REATTACH_LIMIT {
+            self.fail_all("tmux detached the recorder again and again; gave up");
+            return false;
+        }
+        self.reattached.push_back(now);
+        let conn = match connect(&self.socket, self.session) {
+            Ok(conn) => conn,
+            Err(e) => {
+                self.fail_all(&format!("cannot attach to tmux again: {e}"));
+                return false;
+            }
+        };
+        let old = std::mem::replace(&mut self.conn, conn);
+        tokio::spawn(old.close());
+        self.demux = control::Demux::default();
+        self.expect.clear();
+        crate::log::info(&format!(
+            "session ${}: the recorder was detached; attached again and redrew {} window(s)",
+            self.session,
+            self.windows.len()
+        ));
+        let windows: Vec<WindowId> = self.windows.keys().copied().collect();
+        for window in windows {
+            if let Some(w) = self.windows.get_mut(&window) {
+                // Output waits for the redraw frame, which has everything before it.
+                w.active = None;
+                w.switching = None;
+            }
+            self.send(
+                &format!("display-message -p -t @{window} '#{{pane_id}}'"),
+                Expect::ActivePane(window),
+            )
+            .await;
+        }
+        true
+    }
+
+    fn fail_all(&mut self, why: &str) {
+        let ids: Vec<WindowId> = self.windows.keys().copied().collect();
+        for id in ids {
+            self.fail(id, why);
+        }
     }
 
     async fn send(&mut self, command: &str, expect: Expect) {
         self.expect.push_back(expect);
         let line = format!("{command}\n");
-        if self.stdin.write_all(line.as_bytes()).await.is_err() {
+        if self.conn.stdin.write_all(line.as_bytes()).await.is_err() {
             self.expect.pop_back();
         }
     }
@@ -274,10 +389,10 @@ impl Client {
         .await;
     }
 
-    /// Handles one line from tmux; false when the session is over.
-    async fn handle(&mut self, line: &[u8]) -> bool {
+    /// Handles one line from tmux.
+    async fn handle(&mut self, line: &[u8]) -> Flow {
         match self.demux.push(line) {
-            None => true,
+            None => Flow::Go,
             Some(Event::Reply(reply)) => {
                 // Replies come in the order the commands were sent.
                 let expect = if reply.ours() {
@@ -285,16 +400,20 @@ impl Client {
                 } else {
                     None
                 };
-                self.on_reply(expect.unwrap_or(Expect::Foreign), reply.lines)
+                self.on_reply(expect.unwrap_or(Expect::Foreign), reply.error, reply.lines)
                     .await;
-                true
+                if self.windows.is_empty() {
+                    Flow::Done
+                } else {
+                    Flow::Go
+                }
             }
             Some(Event::Line(line)) => self.notification(line).await,
         }
     }
 
-    /// Handles a notification; false when the session is over.
-    async fn notification(&mut self, line: Line) -> bool {
+    /// Handles a notification.
+    async fn notification(&mut self, line: Line) -> Flow {
         match line {
             Line::Output { pane, data } => {
                 for w in self.windows.values_mut() {
@@ -325,20 +444,64 @@ impl Client {
                     let _ = writer.resize(w.start.elapsed().as_secs_f64(), size.0, size.1);
                 }
             }
-            Line::WindowClose { window } => {
-                self.finish(window);
-                return !self.windows.is_empty();
+            // tmux says this for any unlink (a grouped session killed,
+            // `unlink-window` of another link, `move-window`): ask whether
+            // the window is really gone before ending its recording.
+            Line::WindowClose { window } if self.windows.contains_key(&window) => {
+                self.send(
+                    &format!(
+                        "list-windows -a -F '#{{session_id}}' -f '#{{==:#{{window_id}},@{window}}}'"
+                    ),
+                    Expect::WindowLinks(window),
+                )
+                .await;
             }
-            Line::SessionChanged { session } => return session == self.session,
-            Line::Exit => return false,
-            Line::Notification | Line::Begin(_) | Line::End { .. } | Line::Text(_) => {}
+            Line::WindowRenamed { window, name } => {
+                if let Some(w) = self.windows.get(&window) {
+                    w.status.lock().unwrap().window = name;
+                }
+            }
+            Line::SessionRenamed { session, name } if session == self.session => {
+                for w in self.windows.values() {
+                    w.status.lock().unwrap().session = name.clone();
+                }
+            }
+            Line::SessionChanged { session } if session != self.session => return Flow::Lost,
+            Line::Exit => return Flow::Lost,
+            Line::WindowClose { .. }
+            | Line::SessionChanged { .. }
+            | Line::SessionRenamed { .. }
+            | Line::Notification
+            | Line::Begin(_)
+            | Line::End { .. }
+            | Line::Text(_) => {}
         }
-        true
+        Flow::Go
     }
 
-    async fn on_reply(&mut self, expect: Expect, lines: Vec<Vec<u8>>) {
+    async fn on_reply(&mut self, expect: Expect, error: bool, lines: Vec<Vec<u8>>) {
         match expect {
             Expect::Foreign => {}
+            Expect::WindowLinks(window) => {
+                let ours = format!("${}", self.session);
+                let sessions: Vec<String> = lines
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l).trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                if error || sessions.is_empty() {
+                    // Really closed: the normal end of a recording.
+                    self.finish(window);
+                } else if !sessions.contains(&ours) {
+                    self.fail(
+                        window,
+                        &format!(
+                            "the window was moved to another session ({}); recording stopped",
+                            sessions.join(", ")
+                        ),
+                    );
+                }
+            }
             Expect::ActivePane(window) => {
                 let pane = lines.first().and_then(|l| control::id(l, b'%'));
                 match pane {

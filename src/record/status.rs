@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Recording,
+    /// Ended by `rec stop`, its window closing or its session ending.
     Stopped,
+    /// Ended for any other reason (in `error`): listed until acknowledged.
+    Failed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +30,7 @@ pub struct RecordingStatus {
     /// Seconds recorded (set when it stops; `rec ls` computes it live).
     pub duration: f64,
     pub state: State,
-    /// Why the recording ended early, if it did.
+    /// Why the recording failed, or what went wrong when it was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

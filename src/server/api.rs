@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -50,13 +50,20 @@ async fn status(State(m): State<Arc<Manager>>) -> Json<serde_json::Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "socket": m.paths.socket(),
         "uptime_secs": m.started.elapsed().as_secs_f64(),
-        "recordings": m.list().len(),
+        "recordings": m.active().len(),
         "repaired_orphans": m.repaired_orphans,
     }))
 }
 
-async fn list(State(m): State<Arc<Manager>>) -> impl IntoResponse {
-    Json(m.list())
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    /// Every recording of this server, stopped ones included.
+    #[serde(default)]
+    all: bool,
+}
+
+async fn list(State(m): State<Arc<Manager>>, Query(q): Query<ListQuery>) -> impl IntoResponse {
+    Json(m.list(q.all))
 }
 
 async fn one(
@@ -85,11 +92,19 @@ async fn start(
     })
 }
 
+/// Stops a recording; one that has ended already is acknowledged (forgotten).
 async fn stop(
     State(m): State<Arc<Manager>>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(m.stop(&id).await?))
+    let recording = m
+        .get(&id)
+        .is_some_and(|s| s.state == crate::record::status::State::Recording);
+    if recording {
+        Ok(Json(m.stop(&id).await?))
+    } else {
+        Ok(Json(m.forget(&id)?))
+    }
 }
 
 async fn shutdown(State(m): State<Arc<Manager>>) -> impl IntoResponse {

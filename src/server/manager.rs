@@ -89,15 +89,39 @@ impl Manager {
         })
     }
 
-    /// Active recordings, with their duration so far.
-    pub fn list(&self) -> Vec<RecordingStatus> {
+    /// Active recordings and failed ones not yet acknowledged (with `all`,
+    /// every recording of this server), with their duration so far.
+    pub fn list(&self, all: bool) -> Vec<RecordingStatus> {
         let inner = self.inner.lock().unwrap();
         inner
             .recordings
             .values()
             .map(live_status)
-            .filter(|s| s.state == State::Recording)
+            .filter(|s| all || s.state != State::Stopped)
             .collect()
+    }
+
+    /// Active recordings only.
+    pub fn active(&self) -> Vec<RecordingStatus> {
+        let mut list = self.list(false);
+        list.retain(|s| s.state == State::Recording);
+        list
+    }
+
+    /// Acknowledges a recording that has ended: it leaves the list.
+    pub fn forget(&self, id: &str) -> Result<RecordingStatus, ApiError> {
+        let not_found = || ApiError::new(404, format!("no recording with id {id:?}"));
+        let key: u64 = id.parse().map_err(|_| not_found())?;
+        let mut inner = self.inner.lock().unwrap();
+        let status = live_status(inner.recordings.get(&key).ok_or_else(not_found)?);
+        if status.state == State::Recording {
+            return Err(ApiError::new(
+                409,
+                format!("recording {id} is still recording: stop it first"),
+            ));
+        }
+        inner.recordings.remove(&key);
+        Ok(status)
     }
 
     pub fn get(&self, id: &str) -> Option<RecordingStatus> {
@@ -211,17 +235,37 @@ impl Manager {
             if let Err(e) = result {
                 status.lock().unwrap().error = Some(e.to_string());
             }
-            status.lock().unwrap().state = State::Stopped;
+            {
+                // Anything but a normal end is logged and stays listed.
+                let mut s = status.lock().unwrap();
+                s.state = if s.error.is_some() {
+                    State::Failed
+                } else {
+                    State::Stopped
+                };
+                if let Some(why) = &s.error {
+                    crate::log::warn(&format!(
+                        "recording {} ({}:{}, {}) failed: {why}",
+                        s.id,
+                        s.session,
+                        s.window,
+                        s.path.display()
+                    ));
+                }
+            }
             if manager.config.recording.repair_on_stop {
                 let path = path.clone();
                 let verdict = tokio::task::spawn_blocking(move || verify(&path)).await;
                 if let Ok(Err(e)) = verdict {
-                    status.lock().unwrap().error = Some(e);
+                    let mut s = status.lock().unwrap();
+                    crate::log::warn(&format!("recording {}: {e}", s.id));
+                    s.error = Some(e);
+                    s.state = State::Failed;
                 }
             }
             manager.save_live_list();
             let _ = finished_tx.send(true);
-            if manager.config.server.auto_shutdown && manager.list().is_empty() {
+            if manager.config.server.auto_shutdown && manager.active().is_empty() {
                 manager.shutdown.notify_one();
             }
         });
@@ -288,7 +332,7 @@ impl Manager {
 
     pub async fn stop_all(&self) -> Vec<RecordingStatus> {
         let mut stopped = Vec::new();
-        for status in self.list() {
+        for status in self.active() {
             if let Ok(s) = self.stop(&status.id).await {
                 stopped.push(s);
             }
@@ -298,7 +342,7 @@ impl Manager {
 
     /// Records which casts are live, for crash recovery by the next server.
     fn save_live_list(&self) {
-        let paths: Vec<PathBuf> = self.list().into_iter().map(|s| s.path).collect();
+        let paths: Vec<PathBuf> = self.active().into_iter().map(|s| s.path).collect();
         let text = serde_json::to_vec(&paths).expect("paths serialize");
         let tmp = self.paths.live_list().with_extension("json.tmp");
         if std::fs::write(&tmp, text).is_ok() {

@@ -24,8 +24,8 @@ use paths::Paths;
 /// Runs the server until SIGTERM, SIGINT or `POST /shutdown`; every cast is
 /// finalized before it exits.
 pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
-    LOG_LEVEL.store(
-        log_level(&config.logging.level)?,
+    crate::log::LEVEL.store(
+        crate::log::level(&config.logging.level)?,
         std::sync::atomic::Ordering::Relaxed,
     );
     paths
@@ -49,7 +49,7 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
     // No server holds the lock, so a socket left here is stale.
     let socket = paths.socket();
     match std::fs::remove_file(&socket) {
-        Ok(()) => log("replaced a stale socket from a server that is gone"),
+        Ok(()) => crate::log::info("replaced a stale socket from a server that is gone"),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).context("removing the stale socket"),
     }
@@ -58,13 +58,13 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
     let orphans = manager::repair_orphans(&paths);
     for path in &orphans {
-        log(&format!(
+        crate::log::info(&format!(
             "repaired {} left by a server that crashed",
             path.display()
         ));
     }
     let manager = Manager::new(config, paths.clone(), orphans);
-    log(&format!(
+    crate::log::info(&format!(
         "listening on {} (pid {})",
         socket.display(),
         std::process::id()
@@ -90,7 +90,7 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
         m.shutdown.notified().await;
         let stopped = m.stop_all().await;
         for s in stopped {
-            log(&format!("saved {}", s.path.display()));
+            crate::log::info(&format!("saved {}", s.path.display()));
         }
     };
     axum::serve(listener::OwnerOnly::new(listener), api::router(manager))
@@ -99,32 +99,8 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let _ = std::fs::remove_file(paths.pid_file());
     drop(pid_file);
-    log("stopped");
+    crate::log::info("stopped");
     Ok(())
-}
-
-/// The least severe level logged: 0 error, 1 warn, 2 info, 3 debug.
-static LOG_LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
-
-/// Parses `logging.level`.
-pub fn log_level(name: &str) -> anyhow::Result<u8> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "error" => 0,
-        "warn" | "warning" => 1,
-        "info" => 2,
-        "debug" => 3,
-        other => bail!("logging.level must be error, warn, info or debug, not {other:?}"),
-    })
-}
-
-/// Logs at info level (to stderr, which the daemon sends to its log file).
-fn log(message: &str) {
-    if LOG_LEVEL.load(std::sync::atomic::Ordering::Relaxed) >= 2 {
-        eprintln!(
-            "{} tvmux server: {message}",
-            chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
-        );
-    }
 }
 
 /// Starts `tvmux server run` in the background (its own session, output to

@@ -13,7 +13,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &[&str])] = &[
     ),
     ("post", "/shutdown", "Stop every recording and exit", &[]),
     ("get", "/openapi.json", "This description", &[]),
-    ("get", "/recordings", "Active recordings", &[]),
+    (
+        "get",
+        "/recordings",
+        "Active recordings and failed ones not yet acknowledged (?all=true: every one)",
+        &[],
+    ),
     (
         "post",
         "/recordings",
@@ -24,7 +29,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &[&str])] = &[
     (
         "delete",
         "/recordings/{id}",
-        "Stop a recording; answers once its cast is saved",
+        "Stop a recording (answers once its cast is saved); acknowledge one that has ended",
         &[],
     ),
     ("get", "/sessions", "List sessions", &[]),
