@@ -878,3 +878,118 @@ fn renames_are_followed_and_names_escaped() {
     );
     stop_all(&env);
 }
+
+/// tmux's own view of a pane, cell by cell: `capture-pane -e -N` (escapes,
+/// trailing blanks kept) drawn into an independent emulator of the pane's size.
+fn tmux_cells(env: &Env, target: &str) -> vt100::Parser {
+    let size = env.query(target, "#{pane_width} #{pane_height}");
+    let (cols, rows) = size.split_once(' ').unwrap();
+    let nz = |n: &str| std::num::NonZeroU16::new(n.parse().unwrap()).unwrap();
+    let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
+    let out = env.tmux(&["capture-pane", "-p", "-e", "-N", "-t", target]);
+    // Attributes carry from one captured row to the next: position, never reset.
+    for (y, row) in out.stdout.split(|&b| b == b'\n').enumerate() {
+        parser.process(format!("\u{1b}[{};1H", y + 1).as_bytes());
+        parser.process(row);
+    }
+    parser
+}
+
+/// The screen rendered from the cast equals tmux's, cell by cell: text,
+/// colours, bold, italic, underline and inverse.
+fn assert_same_cells(env: &Env, target: &str, path: &Path) {
+    let want = tmux_cells(env, target);
+    let got = render(path);
+    let (rows, cols) = want.screen().size();
+    assert_eq!(got.screen().size(), (rows, cols), "screen size");
+    let mut diffs = Vec::new();
+    for y in 0..rows.get() {
+        for x in 0..cols.get() {
+            let (a, b) = (got.screen().cell(y, x), want.screen().cell(y, x));
+            let key = |c: Option<&vt100::Cell>| {
+                c.map(|c| {
+                    let text = if c.has_contents() {
+                        c.contents().to_string()
+                    } else {
+                        " ".into()
+                    };
+                    (
+                        text,
+                        c.fgcolor(),
+                        c.bgcolor(),
+                        c.bold(),
+                        c.italic(),
+                        c.underline(),
+                        c.inverse(),
+                    )
+                })
+            };
+            if key(a) != key(b) {
+                diffs.push(format!("({y},{x}): cast {:?} tmux {:?}", key(a), key(b)));
+            }
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} cells differ:\n{}",
+        diffs.len(),
+        diffs[..diffs.len().min(8)].join("\n")
+    );
+}
+
+/// Trailing blanks keep their attributes in frames (`capture-pane -N`).
+#[test]
+fn frames_keep_attributes_on_trailing_blanks() {
+    let env = Env::new();
+    let out = env.with_shell(&["split-window", "-t", "work"]);
+    assert!(out.status.success());
+    let coloured = env.query("work", "#{pane_id}");
+    env.type_line(
+        &coloured,
+        "clear; printf '\\033[41m          \\033[0m\\n\\033[7m status line \\033[K\\033[0m\\n'",
+    );
+    wait_until("the coloured lines", || {
+        env.screen(&coloured)
+            .iter()
+            .any(|l| l.contains("status line"))
+    });
+    env.tmux(&["select-pane", "-t", "work.0"]);
+    let path = env.start();
+    env.tmux(&["select-pane", "-t", &coloured]);
+    wait_until("the switch frame", || frames(&path) >= 2);
+    assert_same_cells(&env, &coloured, &path);
+    stop_all(&env);
+}
+
+/// Zoom changes what the user sees: an `r` event to the zoomed size, output
+/// replays at that width, and unzoom writes the size back.
+#[test]
+fn zoom_writes_resize_events() {
+    let env = Env::new();
+    let out = env.with_shell(&["split-window", "-h", "-t", "work"]);
+    assert!(out.status.success());
+    let pane = env.query("work", "#{pane_id}");
+    let path = env.start();
+    let small = env.query(&pane, "#{pane_width}x#{pane_height}");
+    env.tmux(&["resize-pane", "-Z", "-t", &pane]);
+    let big = env.query(&pane, "#{pane_width}x#{pane_height}");
+    assert_ne!(small, big);
+    wait_until("a resize to the zoomed size", || {
+        events(&path).iter().any(|e| e.1 == "r" && e.2 == big)
+    });
+    env.type_line(&pane, "printf 'wide %070d\\n' 7");
+    wait_until("the wide line", || tail_contains(&path, "wide"));
+    assert_same_cells(&env, &pane, &path);
+    env.tmux(&["resize-pane", "-Z", "-t", &pane]);
+    wait_until("a resize back", || {
+        events(&path)
+            .last()
+            .is_some_and(|e| e.1 == "r" && e.2 == small)
+            || events(&path)
+                .iter()
+                .rev()
+                .find(|e| e.1 == "r")
+                .is_some_and(|e| e.2 == small)
+    });
+    stop_all(&env);
+}

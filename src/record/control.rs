@@ -96,8 +96,12 @@ pub fn parse(line: &[u8]) -> Line {
             })
         }
         b"%layout-change" => {
+            // `@W LAYOUT VISIBLE-LAYOUT FLAGS`: the visible one is what the
+            // user sees (a zoomed pane fills the window).
             let (window, rest) = split_word(rest);
-            let (layout, _) = split_word(rest);
+            let (layout, rest) = split_word(rest);
+            let (visible, _) = split_word(rest);
+            let layout = if visible.is_empty() { layout } else { visible };
             id(window, b'@').map(|window| Line::LayoutChange {
                 window,
                 layout: String::from_utf8_lossy(layout).into_owned(),
@@ -333,6 +337,16 @@ mod tests {
             Line::LayoutChange {
                 window: 3,
                 layout: "b25f,80x24,0,0,2".into()
+            }
+        );
+        // Zoomed: the visible layout, not the window's.
+        assert_eq!(
+            parse(
+                b"%layout-change @3 aaaa,80x24,0,0{40x24,0,0,1,39x24,41,0,2} bbbb,80x24,0,0,2 *Z"
+            ),
+            Line::LayoutChange {
+                window: 3,
+                layout: "bbbb,80x24,0,0,2".into()
             }
         );
         assert_eq!(

@@ -378,12 +378,14 @@ impl Client {
         )
         .await;
         self.send(
-            &format!("capture-pane -p -e -t %{pane}"),
+            // -N: trailing blanks keep their attributes (a coloured
+            // background, a reverse-video status line).
+            &format!("capture-pane -p -e -N -t %{pane}"),
             Expect::Screen(window, pane),
         )
         .await;
         self.send(
-            &format!("capture-pane -p -e -a -q -t %{pane}"),
+            &format!("capture-pane -p -e -N -a -q -t %{pane}"),
             Expect::Saved(window, pane),
         )
         .await;
