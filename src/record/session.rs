@@ -227,7 +227,11 @@ impl Client {
                     };
                     match flow {
                         Flow::Go => {}
-                        Flow::Done => break,
+                        Flow::Done => {
+                            if !self.wind_down(&mut requests).await {
+                                break;
+                            }
+                        }
                         Flow::Lost => {
                             if !self.reattach().await {
                                 break;
@@ -239,7 +243,7 @@ impl Client {
                     Some(Request::Add(new)) => self.add(new).await,
                     Some(Request::Stop(window)) => {
                         self.finish(window);
-                        if self.windows.is_empty() {
+                        if self.windows.is_empty() && !self.wind_down(&mut requests).await {
                             break;
                         }
                     }
@@ -267,6 +271,20 @@ impl Client {
                 .send(Err(io::Error::other("the tmux session ended")));
         }
         self.conn.close().await;
+    }
+
+    /// No window is recorded any more: take no new requests (the manager
+    /// starts a new client for them), but serve those already queued, which
+    /// a caller is waiting on. True when that leaves windows to record.
+    async fn wind_down(&mut self, requests: &mut mpsc::Receiver<Request>) -> bool {
+        requests.close();
+        while let Ok(request) = requests.try_recv() {
+            match request {
+                Request::Add(new) => self.add(new).await,
+                Request::Stop(window) => self.finish(window),
+            }
+        }
+        !self.windows.is_empty()
     }
 
     /// The control client lost its connection: if the session still exists
