@@ -51,11 +51,12 @@ median=$(echo "$sorted" | sed -n 5p); worst=$(echo "$sorted" | tail -1)
 # Throughput: cat a file in the pane, without and with recording.
 big=$work/big.txt
 head -c $((mib << 20)) /dev/urandom | base64 -w 120 >"$big.tmp"; head -c $((mib << 20)) "$big.tmp" >"$big"; rm "$big.tmp"
+# run_cat [PANE]: ms for `cat` of the file in PANE (default: the recorded one).
 run_cat() {
-  local marker=done-$RANDOM
+  local target=${1:-$pane} marker=done-$RANDOM
   local t0; t0=$(now)
-  tmux -L "$name" send-keys -t "$pane" "clear; cat $big; echo; echo $marker" Enter
-  until tmux -L "$name" capture-pane -p -t "$pane" | grep -q "^$marker"; do sleep 0.05; done
+  tmux -L "$name" send-keys -t "$target" "clear; cat $big; echo; echo $marker" Enter
+  until tmux -L "$name" capture-pane -p -t "$target" | grep -q "^$marker"; do sleep 0.05; done
   ms "$t0" "$(now)"
 }
 plain=$(run_cat)
@@ -74,10 +75,20 @@ recorded=$(run_cat)
 sleep 0.3
 c1=$(cpu)
 $T rec stop >/dev/null
+# An unrecorded window of a recorded session: its panes' output is switched
+# off for the recorder's client, so it should cost (almost) nothing.
+win2=$(tmux -L "$name" new-window -d -P -F '#{pane_id}' -t bench -- env PS1='$ ' bash --norc --noprofile)
+sleep 0.3
+unrec_plain=$(run_cat "$win2")
+$T rec start >/dev/null
+sleep 0.3
+unrec=$(run_cat "$win2")
+$T rec stop >/dev/null
 hz=$(getconf CLK_TCK)
 cpu_per_gib=$(echo "scale=2; ($c1 - $c0) / $hz * 1024 / $mib" | bc)
-echo "| rec start | rec stop | switch latency (median / worst of 10) | cat ${mib} MiB: tmux alone | with a bare control client | recorded by tvmux | recorded vs bare client | server CPU per GiB |"
-echo "|---|---|---|---|---|---|---|---|"
-printf '| %s ms | %s ms | %s / %s ms | %.1f s | %.1f s | %.1f s | %sx | %s s |\n' "$best_start" "$best_stop" "$median" "$worst" \
+echo "| rec start | rec stop | switch latency (median / worst of 10) | cat ${mib} MiB: tmux alone | with a bare control client | recorded by tvmux | recorded vs bare client | server CPU per GiB | unrecorded window of a recorded session vs no recording |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '| %s ms | %s ms | %s / %s ms | %.1f s | %.1f s | %.1f s | %sx | %s s | %.1f s vs %.1f s = %sx |\n' "$best_start" "$best_stop" "$median" "$worst" \
   "$(echo "$plain / 1000" | bc -l)" "$(echo "$bare / 1000" | bc -l)" "$(echo "$recorded / 1000" | bc -l)" \
-  "$(echo "scale=2; $recorded / $bare" | bc)" "$cpu_per_gib"
+  "$(echo "scale=2; $recorded / $bare" | bc)" "$cpu_per_gib" \
+  "$(echo "$unrec / 1000" | bc -l)" "$(echo "$unrec_plain / 1000" | bc -l)" "$(echo "scale=2; $unrec / $unrec_plain" | bc)"

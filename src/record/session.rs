@@ -7,7 +7,7 @@
 //! output of the new pane that arrives before the replies is already in the
 //! capture and is dropped; what arrives after is recorded.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -64,6 +64,7 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
         expect: VecDeque::new(),
         demux: control::Demux::default(),
         reattached: VecDeque::new(),
+        paused: HashSet::new(),
     };
     tokio::spawn(client.run(requests_rx));
     Ok(SessionHandle { requests })
@@ -212,6 +213,8 @@ struct Client {
     demux: control::Demux,
     /// When the client reattached lately.
     reattached: VecDeque<Instant>,
+    /// Panes whose output this client switched off.
+    paused: HashSet<PaneId>,
 }
 
 impl Client {
@@ -315,6 +318,7 @@ impl Client {
         tokio::spawn(old.close());
         self.demux = control::Demux::default();
         self.expect.clear();
+        self.paused.clear();
         crate::log::info(&format!(
             "session ${}: the recorder was detached; attached again and redrew {} window(s)",
             self.session,
@@ -390,6 +394,11 @@ impl Client {
             w.switching = Some(pane);
             w.status.lock().unwrap().active_pane = Some(pane);
         }
+        // Output from here on is ordered after the frame's replies.
+        if self.paused.remove(&pane) {
+            self.send(&format!("refresh-client -A '%{pane}:on'"), Expect::Foreign)
+                .await;
+        }
         self.send(
             &format!("display-message -p -t %{pane} '{}'", frame::PANE_FORMATS),
             Expect::State(window, pane),
@@ -436,13 +445,22 @@ impl Client {
     async fn notification(&mut self, line: Line) -> Flow {
         match line {
             Line::Output { pane, data } => {
+                let mut needed = false;
                 for w in self.windows.values_mut() {
+                    needed |= w.active == Some(pane) || w.switching == Some(pane);
                     if w.active == Some(pane)
                         && w.switching.is_none()
                         && let Some(writer) = &mut w.writer
                     {
                         let _ = writer.output(w.start.elapsed().as_secs_f64(), &data);
                     }
+                }
+                // tmux escapes every byte of every pane for a control
+                // client, which slows busy panes: stop the output of a pane
+                // no recording follows (on again when one switches to it).
+                if !needed && self.paused.insert(pane) {
+                    self.send(&format!("refresh-client -A '%{pane}:off'"), Expect::Foreign)
+                        .await;
                 }
             }
             Line::WindowPaneChanged { window, pane } => {
