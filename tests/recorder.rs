@@ -993,3 +993,99 @@ fn zoom_writes_resize_events() {
     });
     stop_all(&env);
 }
+
+/// tmux does not report a pane's pen or charsets; a frame restores them from
+/// the pane's own output, so text written after a switch looks as in tmux.
+#[test]
+fn the_pen_and_charsets_survive_a_switch() {
+    let env = Env::new();
+    let out = env.with_shell(&["split-window", "-t", "work"]);
+    assert!(out.status.success());
+    let other = env.query("work", "#{pane_id}");
+    env.tmux(&["select-pane", "-t", "work.0"]);
+    let path = env.start();
+    for (setup, typed) in [
+        ("printf '\\033[1;31;44m'", "echo red-on-blue"),
+        ("printf '\\033[0m\\033(0'", "echo lqqk"),
+    ] {
+        env.type_line(&other, setup);
+        std::thread::sleep(Duration::from_millis(200));
+        env.tmux(&["select-pane", "-t", &other]);
+        let before = frames(&path);
+        wait_until("the switch frame", || {
+            frames(&path) > before || {
+                // Already the active pane: no new frame needed.
+                env.query("work", "#{pane_id}") == other && before > 1
+            }
+        });
+        env.type_line(&other, typed);
+        let marker = typed.split(' ').nth(1).unwrap().to_string();
+        wait_until("the typed text", || {
+            env.screen(&other)
+                .iter()
+                .filter(|l| !l.contains("echo"))
+                .count()
+                > 0
+                && tail_contains(&path, &marker)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        assert_same_cells(&env, &other, &path);
+        assert_same_text_in_avt(&env, &other, &path);
+        env.tmux(&["select-pane", "-t", "work.0"]);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stop_all(&env);
+}
+
+/// The cast as asciinema's own terminal (avt, which its player uses) shows it.
+fn avt_screen(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let mut vt = avt::Terminal::new(
+        header["width"].as_u64().unwrap() as usize,
+        header["height"].as_u64().unwrap() as usize,
+    )
+    .unwrap();
+    for (_, code, data) in events(path) {
+        match code.as_str() {
+            "o" => vt.feed(data.as_str()),
+            "r" => {
+                let (c, r) = data.split_once('x').unwrap();
+                vt.resize(c.parse().unwrap(), r.parse().unwrap());
+            }
+            _ => {}
+        }
+    }
+    vt.screen()
+        .text()
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+/// tmux's view of a pane in avt: `capture-pane -e -N` drawn as tmux's own
+/// client draws it (G1 the DEC graphics set, line drawing between SO and SI).
+fn tmux_screen_in_avt(env: &Env, target: &str) -> Vec<String> {
+    let size = env.query(target, "#{pane_width} #{pane_height}");
+    let (cols, rows) = size.split_once(' ').unwrap();
+    let mut vt = avt::Terminal::new(cols.parse().unwrap(), rows.parse().unwrap()).unwrap();
+    vt.feed("\u{1b})0");
+    let out = env.tmux(&["capture-pane", "-p", "-e", "-N", "-t", target]);
+    for (y, row) in String::from_utf8_lossy(&out.stdout).split('\n').enumerate() {
+        vt.feed(format!("\u{1b}[{};1H{row}", y + 1).as_str());
+    }
+    vt.screen()
+        .text()
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+/// Text as the player shows it, line drawing included (vt100 has no charsets).
+fn assert_same_text_in_avt(env: &Env, target: &str, path: &Path) {
+    assert_eq!(
+        avt_screen(path),
+        tmux_screen_in_avt(env, target),
+        "avt's screen differs from tmux's"
+    );
+}

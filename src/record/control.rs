@@ -30,7 +30,10 @@ pub enum Line {
     },
     LayoutChange {
         window: WindowId,
+        /// Every pane of the window.
         layout: String,
+        /// What the user sees (a zoomed pane fills the window).
+        visible: String,
     },
     WindowClose {
         window: WindowId,
@@ -101,10 +104,11 @@ pub fn parse(line: &[u8]) -> Line {
             let (window, rest) = split_word(rest);
             let (layout, rest) = split_word(rest);
             let (visible, _) = split_word(rest);
-            let layout = if visible.is_empty() { layout } else { visible };
+            let visible = if visible.is_empty() { layout } else { visible };
             id(window, b'@').map(|window| Line::LayoutChange {
                 window,
                 layout: String::from_utf8_lossy(layout).into_owned(),
+                visible: String::from_utf8_lossy(visible).into_owned(),
             })
         }
         b"%window-close" | b"%unlinked-window-close" => {
@@ -336,17 +340,19 @@ mod tests {
             parse(b"%layout-change @3 b25f,80x24,0,0,2 b25f,80x24,0,0,2 *"),
             Line::LayoutChange {
                 window: 3,
-                layout: "b25f,80x24,0,0,2".into()
+                layout: "b25f,80x24,0,0,2".into(),
+                visible: "b25f,80x24,0,0,2".into()
             }
         );
-        // Zoomed: the visible layout, not the window's.
+        // Zoomed: the visible layout differs from the window's.
         assert_eq!(
             parse(
                 b"%layout-change @3 aaaa,80x24,0,0{40x24,0,0,1,39x24,41,0,2} bbbb,80x24,0,0,2 *Z"
             ),
             Line::LayoutChange {
                 window: 3,
-                layout: "bbbb,80x24,0,0,2".into()
+                layout: "aaaa,80x24,0,0{40x24,0,0,1,39x24,41,0,2}".into(),
+                visible: "bbbb,80x24,0,0,2".into()
             }
         );
         assert_eq!(

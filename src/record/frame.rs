@@ -82,6 +82,10 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
     // Reset what earlier output may have left: attributes, alternate screen,
     // scroll region, origin mode; then clear.
     out.extend_from_slice(b"\x1b[0m\x1b[?1049l\x1b[r\x1b[?6l\x1b[H\x1b[2J");
+    // `capture-pane -e` writes line-drawing cells between SO and SI, as tmux
+    // draws them: G0 ASCII, G1 the DEC graphics set. (The pane's own
+    // charsets are restored after the frame, from its output.)
+    out.extend_from_slice(b"\x1b(B\x1b)0\x0f");
     if state.alternate {
         if let Some(saved) = saved {
             draw_rows(&mut out, saved, state.rows);

@@ -6,22 +6,27 @@ use super::control::PaneId;
 
 /// The size (columns, rows) of `pane` in `layout`, if it is there.
 pub fn pane_size(layout: &str, pane: PaneId) -> Option<(u32, u32)> {
+    panes(layout)?
+        .into_iter()
+        .find_map(|(id, size)| (id == pane).then_some(size))
+}
+
+/// Every pane of `layout` with its size; `None` when the layout is not one.
+pub fn panes(layout: &str) -> Option<Vec<(PaneId, (u32, u32))>> {
     let (_, cell) = layout.split_once(',')?;
     let mut p = Parser {
         s: cell.as_bytes(),
         i: 0,
-        found: None,
-        want: pane,
+        found: Vec::new(),
     };
     p.cell()?;
-    p.found
+    Some(p.found)
 }
 
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
-    want: PaneId,
-    found: Option<(u32, u32)>,
+    found: Vec<(PaneId, (u32, u32))>,
 }
 
 impl Parser<'_> {
@@ -58,9 +63,7 @@ impl Parser<'_> {
                 if matches!(self.s.get(self.i), None | Some(b',' | b'}' | b']'))
                     && !self.next_is_size()
                 {
-                    if id == self.want {
-                        self.found = Some((w, h));
-                    }
+                    self.found.push((id, (w, h)));
                     Some(())
                 } else {
                     self.i = save;
@@ -109,5 +112,7 @@ mod tests {
         assert_eq!(pane_size(layout, 80), Some((79, 24)));
         assert_eq!(pane_size(layout, 81), Some((79, 23)));
         assert_eq!(pane_size("garbage", 1), None);
+        let ids: Vec<PaneId> = panes(layout).unwrap().into_iter().map(|p| p.0).collect();
+        assert_eq!(ids, [79, 80, 81]);
     }
 }

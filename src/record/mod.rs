@@ -4,5 +4,6 @@ pub mod control;
 pub mod frame;
 pub mod geometry;
 pub mod naming;
+pub mod pen;
 pub mod session;
 pub mod status;

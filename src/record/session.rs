@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::control::{self, Event, Line, PaneId, SessionId, WindowId};
 use super::frame::{self, PaneState};
 use super::geometry;
+use super::pen::Pen;
 use super::status::{RecordingStatus, State};
 use crate::cast::writer::{CastSink, CastWriter, FlushPolicy};
 use crate::cast::{Header, Version};
@@ -65,6 +66,7 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
         demux: control::Demux::default(),
         reattached: VecDeque::new(),
         paused: HashSet::new(),
+        pens: HashMap::new(),
     };
     tokio::spawn(client.run(requests_rx));
     Ok(SessionHandle { requests })
@@ -182,6 +184,8 @@ enum Expect {
     /// Not ours (e.g. the attach itself).
     Foreign,
     ActivePane(WindowId),
+    /// The window's layout, for the panes it has.
+    Layout(WindowId),
     /// After `%window-close`: which sessions still have the window.
     WindowLinks(WindowId),
     State(WindowId, PaneId),
@@ -202,6 +206,8 @@ struct WindowRecording {
     size: (u32, u32),
     status: Arc<Mutex<RecordingStatus>>,
     follow: bool,
+    /// Every pane of the window: their output stays on, so their pens are known.
+    panes: HashSet<PaneId>,
 }
 
 struct Client {
@@ -215,6 +221,8 @@ struct Client {
     reattached: VecDeque<Instant>,
     /// Panes whose output this client switched off.
     paused: HashSet<PaneId>,
+    /// The pen and charsets of every pane of a recorded window.
+    pens: HashMap<PaneId, Pen>,
 }
 
 impl Client {
@@ -379,8 +387,14 @@ impl Client {
                 size: (0, 0),
                 status,
                 follow,
+                panes: HashSet::new(),
             },
         );
+        self.send(
+            &format!("display-message -p -t @{window} '#{{window_layout}}'"),
+            Expect::Layout(window),
+        )
+        .await;
         self.send(
             &format!("display-message -p -t @{window} '#{{pane_id}}'"),
             Expect::ActivePane(window),
@@ -447,7 +461,9 @@ impl Client {
             Line::Output { pane, data } => {
                 let mut needed = false;
                 for w in self.windows.values_mut() {
-                    needed |= w.active == Some(pane) || w.switching == Some(pane);
+                    needed |= w.panes.contains(&pane)
+                        || w.active == Some(pane)
+                        || w.switching == Some(pane);
                     if w.active == Some(pane)
                         && w.switching.is_none()
                         && let Some(writer) = &mut w.writer
@@ -455,9 +471,12 @@ impl Client {
                         let _ = writer.output(w.start.elapsed().as_secs_f64(), &data);
                     }
                 }
+                if needed {
+                    self.pens.entry(pane).or_default().feed(&data);
+                }
                 // tmux escapes every byte of every pane for a control
                 // client, which slows busy panes: stop the output of a pane
-                // no recording follows (on again when one switches to it).
+                // of a window no one records (on again if one switches to it).
                 if !needed && self.paused.insert(pane) {
                     self.send(&format!("refresh-client -A '%{pane}:off'"), Expect::Foreign)
                         .await;
@@ -472,10 +491,15 @@ impl Client {
                     self.request_frame(window, pane).await;
                 }
             }
-            Line::LayoutChange { window, layout } => {
+            Line::LayoutChange {
+                window,
+                layout,
+                visible,
+            } => {
+                self.set_panes(window, &layout);
                 if let Some(w) = self.windows.get_mut(&window)
                     && let (Some(pane), Some(writer)) = (w.active, &mut w.writer)
-                    && let Some(size) = geometry::pane_size(&layout, pane)
+                    && let Some(size) = geometry::pane_size(&visible, pane)
                     && size != w.size
                 {
                     w.size = size;
@@ -517,9 +541,29 @@ impl Client {
         Flow::Go
     }
 
+    /// The panes `window` has, from its layout; pens of panes gone are dropped.
+    fn set_panes(&mut self, window: WindowId, layout: &str) {
+        let (Some(w), Some(panes)) = (self.windows.get_mut(&window), geometry::panes(layout))
+        else {
+            return;
+        };
+        w.panes = panes.into_iter().map(|(id, _)| id).collect();
+        let live: HashSet<PaneId> = self
+            .windows
+            .values()
+            .flat_map(|w| w.panes.iter().copied())
+            .collect();
+        self.pens.retain(|pane, _| live.contains(pane));
+    }
+
     async fn on_reply(&mut self, expect: Expect, error: bool, lines: Vec<Vec<u8>>) {
         match expect {
             Expect::Foreign => {}
+            Expect::Layout(window) => {
+                if let Some(layout) = lines.first() {
+                    self.set_panes(window, &String::from_utf8_lossy(layout));
+                }
+            }
             Expect::WindowLinks(window) => {
                 let ours = format!("${}", self.session);
                 let sessions: Vec<String> = lines
@@ -565,6 +609,7 @@ impl Client {
                 }
             }
             Expect::Saved(window, pane) => {
+                let pen = self.pens.get(&pane).cloned().unwrap_or_default().restore();
                 let Some(w) = self.windows.get_mut(&window) else {
                     return;
                 };
@@ -578,7 +623,9 @@ impl Client {
                     return;
                 };
                 let screen = std::mem::take(&mut w.screen);
-                let bytes = frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
+                let mut bytes =
+                    frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
+                bytes.extend_from_slice(&pen);
                 if let Err(e) = w.write_frame(&state, &bytes, pane) {
                     self.fail(window, &e.to_string());
                 }
