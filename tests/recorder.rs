@@ -895,45 +895,65 @@ fn tmux_cells(env: &Env, target: &str) -> vt100::Parser {
     parser
 }
 
-/// The screen rendered from the cast equals tmux's, cell by cell: text,
-/// colours, bold, italic, underline and inverse.
-fn assert_same_cells(env: &Env, target: &str, path: &Path) {
+/// Where the screen rendered from the cast differs from tmux's, cell by
+/// cell: text, colours, bold, italic, underline and inverse.
+fn cell_diffs(env: &Env, target: &str, path: &Path) -> Vec<String> {
     let want = tmux_cells(env, target);
     let got = render(path);
     let (rows, cols) = want.screen().size();
-    assert_eq!(got.screen().size(), (rows, cols), "screen size");
+    if got.screen().size() != (rows, cols) {
+        return vec![format!(
+            "screen size: cast {:?}, tmux {:?}",
+            got.screen().size(),
+            (rows, cols)
+        )];
+    }
+    let key = |c: Option<&vt100::Cell>| {
+        c.map(|c| {
+            let text = if c.has_contents() {
+                c.contents().to_string()
+            } else {
+                " ".into()
+            };
+            (
+                text,
+                c.fgcolor(),
+                c.bgcolor(),
+                c.bold(),
+                c.italic(),
+                c.underline(),
+                c.inverse(),
+            )
+        })
+    };
     let mut diffs = Vec::new();
     for y in 0..rows.get() {
         for x in 0..cols.get() {
-            let (a, b) = (got.screen().cell(y, x), want.screen().cell(y, x));
-            let key = |c: Option<&vt100::Cell>| {
-                c.map(|c| {
-                    let text = if c.has_contents() {
-                        c.contents().to_string()
-                    } else {
-                        " ".into()
-                    };
-                    (
-                        text,
-                        c.fgcolor(),
-                        c.bgcolor(),
-                        c.bold(),
-                        c.italic(),
-                        c.underline(),
-                        c.inverse(),
-                    )
-                })
-            };
-            if key(a) != key(b) {
-                diffs.push(format!("({y},{x}): cast {:?} tmux {:?}", key(a), key(b)));
+            let (a, b) = (key(got.screen().cell(y, x)), key(want.screen().cell(y, x)));
+            if a != b {
+                diffs.push(format!("({y},{x}): cast {a:?} tmux {b:?}"));
             }
         }
     }
+    if !diffs.is_empty() {
+        diffs.push(format!(
+            "cast rows: {:?}\ntmux rows: {:?}",
+            rendered_lines(&got),
+            rendered_lines(&want)
+        ));
+    }
+    diffs
+}
+
+/// The screen rendered from the cast equals tmux's, cell by cell.
+fn assert_same_cells(env: &Env, target: &str, path: &Path) {
+    let diffs = cell_diffs(env, target, path);
     assert!(
         diffs.is_empty(),
-        "{} cells differ:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(8)].join("\n")
+        "{} cells differ:\n{}\n{}",
+        diffs.len() - 1,
+        diffs[..diffs.len().min(8)].join("\n"),
+        diffs.last().unwrap()
     );
 }
 
@@ -1056,10 +1076,18 @@ fn avt_screen(path: &Path) -> Vec<String> {
             _ => {}
         }
     }
-    vt.screen()
-        .text()
-        .into_iter()
-        .map(|l| l.trim_end().to_string())
+    rows_of(&vt)
+}
+
+/// Each row of avt's screen as shown (`text()` would join wrapped rows).
+fn rows_of(vt: &avt::Terminal) -> Vec<String> {
+    (0..vt.size().1)
+        .map(|y| {
+            vt.screen()
+                .line(y)
+                .map(|l| l.text().trim_end().to_string())
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -1074,11 +1102,7 @@ fn tmux_screen_in_avt(env: &Env, target: &str) -> Vec<String> {
     for (y, row) in String::from_utf8_lossy(&out.stdout).split('\n').enumerate() {
         vt.feed(format!("\u{1b}[{};1H{row}", y + 1).as_str());
     }
-    vt.screen()
-        .text()
-        .into_iter()
-        .map(|l| l.trim_end().to_string())
-        .collect()
+    rows_of(&vt)
 }
 
 /// Text as the player shows it, line drawing included (vt100 has no charsets).
@@ -1088,4 +1112,124 @@ fn assert_same_text_in_avt(env: &Env, target: &str, path: &Path) {
         tmux_screen_in_avt(env, target),
         "avt's screen differs from tmux's"
     );
+}
+
+/// Waits until the cast, rendered by vt100 (cells) and by avt (text), shows
+/// `target` as tmux does; then asserts it (with the differences if not).
+fn assert_converges(env: &Env, target: &str, path: &Path, step: &str) {
+    let same = || {
+        cell_diffs(env, target, path).is_empty()
+            && avt_screen(path) == tmux_screen_in_avt(env, target)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !same() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("fidelity: {step}");
+    assert_same_cells(env, target, path);
+    assert_same_text_in_avt(env, target, path);
+}
+
+/// The cast looks like tmux after every switch and at the end, across what
+/// terminals show: colours of every depth, wide characters, scroll regions,
+/// an alternate-screen program, three panes with select/last/kill/zoom, a
+/// window resize, and a second session recorded at the same time.
+#[test]
+fn fidelity_across_switches() {
+    let env = Env::new();
+    let a = env.query("work", "#{pane_id}");
+    let b = String::from_utf8(
+        env.with_shell(&["split-window", "-P", "-F", "#{pane_id}", "-t", &a])
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let c = String::from_utf8(
+        env.with_shell(&["split-window", "-h", "-P", "-F", "#{pane_id}", "-t", &b])
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let text = env.dir.path().join("lines.txt");
+    std::fs::write(
+        &text,
+        (1..200)
+            .map(|i| format!("line {i} \u{2502} caf\u{e9}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    env.tmux(&["select-pane", "-t", &a]);
+    let path = env.start();
+    // A second session, recorded at the same time.
+    assert!(
+        env.with_shell(&["new-session", "-d", "-s", "second", "-x", "60", "-y", "20"])
+            .status
+            .success()
+    );
+    let second_pane = env.query("second", "#{pane_id}");
+    let second = env.start_with(&["-t", "second"]);
+
+    env.type_line(&a, "printf '\\033[31mred \\033[42mon-green\\033[0m \\033[38;5;208m256\\033[0m \\033[38;2;10;200;30mtrue\\033[0m \\033[1;4mbold-ul\\033[0m\\n'");
+    env.type_line(
+        &a,
+        "printf '\\346\\227\\245\\346\\234\\254\\350\\252\\236 wide \\360\\237\\230\\200 end\\n'",
+    );
+    env.type_line(&second_pane, "printf '\\033[35msecond session\\033[0m\\n'");
+    assert_converges(&env, &a, &path, "colours and wide characters");
+    assert_converges(&env, &second_pane, &second, "the second session");
+
+    env.type_line(
+        &b,
+        "printf '\\033[2;5r\\033[5;1H'; for i in 1 2 3 4 5 6 7; do echo scrolled-$i; done",
+    );
+    env.tmux(&["select-pane", "-t", &b]);
+    assert_converges(&env, &b, &path, "select to a pane with a scroll region");
+
+    env.type_line(&c, &format!("less {}", text.display()));
+    std::thread::sleep(Duration::from_millis(300));
+    env.tmux(&["select-pane", "-t", &c]);
+    assert_converges(&env, &c, &path, "select to less (alternate screen)");
+    env.tmux(&["send-keys", "-t", &c, "G"]);
+    assert_converges(&env, &c, &path, "less scrolled");
+
+    env.tmux(&["last-pane", "-t", "work"]);
+    assert_converges(&env, &b, &path, "last-pane");
+    env.tmux(&["select-pane", "-t", &c]);
+    env.tmux(&["resize-pane", "-Z", "-t", &c]);
+    assert_converges(&env, &c, &path, "zoom on less");
+    env.tmux(&["resize-pane", "-Z", "-t", &c]);
+    env.tmux(&["send-keys", "-t", &c, "q"]);
+    assert_converges(&env, &c, &path, "unzoom, less quit");
+
+    // Narrowed while in less, then less quits (tmux restores the normal
+    // screen at the new width).
+    env.type_line(&c, &format!("less {}", text.display()));
+    assert_converges(&env, &c, &path, "less again");
+    env.tmux(&["resize-pane", "-t", &c, "-x", "25"]);
+    assert_converges(&env, &c, &path, "narrowed in less");
+    env.tmux(&["send-keys", "-t", &c, "q"]);
+    assert_converges(&env, &c, &path, "less quit after the narrowing");
+    // vim: its own alternate screen, reverse-video status line, colours.
+    env.type_line(
+        &c,
+        &format!("vim -u NONE -N -c 'set laststatus=2' {}", text.display()),
+    );
+    assert_converges(&env, &c, &path, "vim");
+    env.tmux(&["select-pane", "-t", &a]);
+    env.tmux(&["select-pane", "-t", &c]);
+    assert_converges(&env, &c, &path, "back to vim");
+    env.tmux(&["send-keys", "-t", &c, ":q!", "Enter"]);
+    assert_converges(&env, &c, &path, "vim quit");
+
+    env.tmux(&["kill-pane", "-t", &c]);
+    let now = env.query("work", "#{pane_id}");
+    assert_converges(&env, &now, &path, "kill-pane");
+    env.tmux(&["resize-window", "-t", "work", "-x", "100", "-y", "30"]);
+    env.type_line(&now, "echo after-resize");
+    assert_converges(&env, &now, &path, "window resize");
+    stop_all(&env);
+    validate_full(&path);
+    validate_full(&second);
 }

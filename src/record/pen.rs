@@ -2,7 +2,8 @@
 //! text is written with) and its character sets (G0/G1, and which one is
 //! shifted in). tmux reports neither, so they are followed from the pane's
 //! own output and restored at the end of each frame; otherwise text typed
-//! after a switch would replay in the wrong colour or charset.
+//! after a switch would replay in the wrong colour or charset. The same
+//! reading notices when the pane leaves the alternate screen.
 
 /// The pen and charsets of one pane, followed through its output in any
 /// pieces (an escape sequence may be split across `%output` lines).
@@ -21,6 +22,8 @@ pub struct Pen {
     g1: u8,
     /// G1 is shifted in (SO).
     shifted: bool,
+    /// The pane left the alternate screen since [`Pen::take_left_alternate`].
+    left_alternate: bool,
 }
 
 const FLAG_CODES: [u16; 8] = [1, 2, 3, 4, 5, 7, 8, 9];
@@ -46,6 +49,7 @@ impl Default for Pen {
             g0: b'B',
             g1: b'B',
             shifted: false,
+            left_alternate: false,
         }
     }
 }
@@ -109,6 +113,9 @@ impl Pen {
                     {
                         self.sgr(&params);
                     }
+                    if b == b'l' && leaves_alternate(&params) {
+                        self.left_alternate = true;
+                    }
                     Parse::Ground
                 }
                 0x1b => Parse::Escape,
@@ -121,6 +128,13 @@ impl Pen {
                 _ => Parse::Ground,
             },
         };
+    }
+
+    /// Whether the pane left the alternate screen since the last call: tmux
+    /// then restores the normal screen as it keeps it (rewrapped to the
+    /// pane's current width), which a player cannot, so a frame is due.
+    pub fn take_left_alternate(&mut self) -> bool {
+        std::mem::take(&mut self.left_alternate)
     }
 
     fn sgr(&mut self, params: &[u8]) {
@@ -206,6 +220,14 @@ impl Pen {
     }
 }
 
+/// `CSI ? 1049 l` (or 47, 1047), possibly among other modes.
+fn leaves_alternate(params: &[u8]) -> bool {
+    params.strip_prefix(b"?").is_some_and(|p| {
+        p.split(|&c| c == b';')
+            .any(|m| matches!(m, b"1049" | b"47" | b"1047"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +269,19 @@ mod tests {
             after(&[b"\x1b[31m\x1b[2J\x1b[?25l\x1b[>4;1m"]),
             "\x1b[0;31m\x1b(B\x1b)B\x0f"
         );
+    }
+
+    #[test]
+    fn notices_leaving_the_alternate_screen() {
+        let mut pen = Pen::default();
+        pen.feed(b"\x1b[?1049h text \x1b[?25l");
+        assert!(!pen.take_left_alternate());
+        pen.feed(b"\x1b[?10");
+        pen.feed(b"49l$ ");
+        assert!(pen.take_left_alternate());
+        assert!(!pen.take_left_alternate());
+        pen.feed(b"\x1b[?1;47l");
+        assert!(pen.take_left_alternate());
     }
 
     #[test]

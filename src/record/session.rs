@@ -471,8 +471,24 @@ impl Client {
                         let _ = writer.output(w.start.elapsed().as_secs_f64(), &data);
                     }
                 }
+                let mut left_alternate = false;
                 if needed {
-                    self.pens.entry(pane).or_default().feed(&data);
+                    let pen = self.pens.entry(pane).or_default();
+                    pen.feed(&data);
+                    left_alternate = pen.take_left_alternate();
+                }
+                // tmux restores the normal screen rewrapped to the pane's
+                // width (after a resize in less or vim); a player cannot.
+                if left_alternate {
+                    let followers: Vec<WindowId> = self
+                        .windows
+                        .iter()
+                        .filter(|(_, w)| w.active == Some(pane) && w.switching.is_none())
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for window in followers {
+                        self.request_frame(window, pane).await;
+                    }
                 }
                 // tmux escapes every byte of every pane for a control
                 // client, which slows busy panes: stop the output of a pane
@@ -497,13 +513,23 @@ impl Client {
                 visible,
             } => {
                 self.set_panes(window, &layout);
+                let mut redraw = None;
+                // A frame on its way (a switch) brings the size itself.
                 if let Some(w) = self.windows.get_mut(&window)
+                    && w.switching.is_none()
                     && let (Some(pane), Some(writer)) = (w.active, &mut w.writer)
                     && let Some(size) = geometry::pane_size(&visible, pane)
                     && size != w.size
                 {
                     w.size = size;
                     let _ = writer.resize(w.start.elapsed().as_secs_f64(), size.0, size.1);
+                    redraw = Some(pane);
+                }
+                // A terminal that changes size only adds or cuts rows; tmux
+                // also brings lines back from history and rewraps. A frame
+                // after the resize shows what tmux shows.
+                if let Some(pane) = redraw {
+                    self.request_frame(window, pane).await;
                 }
             }
             // tmux says this for any unlink (a grouped session killed,
