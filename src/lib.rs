@@ -5,3 +5,4 @@ pub mod config;
 pub mod log;
 pub mod record;
 pub mod server;
+pub mod tmux;

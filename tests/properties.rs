@@ -471,7 +471,7 @@ proptest! {
             0..12,
         )
     ) {
-        use tvmux::record::control::{Demux, Event};
+        use tvmux::tmux::control::{Demux, Event};
         let mut demux = Demux::default();
         prop_assert_eq!(demux.push(b"%begin 1700000000 7 1"), None);
         for line in &lines {

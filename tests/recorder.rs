@@ -1121,11 +1121,18 @@ fn assert_converges(env: &Env, target: &str, path: &Path, step: &str) {
         cell_diffs(env, target, path).is_empty()
             && avt_screen(path) == tmux_screen_in_avt(env, target)
     };
+    // Equal on three samples in a row: tmux may still be redrawing (less
+    // after a resize), and an equal intermediate state is not the end.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !same() && Instant::now() < deadline {
+    let mut stable = 0;
+    while stable < 3 && Instant::now() < deadline {
+        stable = if same() { stable + 1 } else { 0 };
         std::thread::sleep(Duration::from_millis(100));
     }
     eprintln!("fidelity: {step}");
+    if stable == 3 {
+        return;
+    }
     assert_same_cells(env, target, path);
     assert_same_text_in_avt(env, target, path);
 }

@@ -2,7 +2,7 @@
 //! `CHECKSUM,CELL` where a cell is `WxH,X,Y` followed by `,PANE` (a pane) or
 //! by `{CELL,…}` / `[CELL,…]` (side by side / stacked).
 
-use super::control::PaneId;
+use crate::tmux::PaneId;
 
 /// The size (columns, rows) of `pane` in `layout`, if it is there.
 pub fn pane_size(layout: &str, pane: PaneId) -> Option<(u32, u32)> {
@@ -63,7 +63,7 @@ impl Parser<'_> {
                 if matches!(self.s.get(self.i), None | Some(b',' | b'}' | b']'))
                     && !self.next_is_size()
                 {
-                    self.found.push((id, (w, h)));
+                    self.found.push((PaneId(id), (w, h)));
                     Some(())
                 } else {
                     self.i = save;
@@ -101,18 +101,18 @@ mod tests {
 
     #[test]
     fn single_pane() {
-        assert_eq!(pane_size("b25f,80x24,0,0,2", 2), Some((80, 24)));
-        assert_eq!(pane_size("b25f,80x24,0,0,2", 3), None);
+        assert_eq!(pane_size("b25f,80x24,0,0,2", PaneId(2)), Some((80, 24)));
+        assert_eq!(pane_size("b25f,80x24,0,0,2", PaneId(3)), None);
     }
 
     #[test]
     fn nested_splits() {
         let layout = "bb62,159x48,0,0{79x48,0,0,79,79x48,80,0[79x24,80,0,80,79x23,80,25,81]}";
-        assert_eq!(pane_size(layout, 79), Some((79, 48)));
-        assert_eq!(pane_size(layout, 80), Some((79, 24)));
-        assert_eq!(pane_size(layout, 81), Some((79, 23)));
-        assert_eq!(pane_size("garbage", 1), None);
+        assert_eq!(pane_size(layout, PaneId(79)), Some((79, 48)));
+        assert_eq!(pane_size(layout, PaneId(80)), Some((79, 24)));
+        assert_eq!(pane_size(layout, PaneId(81)), Some((79, 23)));
+        assert_eq!(pane_size("garbage", PaneId(1)), None);
         let ids: Vec<PaneId> = panes(layout).unwrap().into_iter().map(|p| p.0).collect();
-        assert_eq!(ids, [79, 80, 81]);
+        assert_eq!(ids, [PaneId(79), PaneId(80), PaneId(81)]);
     }
 }

@@ -1,6 +1,5 @@
 //! Recording tmux windows through tmux control mode.
 
-pub mod control;
 pub mod frame;
 pub mod geometry;
 pub mod naming;

@@ -10,22 +10,22 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 
-use super::control::{self, Event, Line, PaneId, SessionId, WindowId};
 use super::frame::{self, PaneState};
 use super::geometry;
 use super::pen::Pen;
 use super::status::{RecordingStatus, State};
 use crate::cast::writer::{CastSink, CastWriter, FlushPolicy};
 use crate::cast::{Header, Version};
+use crate::tmux::client::{self, Connection};
+use crate::tmux::control::{self, Event, Line};
+use crate::tmux::{PaneId, SessionId, Tmux, WindowId};
 
 /// What a new window recording needs.
 pub struct NewRecording {
@@ -55,14 +55,14 @@ pub struct SessionHandle {
 /// Starts `tmux -C attach -t $SESSION -f ignore-size` on the server at
 /// `socket` and the task that reads it.
 pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
-    let conn = connect(&socket, session)?;
+    let conn = client::connect(&socket, session)?;
     let (requests, requests_rx) = mpsc::channel(16);
     let client = Client {
         socket,
         session,
         conn,
         windows: HashMap::new(),
-        expect: VecDeque::new(),
+        pending: VecDeque::new(),
         demux: control::Demux::default(),
         reattached: VecDeque::new(),
         paused: HashSet::new(),
@@ -70,98 +70,6 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
     };
     tokio::spawn(client.run(requests_rx));
     Ok(SessionHandle { requests })
-}
-
-/// One `tmux -C attach` and the task that reads its lines.
-struct Connection {
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<Vec<u8>>,
-}
-
-fn connect(socket: &Path, session: SessionId) -> io::Result<Connection> {
-    let mut cmd = Command::new("tmux");
-    cmd.arg("-S")
-        .arg(socket)
-        .args(["-C", "attach-session", "-f", "ignore-size", "-t"])
-        .arg(format!("${session}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    // SAFETY: prctl is async-signal-safe. The control client must never
-    // outlive the server: an orphaned one can wedge the tmux server.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
-                .map_err(io::Error::from)
-        });
-    }
-    let mut child = cmd.spawn()?;
-    let stdin = child.stdin.take().expect("piped");
-    let stdout = child.stdout.take().expect("piped");
-    // A reader that never waits on the cast: tmux drops clients that lag.
-    let (lines_tx, lines) = mpsc::channel::<Vec<u8>>(4096);
-    tokio::spawn(async move {
-        let mut reader = BufReader::with_capacity(1 << 16, stdout);
-        loop {
-            let mut line = Vec::new();
-            match reader.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                    }
-                    if lines_tx.send(line).await.is_err() {
-                        // Keep draining so tmux is never blocked on us.
-                        while reader
-                            .read_until(b'\n', &mut Vec::new())
-                            .await
-                            .is_ok_and(|n| n > 0)
-                        {}
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    Ok(Connection {
-        child,
-        stdin,
-        lines,
-    })
-}
-
-impl Connection {
-    /// Detaches (an empty line does) and drains tmux's output to the end so
-    /// the client exits cleanly; kills it if it does not.
-    async fn close(mut self) {
-        let _ = self.stdin.write_all(b"\n").await;
-        let _ = self.stdin.flush().await;
-        let drain = async { while self.lines.recv().await.is_some() {} };
-        if tokio::time::timeout(Duration::from_secs(3), drain)
-            .await
-            .is_err()
-        {
-            let _ = self.child.start_kill();
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(3), self.child.wait()).await;
-        let _ = self.child.start_kill();
-    }
-}
-
-/// Whether tmux still has session `$session`.
-async fn session_exists(socket: &Path, session: SessionId) -> bool {
-    Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(["has-session", "-t"])
-        .arg(format!("${session}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .is_ok_and(|s| s.success())
 }
 
 /// What the client does after a line from tmux.
@@ -178,19 +86,53 @@ enum Flow {
 const REATTACH_LIMIT: usize = 5;
 const REATTACH_WINDOW: Duration = Duration::from_secs(10);
 
-/// What a reply block answers.
+/// A command this client sends tmux, which also says what its reply is for:
+/// the command is written here, its reply handled in `Client::on_reply`,
+/// so adding a query touches this enum and that match. Replies come back in
+/// the order commands were sent.
 #[derive(Debug, Clone, Copy)]
-enum Expect {
-    /// Not ours (e.g. the attach itself).
-    Foreign,
+enum Query {
+    /// Which pane of the window is active.
     ActivePane(WindowId),
     /// The window's layout, for the panes it has.
     Layout(WindowId),
     /// After `%window-close`: which sessions still have the window.
     WindowLinks(WindowId),
+    /// A pane's size, cursor and modes, for a frame.
     State(WindowId, PaneId),
+    /// The visible screen, for a frame.
     Screen(WindowId, PaneId),
+    /// The normal screen behind the alternate one, for a frame.
     Saved(WindowId, PaneId),
+    /// Switch a pane's `%output` for this client on or off (no answer used).
+    PaneOutput(PaneId, bool),
+}
+
+impl Query {
+    fn command(self) -> String {
+        match self {
+            Query::ActivePane(window) => format!("display-message -p -t {window} '#{{pane_id}}'"),
+            Query::Layout(window) => {
+                format!("display-message -p -t {window} '#{{window_layout}}'")
+            }
+            Query::WindowLinks(window) => {
+                format!("list-windows -a -F '#{{session_id}}' -f '#{{==:#{{window_id}},{window}}}'")
+            }
+            Query::State(_, pane) => {
+                format!("display-message -p -t {pane} '{}'", frame::PANE_FORMATS)
+            }
+            // -N: trailing blanks keep their attributes (a coloured
+            // background, a reverse-video status line).
+            Query::Screen(_, pane) => format!("capture-pane -p -e -N -t {pane}"),
+            Query::Saved(_, pane) => format!("capture-pane -p -e -N -a -q -t {pane}"),
+            Query::PaneOutput(pane, on) => {
+                format!(
+                    "refresh-client -A '{pane}:{}'",
+                    if on { "on" } else { "off" }
+                )
+            }
+        }
+    }
 }
 
 struct WindowRecording {
@@ -215,7 +157,8 @@ struct Client {
     session: SessionId,
     conn: Connection,
     windows: HashMap<WindowId, WindowRecording>,
-    expect: VecDeque<Expect>,
+    /// Queries sent whose replies have not come yet, oldest first.
+    pending: VecDeque<Query>,
     demux: control::Demux,
     /// When the client reattached lately.
     reattached: VecDeque<Instant>,
@@ -303,7 +246,10 @@ impl Client {
     /// recorded window; if it is gone, the recordings end normally. False
     /// when the client is done.
     async fn reattach(&mut self) -> bool {
-        if !session_exists(&self.socket, self.session).await {
+        if !Tmux::new(Some(&self.socket))
+            .has_session(self.session)
+            .await
+        {
             // The session ended: every recording ends with it.
             return false;
         }
@@ -315,7 +261,7 @@ impl Client {
             return false;
         }
         self.reattached.push_back(now);
-        let conn = match connect(&self.socket, self.session) {
+        let conn = match client::connect(&self.socket, self.session) {
             Ok(conn) => conn,
             Err(e) => {
                 self.fail_all(&format!("cannot attach to tmux again: {e}"));
@@ -325,10 +271,10 @@ impl Client {
         let old = std::mem::replace(&mut self.conn, conn);
         tokio::spawn(old.close());
         self.demux = control::Demux::default();
-        self.expect.clear();
+        self.pending.clear();
         self.paused.clear();
         crate::log::info(&format!(
-            "session ${}: the recorder was detached; attached again and redrew {} window(s)",
+            "session {}: the recorder was detached; attached again and redrew {} window(s)",
             self.session,
             self.windows.len()
         ));
@@ -339,11 +285,7 @@ impl Client {
                 w.active = None;
                 w.switching = None;
             }
-            self.send(
-                &format!("display-message -p -t @{window} '#{{pane_id}}'"),
-                Expect::ActivePane(window),
-            )
-            .await;
+            self.send(Query::ActivePane(window)).await;
         }
         true
     }
@@ -355,11 +297,11 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, command: &str, expect: Expect) {
-        self.expect.push_back(expect);
-        let line = format!("{command}\n");
+    async fn send(&mut self, query: Query) {
+        self.pending.push_back(query);
+        let line = format!("{}\n", query.command());
         if self.conn.stdin.write_all(line.as_bytes()).await.is_err() {
-            self.expect.pop_back();
+            self.pending.pop_back();
         }
     }
 
@@ -390,46 +332,23 @@ impl Client {
                 panes: HashSet::new(),
             },
         );
-        self.send(
-            &format!("display-message -p -t @{window} '#{{window_layout}}'"),
-            Expect::Layout(window),
-        )
-        .await;
-        self.send(
-            &format!("display-message -p -t @{window} '#{{pane_id}}'"),
-            Expect::ActivePane(window),
-        )
-        .await;
+        self.send(Query::Layout(window)).await;
+        self.send(Query::ActivePane(window)).await;
     }
 
     /// Asks for the state and screens of `pane`, to redraw it in `window`'s cast.
     async fn request_frame(&mut self, window: WindowId, pane: PaneId) {
         if let Some(w) = self.windows.get_mut(&window) {
             w.switching = Some(pane);
-            w.status.lock().unwrap().active_pane = Some(pane);
+            w.status.lock().unwrap().active_pane = Some(pane.0);
         }
         // Output from here on is ordered after the frame's replies.
         if self.paused.remove(&pane) {
-            self.send(&format!("refresh-client -A '%{pane}:on'"), Expect::Foreign)
-                .await;
+            self.send(Query::PaneOutput(pane, true)).await;
         }
-        self.send(
-            &format!("display-message -p -t %{pane} '{}'", frame::PANE_FORMATS),
-            Expect::State(window, pane),
-        )
-        .await;
-        self.send(
-            // -N: trailing blanks keep their attributes (a coloured
-            // background, a reverse-video status line).
-            &format!("capture-pane -p -e -N -t %{pane}"),
-            Expect::Screen(window, pane),
-        )
-        .await;
-        self.send(
-            &format!("capture-pane -p -e -N -a -q -t %{pane}"),
-            Expect::Saved(window, pane),
-        )
-        .await;
+        self.send(Query::State(window, pane)).await;
+        self.send(Query::Screen(window, pane)).await;
+        self.send(Query::Saved(window, pane)).await;
     }
 
     /// Handles one line from tmux.
@@ -438,13 +357,15 @@ impl Client {
             None => Flow::Go,
             Some(Event::Reply(reply)) => {
                 // Replies come in the order the commands were sent.
-                let expect = if reply.ours() {
-                    self.expect.pop_front()
+                // Not ours: the attach itself, say.
+                let query = if reply.ours() {
+                    self.pending.pop_front()
                 } else {
                     None
                 };
-                self.on_reply(expect.unwrap_or(Expect::Foreign), reply.error, reply.lines)
-                    .await;
+                if let Some(query) = query {
+                    self.on_reply(query, reply.error, reply.lines).await;
+                }
                 if self.windows.is_empty() {
                     Flow::Done
                 } else {
@@ -494,8 +415,7 @@ impl Client {
                 // client, which slows busy panes: stop the output of a pane
                 // of a window no one records (on again if one switches to it).
                 if !needed && self.paused.insert(pane) {
-                    self.send(&format!("refresh-client -A '%{pane}:off'"), Expect::Foreign)
-                        .await;
+                    self.send(Query::PaneOutput(pane, false)).await;
                 }
             }
             Line::WindowPaneChanged { window, pane } => {
@@ -536,13 +456,7 @@ impl Client {
             // `unlink-window` of another link, `move-window`): ask whether
             // the window is really gone before ending its recording.
             Line::WindowClose { window } if self.windows.contains_key(&window) => {
-                self.send(
-                    &format!(
-                        "list-windows -a -F '#{{session_id}}' -f '#{{==:#{{window_id}},@{window}}}'"
-                    ),
-                    Expect::WindowLinks(window),
-                )
-                .await;
+                self.send(Query::WindowLinks(window)).await;
             }
             Line::WindowRenamed { window, name } => {
                 if let Some(w) = self.windows.get(&window) {
@@ -582,16 +496,16 @@ impl Client {
         self.pens.retain(|pane, _| live.contains(pane));
     }
 
-    async fn on_reply(&mut self, expect: Expect, error: bool, lines: Vec<Vec<u8>>) {
-        match expect {
-            Expect::Foreign => {}
-            Expect::Layout(window) => {
+    async fn on_reply(&mut self, query: Query, error: bool, lines: Vec<Vec<u8>>) {
+        match query {
+            Query::PaneOutput(..) => {}
+            Query::Layout(window) => {
                 if let Some(layout) = lines.first() {
                     self.set_panes(window, &String::from_utf8_lossy(layout));
                 }
             }
-            Expect::WindowLinks(window) => {
-                let ours = format!("${}", self.session);
+            Query::WindowLinks(window) => {
+                let ours = self.session.to_string();
                 let sessions: Vec<String> = lines
                     .iter()
                     .map(|l| String::from_utf8_lossy(l).trim().to_string())
@@ -610,14 +524,14 @@ impl Client {
                     );
                 }
             }
-            Expect::ActivePane(window) => {
-                let pane = lines.first().and_then(|l| control::id(l, b'%'));
+            Query::ActivePane(window) => {
+                let pane = lines.first().and_then(|l| PaneId::parse(l));
                 match pane {
                     Some(pane) => self.request_frame(window, pane).await,
                     None => self.fail(window, "tmux did not say which pane is active"),
                 }
             }
-            Expect::State(window, pane) => {
+            Query::State(window, pane) => {
                 if let Some(w) = self.windows.get_mut(&window) {
                     let text = lines
                         .first()
@@ -627,14 +541,14 @@ impl Client {
                         .filter(|_| w.switching == Some(pane));
                 }
             }
-            Expect::Screen(window, pane) => {
+            Query::Screen(window, pane) => {
                 if let Some(w) = self.windows.get_mut(&window)
                     && w.switching == Some(pane)
                 {
                     w.screen = lines;
                 }
             }
-            Expect::Saved(window, pane) => {
+            Query::Saved(window, pane) => {
                 let pen = self.pens.get(&pane).cloned().unwrap_or_default().restore();
                 let Some(w) = self.windows.get_mut(&window) else {
                     return;

@@ -16,6 +16,7 @@ use crate::config::{CastFormat, Config, FsyncPolicy};
 use crate::record::naming;
 use crate::record::session::{self, NewRecording, Request};
 use crate::record::status::{RecordingStatus, State};
+use crate::tmux::{SessionId, WindowId};
 
 /// An error for the API: an HTTP status and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +192,7 @@ impl Manager {
         let rec = &self.config.recording;
         let (done_tx, done_rx) = oneshot::channel();
         let new = NewRecording {
-            window: target.window_id,
+            window: WindowId(target.window_id),
             file,
             version: match req.format.unwrap_or(rec.format) {
                 CastFormat::V2 => Version::V2,
@@ -288,7 +289,7 @@ impl Manager {
             },
             None => new,
         };
-        let handle = session::start(socket.to_path_buf(), session_id)
+        let handle = session::start(socket.to_path_buf(), SessionId(session_id))
             .map_err(|e| ApiError::new(502, format!("cannot start tmux in control mode: {e}")))?;
         let tx = handle.requests;
         self.inner.lock().unwrap().sessions.insert(key, tx.clone());
@@ -322,7 +323,7 @@ impl Manager {
             .get(&(socket, session_id))
             .cloned();
         if let Some(tx) = tx {
-            let _ = tx.send(Request::Stop(window_id)).await;
+            let _ = tx.send(Request::Stop(WindowId(window_id))).await;
         }
         let _ =
             tokio::time::timeout(Duration::from_secs(30), finished.wait_for(|done| *done)).await;

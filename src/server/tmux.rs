@@ -1,94 +1,20 @@
-//! Running tmux commands for the API: argument vectors and ids only, never a
-//! shell; tmux's failures become API errors with tmux's own message.
-
-use std::path::{Path, PathBuf};
+//! The tmux API's models (sessions, windows, panes), and tmux's failures as
+//! API errors (404 for what the one "not found" rule says is missing).
 
 use serde::Serialize;
-use tokio::process::Command;
 
 use super::manager::ApiError;
 
-/// A tmux server, by socket path.
-#[derive(Debug, Clone)]
-pub struct Tmux {
-    pub socket: PathBuf,
-}
+pub use crate::tmux::Tmux;
 
-impl Tmux {
-    /// `socket`; else the tmux server of the `$TMUX` this process was
-    /// started from (a server started inside `tmux -L NAME` talks to that
-    /// tmux); else tmux's default socket for this user.
-    pub fn new(socket: Option<&Path>) -> Tmux {
-        let from_env = || {
-            let tmux = std::env::var("TMUX").ok()?;
-            let path = tmux.split(',').next()?;
-            (!path.is_empty()).then(|| PathBuf::from(path))
+impl From<crate::tmux::TmuxError> for ApiError {
+    /// The one "not found" rule gives 404; any other failure of tmux, 502.
+    fn from(e: crate::tmux::TmuxError) -> ApiError {
+        let status = match e {
+            crate::tmux::TmuxError::NotFound(_) => 404,
+            _ => 502,
         };
-        let socket = socket
-            .map(Path::to_path_buf)
-            .or_else(from_env)
-            .unwrap_or_else(|| {
-                let dir = std::env::var_os("TMUX_TMPDIR")
-                    .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-                dir.join(format!("tmux-{}", nix::unistd::getuid()))
-                    .join("default")
-            });
-        Tmux { socket }
-    }
-
-    /// Runs `tmux -S SOCKET ARGS…`; its stdout, or an error: 404 when tmux
-    /// cannot find the target, 502 otherwise, with tmux's message.
-    pub async fn run(&self, args: &[&str]) -> Result<String, ApiError> {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .await
-            .map_err(|e| ApiError::new(502, format!("cannot run tmux: {e}")))?;
-        if out.status.success() {
-            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-        }
-        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        let missing = [
-            "can't find",
-            "no such",
-            "not found",
-            "no server running",
-            "error connecting",
-        ];
-        let status = if missing.iter().any(|m| message.contains(m)) {
-            404
-        } else {
-            502
-        };
-        Err(ApiError::new(status, format!("tmux: {message}")))
-    }
-
-    /// Runs a `list-*` or `display` command with a tab-separated format and
-    /// parses each line with `parse`.
-    pub async fn list<T>(
-        &self,
-        args: &[&str],
-        fields: &[&str],
-        parse: fn(&[&str]) -> Option<T>,
-    ) -> Result<Vec<T>, ApiError> {
-        let format = fields
-            .iter()
-            .map(|f| format!("#{{{f}}}"))
-            .collect::<Vec<_>>()
-            .join("\t");
-        let mut full: Vec<&str> = args.to_vec();
-        full.extend(["-F", &format]);
-        let text = self.run(&full).await?;
-        text.lines()
-            .map(|line| {
-                let parts: Vec<&str> = line.splitn(fields.len(), '\t').collect();
-                parse(&parts).ok_or_else(|| {
-                    ApiError::new(502, format!("unexpected reply from tmux: {line:?}"))
-                })
-            })
-            .collect()
+        ApiError::new(status, e.to_string())
     }
 }
 

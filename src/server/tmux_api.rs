@@ -108,7 +108,7 @@ async fn create(t: &Tmux, mut args: Vec<String>, command: Vec<String>) -> Result
 
 /// Sessions are found by id only: `$N` in the path (or N).
 async fn session_exists(t: &Tmux, id: &str) -> Result<(), ApiError> {
-    t.run(&["has-session", "-t", id]).await.map(|_| ())
+    Ok(t.run(&["has-session", "-t", id]).await.map(|_| ())?)
 }
 
 // ---------------------------------------------------------------- sessions

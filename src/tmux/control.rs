@@ -4,12 +4,7 @@
 //! `%begin TIME NUMBER FLAGS` and `%end`/`%error` with the same number;
 //! FLAGS is 1 for commands this client sent.
 
-/// A pane id as tmux gives it (`%3` is 3).
-pub type PaneId = u32;
-/// A window id as tmux gives it (`@2` is 2).
-pub type WindowId = u32;
-/// A session id as tmux gives it (`$1` is 1).
-pub type SessionId = u32;
+use super::ids::{PaneId, SessionId, WindowId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -65,7 +60,7 @@ pub fn parse(line: &[u8]) -> Line {
     let parsed = match word {
         b"%output" => {
             let (pane, data) = split_word(rest);
-            id(pane, b'%').map(|pane| Line::Output {
+            PaneId::parse(pane).map(|pane| Line::Output {
                 pane,
                 data: unescape(data),
             })
@@ -93,10 +88,9 @@ pub fn parse(line: &[u8]) -> Line {
         }
         b"%window-pane-changed" => {
             let (window, pane) = split_word(rest);
-            Some(Line::WindowPaneChanged {
-                window: id(window, b'@').unwrap_or(u32::MAX),
-                pane: id(pane, b'%').unwrap_or(u32::MAX),
-            })
+            WindowId::parse(window)
+                .zip(PaneId::parse(pane))
+                .map(|(window, pane)| Line::WindowPaneChanged { window, pane })
         }
         b"%layout-change" => {
             // `@W LAYOUT VISIBLE-LAYOUT FLAGS`: the visible one is what the
@@ -105,28 +99,28 @@ pub fn parse(line: &[u8]) -> Line {
             let (layout, rest) = split_word(rest);
             let (visible, _) = split_word(rest);
             let visible = if visible.is_empty() { layout } else { visible };
-            id(window, b'@').map(|window| Line::LayoutChange {
+            WindowId::parse(window).map(|window| Line::LayoutChange {
                 window,
                 layout: String::from_utf8_lossy(layout).into_owned(),
                 visible: String::from_utf8_lossy(visible).into_owned(),
             })
         }
         b"%window-close" | b"%unlinked-window-close" => {
-            id(split_word(rest).0, b'@').map(|window| Line::WindowClose { window })
+            WindowId::parse(split_word(rest).0).map(|window| Line::WindowClose { window })
         }
         b"%session-changed" => {
-            id(split_word(rest).0, b'$').map(|session| Line::SessionChanged { session })
+            SessionId::parse(split_word(rest).0).map(|session| Line::SessionChanged { session })
         }
         b"%window-renamed" | b"%unlinked-window-renamed" => {
             let (window, name) = split_word(rest);
-            id(window, b'@').map(|window| Line::WindowRenamed {
+            WindowId::parse(window).map(|window| Line::WindowRenamed {
                 window,
                 name: String::from_utf8_lossy(name).into_owned(),
             })
         }
         b"%session-renamed" => {
             let (session, name) = split_word(rest);
-            id(session, b'$').map(|session| Line::SessionRenamed {
+            SessionId::parse(session).map(|session| Line::SessionRenamed {
                 session,
                 name: String::from_utf8_lossy(name).into_owned(),
             })
@@ -224,12 +218,6 @@ fn number(s: &[u8]) -> Option<u64> {
     std::str::from_utf8(s).ok()?.parse().ok()
 }
 
-/// `%3` → 3 (with the given sigil).
-pub fn id(s: &[u8], sigil: u8) -> Option<u32> {
-    let digits = s.strip_prefix(&[sigil])?;
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
 /// `%output` data: bytes below 0x20 and `\` come as three octal digits.
 pub fn unescape(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
@@ -259,7 +247,7 @@ mod tests {
         assert_eq!(
             parse(b"%output %12 ls\\015\\012\\033[0m a\\134b \xE2\x82"),
             Line::Output {
-                pane: 12,
+                pane: PaneId(12),
                 data: b"ls\r\n\x1b[0m a\\b \xE2\x82".to_vec()
             }
         );
@@ -334,12 +322,15 @@ mod tests {
     fn window_and_session_events() {
         assert_eq!(
             parse(b"%window-pane-changed @3 %7"),
-            Line::WindowPaneChanged { window: 3, pane: 7 }
+            Line::WindowPaneChanged {
+                window: WindowId(3),
+                pane: PaneId(7)
+            }
         );
         assert_eq!(
             parse(b"%layout-change @3 b25f,80x24,0,0,2 b25f,80x24,0,0,2 *"),
             Line::LayoutChange {
-                window: 3,
+                window: WindowId(3),
                 layout: "b25f,80x24,0,0,2".into(),
                 visible: "b25f,80x24,0,0,2".into()
             }
@@ -350,31 +341,40 @@ mod tests {
                 b"%layout-change @3 aaaa,80x24,0,0{40x24,0,0,1,39x24,41,0,2} bbbb,80x24,0,0,2 *Z"
             ),
             Line::LayoutChange {
-                window: 3,
+                window: WindowId(3),
                 layout: "aaaa,80x24,0,0{40x24,0,0,1,39x24,41,0,2}".into(),
                 visible: "bbbb,80x24,0,0,2".into()
             }
         );
         assert_eq!(
             parse(b"%unlinked-window-close @3"),
-            Line::WindowClose { window: 3 }
+            Line::WindowClose {
+                window: WindowId(3)
+            }
         );
-        assert_eq!(parse(b"%window-close @4"), Line::WindowClose { window: 4 });
+        assert_eq!(
+            parse(b"%window-close @4"),
+            Line::WindowClose {
+                window: WindowId(4)
+            }
+        );
         assert_eq!(
             parse(b"%session-changed $2 main"),
-            Line::SessionChanged { session: 2 }
+            Line::SessionChanged {
+                session: SessionId(2)
+            }
         );
         assert_eq!(
             parse(b"%window-renamed @3 my logs"),
             Line::WindowRenamed {
-                window: 3,
+                window: WindowId(3),
                 name: "my logs".into()
             }
         );
         assert_eq!(
             parse(b"%session-renamed $2 build"),
             Line::SessionRenamed {
-                session: 2,
+                session: SessionId(2),
                 name: "build".into()
             }
         );
