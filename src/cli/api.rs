@@ -7,6 +7,7 @@ use hyper::Method;
 
 use super::exit;
 use super::remote::Remote;
+use tvmux::server::protocol::ErrorReply;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,7 +30,10 @@ pub fn run(args: Args) -> Result<u8> {
         .context("the body is not JSON")?;
     let remote = Remote::new()?;
     let path = with_tmux_socket(&encode_path(&args.path));
-    let (status, value) = remote.call(method, &path, body.as_ref())?;
+    let (status, bytes) = remote.raw(method, &path, body.as_ref())?;
+    // The tmux API's replies are shown as they are, whatever their shape.
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).context("the server's reply is not JSON")?;
     let text = if std::io::stdout().is_terminal() {
         serde_json::to_string_pretty(&value)?
     } else {
@@ -37,10 +41,9 @@ pub fn run(args: Args) -> Result<u8> {
     };
     println!("{text}");
     if status >= 400 {
-        eprintln!(
-            "tvmux: HTTP {status}: {}",
-            value["error"].as_str().unwrap_or("error")
-        );
+        let error = serde_json::from_value::<ErrorReply>(value)
+            .map_or_else(|_| "error".to_string(), |e| e.error);
+        eprintln!("tvmux: HTTP {status}: {error}");
         return Ok(exit::INVALID);
     }
     Ok(exit::OK)

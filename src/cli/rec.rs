@@ -4,11 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Subcommand, ValueEnum};
-use hyper::Method;
-use serde_json::json;
 use tvmux::config::{CastFormat, Config};
-use tvmux::record::status::{RecordingStatus, State};
 use tvmux::server::client::ClientError;
+use tvmux::server::protocol::{RecordingStatus, StartRequest, State};
 
 use super::exit;
 use super::remote::Remote;
@@ -103,24 +101,18 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
     };
     let config = Config::load()?;
     remote.ensure_server(&config)?;
-    let mut body = json!({ "tmux_socket": socket, "target": target });
-    if let Some(format) = args.format {
-        body["format"] = json!(match format {
+    let request = StartRequest {
+        tmux_socket: socket.into(),
+        target,
+        format: args.format.map(|f| match f {
             Format::V2 => CastFormat::V2,
             Format::V3 => CastFormat::V3,
-        });
-    }
-    if let Some(dir) = args.dir {
-        let dir = std::path::absolute(&dir)?;
-        body["dir"] = json!(dir);
-    }
-    let reply = remote.call_ok(Method::POST, "/recordings", Some(&body))?;
-    let rec = &reply["recording"];
-    let (id, path) = (
-        rec["id"].as_str().unwrap_or("?"),
-        rec["path"].as_str().unwrap_or("?"),
-    );
-    if reply["already"] == true {
+        }),
+        dir: args.dir.map(|d| std::path::absolute(&d)).transpose()?,
+    };
+    let reply = remote.call(async |c| c.start(&request).await)?;
+    let (id, path) = (&reply.recording.id, reply.recording.path.display());
+    if reply.already {
         println!("already recording this window: {id} {path}");
     } else {
         println!("recording {id} {path}");
@@ -130,13 +122,8 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
 
 /// The recordings the server lists (`all`: stopped ones too).
 fn recordings(remote: &Remote, all: bool) -> Result<Vec<RecordingStatus>> {
-    let path = if all {
-        "/recordings?all=true"
-    } else {
-        "/recordings"
-    };
-    match remote.call(Method::GET, path, None) {
-        Ok((_, value)) => serde_json::from_value(value).context("unexpected reply from the server"),
+    match remote.call(async |c| c.list(all).await) {
+        Ok(list) => Ok(list),
         Err(ClientError::NotRunning(_)) => Ok(Vec::new()),
         Err(e) => Err(e.into()),
     }
@@ -214,10 +201,8 @@ fn stop(remote: &Remote, ids: Vec<String>) -> Result<u8> {
     }
     let mut code = exit::OK;
     for id in ids {
-        match remote.call_ok(Method::DELETE, &format!("/recordings/{id}"), None) {
-            Ok(reply) => {
-                let rec: RecordingStatus =
-                    serde_json::from_value(reply).context("unexpected reply from the server")?;
+        match remote.call(async |c| c.stop(&id).await) {
+            Ok(rec) => {
                 let path = printable(&rec.path.display().to_string());
                 match &rec.error {
                     Some(e) => println!("stopped {id}: saved {path} ({})", printable(e)),
@@ -246,7 +231,7 @@ fn forget(remote: &Remote, ids: Vec<String>) -> Result<u8> {
             code = exit::INVALID;
             continue;
         }
-        match remote.call_ok(Method::DELETE, &format!("/recordings/{id}"), None) {
+        match remote.call(async |c| c.stop(&id).await) {
             Ok(_) => println!("forgot {id}"),
             Err(e) => {
                 eprintln!("tvmux: recording {id}: {e}");

@@ -1,14 +1,14 @@
-//! Talking to the server from the command line.
+//! Talking to the server from the command line: the typed client, blocking.
 
 use anyhow::{Result, anyhow};
 use hyper::Method;
-use serde_json::Value;
 use tvmux::config::Config;
-use tvmux::server::client::{self, ClientError};
+use tvmux::server::client::{self, Client, ClientError};
 use tvmux::server::paths::Paths;
 
 pub struct Remote {
     pub paths: Paths,
+    client: Client,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -17,34 +17,37 @@ impl Remote {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        let paths = Paths::from_env();
         Ok(Remote {
-            paths: Paths::from_env(),
+            client: Client::new(paths.socket()),
+            paths,
             runtime,
         })
     }
 
-    /// One request; `Err(NotRunning)` when no server listens.
-    pub fn call(
+    /// Runs one call of the typed client to completion.
+    pub fn call<T>(
+        &self,
+        call: impl AsyncFnOnce(&Client) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        self.runtime.block_on(call(&self.client))
+    }
+
+    /// A request with any JSON body, for `tvmux api`: the status and the
+    /// body as the server sent it.
+    pub fn raw(
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
-    ) -> Result<(u16, Value), ClientError> {
-        self.runtime
-            .block_on(client::request(&self.paths.socket(), method, path, body))
-    }
-
-    /// Like `call`, but an error status becomes an error with the server's message.
-    pub fn call_ok(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
-        let (status, value) = self.call(method, path, body)?;
-        if status >= 400 {
-            let message = value["error"]
-                .as_str()
-                .unwrap_or("request failed")
-                .to_string();
-            return Err(anyhow!("{message}"));
-        }
-        Ok(value)
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.runtime.block_on(client::request_raw(
+            &self.paths.socket(),
+            method,
+            path,
+            body,
+        ))
     }
 
     pub fn running(&self) -> bool {

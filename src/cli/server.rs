@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use hyper::Method;
 use tvmux::config::Config;
 use tvmux::server::client::ClientError;
 
@@ -32,16 +31,16 @@ pub fn run(command: Server) -> Result<u8> {
                 return Ok(exit::OK);
             }
             tvmux::server::spawn_daemon(&Config::load()?, &remote.paths)?;
-            let status = remote.call_ok(Method::GET, "/status", None)?;
+            let status = remote.call(async |c| c.status().await)?;
             println!(
                 "started: pid {} on {}",
-                status["pid"],
+                status.pid,
                 remote.paths.socket().display()
             );
             Ok(exit::OK)
         }
         Server::Stop => {
-            match remote.call(Method::POST, "/shutdown", None) {
+            match remote.call(async |c| c.shutdown().await) {
                 Err(ClientError::NotRunning(_)) => {
                     println!("not running");
                     return Ok(exit::OK);
@@ -59,16 +58,13 @@ pub fn run(command: Server) -> Result<u8> {
             println!("stopped");
             Ok(exit::OK)
         }
-        Server::Status => match remote.call(Method::GET, "/status", None) {
-            Ok((_, s)) => {
-                println!("pid:        {}", s["pid"]);
-                println!("socket:     {}", s["socket"].as_str().unwrap_or_default());
-                println!("version:    {}", s["version"].as_str().unwrap_or_default());
-                println!(
-                    "uptime:     {:.0}s",
-                    s["uptime_secs"].as_f64().unwrap_or_default()
-                );
-                println!("recordings: {}", s["recordings"]);
+        Server::Status => match remote.call(async |c| c.status().await) {
+            Ok(s) => {
+                println!("pid:        {}", s.pid);
+                println!("socket:     {}", s.socket.display());
+                println!("version:    {}", s.version);
+                println!("uptime:     {:.0}s", s.uptime_secs);
+                println!("recordings: {}", s.recordings);
                 Ok(exit::OK)
             }
             Err(ClientError::NotRunning(_)) => {

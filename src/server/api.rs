@@ -18,9 +18,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 
-use super::manager::{ApiError, Manager, StartRequest, Started};
+use super::manager::{ApiError, Manager, Started};
+use super::protocol::{ErrorReply, ServerStatus, ShutdownReply, StartReply, StartRequest};
 
 pub fn router(manager: Arc<Manager>) -> Router {
     Router::new()
@@ -40,19 +40,25 @@ pub fn router(manager: Arc<Manager>) -> Router {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(json!({ "error": self.message }))).into_response()
+        (
+            status,
+            Json(ErrorReply {
+                error: self.message,
+            }),
+        )
+            .into_response()
     }
 }
 
-async fn status(State(m): State<Arc<Manager>>) -> Json<serde_json::Value> {
-    Json(json!({
-        "pid": std::process::id(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "socket": m.paths.socket(),
-        "uptime_secs": m.started.elapsed().as_secs_f64(),
-        "recordings": m.active().len(),
-        "repaired_orphans": m.repaired_orphans,
-    }))
+async fn status(State(m): State<Arc<Manager>>) -> Json<ServerStatus> {
+    Json(ServerStatus {
+        pid: std::process::id(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        socket: m.paths.socket(),
+        uptime_secs: m.started.elapsed().as_secs_f64(),
+        recordings: m.active().len(),
+        repaired_orphans: m.repaired_orphans.clone(),
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -81,13 +87,19 @@ async fn start(
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::new(422, e.body_text()))?;
     Ok(match m.start(req).await? {
-        Started::New(status) => (
+        Started::New(recording) => (
             StatusCode::CREATED,
-            Json(json!({ "already": false, "recording": status })),
+            Json(StartReply {
+                already: false,
+                recording,
+            }),
         ),
-        Started::Already(status) => (
+        Started::Already(recording) => (
             StatusCode::OK,
-            Json(json!({ "already": true, "recording": status })),
+            Json(StartReply {
+                already: true,
+                recording,
+            }),
         ),
     })
 }
@@ -109,5 +121,5 @@ async fn stop(
 
 async fn shutdown(State(m): State<Arc<Manager>>) -> impl IntoResponse {
     m.shutdown.notify_one();
-    Json(json!({ "stopping": true }))
+    Json(ShutdownReply { stopping: true })
 }

@@ -1,12 +1,19 @@
-//! The client side: HTTP/1.1 requests over the server's Unix socket.
+//! The client side: HTTP/1.1 over the server's Unix socket, typed by
+//! [`super::protocol`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio::net::UnixStream;
+
+use super::protocol::{
+    ErrorReply, RecordingStatus, ServerStatus, ShutdownReply, StartReply, StartRequest,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -14,15 +21,18 @@ pub enum ClientError {
     NotRunning(std::io::Error),
     #[error("talking to the server: {0}")]
     Http(String),
+    /// The server answered with an error status and its message.
+    #[error("{message}")]
+    Api { status: u16, message: String },
 }
 
-/// Sends one request; returns the status code and the JSON body.
-pub async fn request(
+/// Sends one request; returns the status code and the raw body.
+pub async fn request_raw(
     socket: &Path,
     method: Method,
     path: &str,
-    body: Option<&serde_json::Value>,
-) -> Result<(u16, serde_json::Value), ClientError> {
+    body: Vec<u8>,
+) -> Result<(u16, Vec<u8>), ClientError> {
     let stream = UnixStream::connect(socket)
         .await
         .map_err(ClientError::NotRunning)?;
@@ -30,9 +40,6 @@ pub async fn request(
         .await
         .map_err(|e| ClientError::Http(e.to_string()))?;
     tokio::spawn(connection);
-    let body = body
-        .map(|b| serde_json::to_vec(b).expect("JSON serializes"))
-        .unwrap_or_default();
     let request = Request::builder()
         .method(method)
         .uri(path)
@@ -51,11 +58,68 @@ pub async fn request(
         .await
         .map_err(|e| ClientError::Http(e.to_string()))?
         .to_bytes();
-    let value = if bytes.is_empty() {
-        serde_json::Value::Null
-    } else {
+    Ok((status, bytes.to_vec()))
+}
+
+/// The server at a socket, spoken to in the protocol's types.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub socket: PathBuf,
+}
+
+impl Client {
+    pub fn new(socket: PathBuf) -> Client {
+        Client { socket }
+    }
+
+    /// One typed call: an error status becomes [`ClientError::Api`] with the
+    /// server's message.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ClientError> {
+        let body = body
+            .map(|b| serde_json::to_vec(b).expect("protocol types serialize"))
+            .unwrap_or_default();
+        let (status, bytes) = request_raw(&self.socket, method, path, body).await?;
+        if status >= 400 {
+            let message = serde_json::from_slice::<ErrorReply>(&bytes)
+                .map(|e| e.error)
+                .unwrap_or_else(|_| format!("the server answered {status}"));
+            return Err(ClientError::Api { status, message });
+        }
         serde_json::from_slice(&bytes)
-            .map_err(|e| ClientError::Http(format!("bad JSON from the server: {e}")))?
-    };
-    Ok((status, value))
+            .map_err(|e| ClientError::Http(format!("unexpected reply from the server: {e}")))
+    }
+
+    pub async fn status(&self) -> Result<ServerStatus, ClientError> {
+        self.call(Method::GET, "/status", None::<&()>).await
+    }
+
+    pub async fn start(&self, request: &StartRequest) -> Result<StartReply, ClientError> {
+        self.call(Method::POST, "/recordings", Some(request)).await
+    }
+
+    /// Active and failed recordings; with `all`, every one.
+    pub async fn list(&self, all: bool) -> Result<Vec<RecordingStatus>, ClientError> {
+        let path = if all {
+            "/recordings?all=true"
+        } else {
+            "/recordings"
+        };
+        self.call(Method::GET, path, None::<&()>).await
+    }
+
+    /// Stops a recording (answers once its cast is saved), or forgets one
+    /// that has ended.
+    pub async fn stop(&self, id: &str) -> Result<RecordingStatus, ClientError> {
+        self.call(Method::DELETE, &format!("/recordings/{id}"), None::<&()>)
+            .await
+    }
+
+    pub async fn shutdown(&self) -> Result<ShutdownReply, ClientError> {
+        self.call(Method::POST, "/shutdown", None::<&()>).await
+    }
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::paths::Paths;
@@ -34,18 +33,7 @@ impl ApiError {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct StartRequest {
-    /// The tmux server's socket (the first field of `$TMUX`).
-    pub tmux_socket: PathBuf,
-    /// Any tmux target naming the window: `%3`, `@2`, `work:1`…
-    pub target: String,
-    #[serde(default)]
-    pub format: Option<CastFormat>,
-    /// Overrides the configured output directory.
-    #[serde(default)]
-    pub dir: Option<PathBuf>,
-}
+pub use super::protocol::StartRequest;
 
 pub enum Started {
     New(RecordingStatus),

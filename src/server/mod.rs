@@ -7,6 +7,7 @@ pub mod listener;
 pub mod manager;
 pub mod openapi;
 pub mod paths;
+pub mod protocol;
 pub mod tmux;
 pub mod tmux_api;
 

@@ -1,0 +1,92 @@
+//! What the server and its clients say to each other over the socket: every
+//! request body and reply of the recording API, as types both sides use (the
+//! server builds replies from them; the client reads replies into them, never
+//! by key).
+//!
+//! | method | path | body | reply |
+//! |---|---|---|---|
+//! | GET | /status | | [`ServerStatus`] |
+//! | GET | /recordings`[?all=true]` | | `[RecordingStatus]` |
+//! | POST | /recordings | [`StartRequest`] | [`StartReply`] |
+//! | GET | /recordings/{id} | | [`RecordingStatus`] |
+//! | DELETE | /recordings/{id} | | [`RecordingStatus`] (stopped, or forgotten) |
+//! | POST | /shutdown | | [`ShutdownReply`] |
+//!
+//! Any error: [`ErrorReply`] with a 4xx/5xx status.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::CastFormat;
+pub use crate::record::status::{RecordingStatus, State};
+
+/// Start recording a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartRequest {
+    /// The tmux server's socket (the first field of `$TMUX`).
+    pub tmux_socket: PathBuf,
+    /// Any tmux target naming the window: `%3`, `@2`, `work:1`…
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<CastFormat>,
+    /// Overrides the configured output directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartReply {
+    /// The window was being recorded already: this is that recording.
+    pub already: bool,
+    pub recording: RecordingStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerStatus {
+    pub pid: u32,
+    pub version: String,
+    pub socket: PathBuf,
+    pub uptime_secs: f64,
+    /// Active recordings.
+    pub recordings: usize,
+    /// Casts a crashed server left behind, repaired when this one started.
+    pub repaired_orphans: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShutdownReply {
+    pub stopping: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_requests_leave_out_what_is_not_given() {
+        let request = StartRequest {
+            tmux_socket: "/tmp/tmux-0/default".into(),
+            target: "%3".into(),
+            format: None,
+            dir: None,
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            text,
+            r#"{"tmux_socket":"/tmp/tmux-0/default","target":"%3"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<StartRequest>(&text).unwrap(),
+            request
+        );
+        let with_format: StartRequest =
+            serde_json::from_str(r#"{"tmux_socket":"/s","target":"@1","format":"v3"}"#).unwrap();
+        assert_eq!(with_format.format, Some(CastFormat::V3));
+    }
+}
