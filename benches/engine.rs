@@ -3,7 +3,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tvmux::cast::json::parse_event;
+use tvmux::cast::testing::parse_event;
 use tvmux::cast::{CastWriter, FlushPolicy, Header, Mode, Options, Version, scan};
 
 const LINES: &[&str] = &[

@@ -10,7 +10,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use tvmux::cast::writer::{CastWriter, Fsync};
+use tvmux::cast::{CastWriter, Fsync};
 use tvmux::cast::{FlushPolicy, Header, Version};
 
 const WORDS: &[&str] = &[
@@ -149,7 +149,7 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
-impl<W: Write> tvmux::cast::writer::CastSink for Counting<W> {
+impl<W: Write> tvmux::cast::CastSink for Counting<W> {
     fn sync(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }

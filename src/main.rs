@@ -5,6 +5,6 @@ mod cli;
 fn main() -> std::process::ExitCode {
     // Casts are memory-mapped: a file shrunk by another process must end in
     // a message, not a silent SIGBUS.
-    tvmux::cast::source::guard_sigbus();
+    tvmux::cast::guard_sigbus();
     cli::run()
 }

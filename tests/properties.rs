@@ -3,10 +3,10 @@
 use std::fs;
 
 use proptest::prelude::*;
-use tvmux::cast::json::{parse_event, parse_event_at};
-use tvmux::cast::repair::Action;
-use tvmux::cast::utf8::Utf8Decoder;
-use tvmux::cast::writer::CastWriter;
+use tvmux::cast::Action;
+use tvmux::cast::CastWriter;
+use tvmux::cast::Utf8Decoder;
+use tvmux::cast::testing::{parse_event, parse_event_at};
 use tvmux::cast::{self, FlushPolicy, Header, Mode, RepairOptions, Version};
 
 fn scan(bytes: &[u8], mode: Mode) -> cast::Scan {
@@ -242,7 +242,7 @@ fn apply(cast: &[u8], d: &Damage) -> (Vec<u8>, usize) {
     }
 }
 
-fn repair(path: &std::path::Path, quick: bool) -> Result<cast::repair::Report, cast::RepairError> {
+fn repair(path: &std::path::Path, quick: bool) -> Result<cast::Report, cast::RepairError> {
     cast::repair_path(
         path,
         &RepairOptions {

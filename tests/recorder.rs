@@ -1129,7 +1129,10 @@ fn assert_converges(env: &Env, target: &str, path: &Path, step: &str) {
         stable = if same() { stable + 1 } else { 0 };
         std::thread::sleep(Duration::from_millis(100));
     }
-    eprintln!("fidelity: {step}");
+    eprintln!(
+        "fidelity: {step} ({:.1} s)",
+        (Instant::now() + Duration::from_secs(10) - deadline).as_secs_f64()
+    );
     if stable == 3 {
         return;
     }

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tvmux::cast::header::{parse, sniff, FirstLine};
+use tvmux::cast::testing::{parse_header as parse, sniff, FirstLine};
 
 fuzz_target!(|line: &[u8]| {
     let Ok(FirstLine::Object(map, version)) = sniff(line) else { return };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tvmux::cast::repair::Action;
+use tvmux::cast::Action;
 use tvmux::cast::{repair_path, scan, Mode, Options, RepairOptions};
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tvmux::cast::utf8::Utf8Decoder;
+use tvmux::cast::Utf8Decoder;
 use tvmux::cast::{scan, CastWriter, FlushPolicy, Header, Mode, Options, Version};
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>, bool)| {

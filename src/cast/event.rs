@@ -9,6 +9,7 @@
 use super::finding::{Issue, Kind};
 use super::header::Version;
 use super::json::{self, RawEvent, SyntaxError};
+use super::size::Size;
 
 /// What to do with a line.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,8 +68,6 @@ impl Clock {
 const TIME_LIMIT: f64 = 18_446_744_073_709_551_616.0;
 /// `-0`, `-0.0`, `-1e-400`: 3.2 reads the text "-0" as an invalid digit.
 const NEGATIVE_ZERO: u64 = 0x8000_0000_0000_0000;
-/// Sizes are `u16` in asciinema 3.2.
-pub const SIZE_LIMIT: u32 = u16::MAX as u32;
 
 /// Checks lines of a v2 or v3 body.
 #[derive(Debug, Clone, Copy)]
@@ -192,7 +191,7 @@ impl Checker {
         match (code.as_ref(), self.version) {
             ("o" | "i" | "m", _) => {}
             ("r", _) => {
-                if !is_size(&ev.data.text()) {
+                if Size::parse(&ev.data.text()).is_none() {
                     note(Issue::error(
                         data_offset(line, ev),
                         Kind::BadResize,
@@ -510,21 +509,6 @@ fn data_offset(line: &[u8], ev: &RawEvent) -> usize {
     (ev.data.raw.as_ptr() as usize).saturating_sub(line.as_ptr() as usize + 1)
 }
 
-/// `COLSxROWS`, both from 1 to 65535.
-pub fn is_size(s: &str) -> bool {
-    parse_size(s).is_some()
-}
-
-pub fn parse_size(s: &str) -> Option<(u32, u32)> {
-    let (c, r) = s.split_once('x')?;
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if !digits(c) || !digits(r) {
-        return None;
-    }
-    let (c, r): (u16, u16) = (c.parse().ok()?, r.parse().ok()?);
-    (c > 0 && r > 0).then_some((c.into(), r.into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -773,16 +757,5 @@ mod tests {
         let (v, issues) = run(Version::V2, &["# not in v2", ""]);
         assert_eq!(v, [Verdict::Drop, Verdict::Drop]);
         assert_eq!(kinds(&issues), [Kind::InvalidJson, Kind::BlankLine]);
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("80x24"), Some((80, 24)));
-        assert_eq!(parse_size("65535x1"), Some((65535, 1)));
-        for bad in [
-            "80x", "x24", "0x1", "80X24", " 80x24", "+1x2", "65536x1", "1x70000",
-        ] {
-            assert_eq!(parse_size(bad), None, "{bad}");
-        }
     }
 }

@@ -1,21 +1,40 @@
 //! The cast engine: formats, validation, repair and writing.
+//!
+//! The front door is small: [`scan`] checks a cast held in memory
+//! ([`Source`] maps one) and returns a [`Scan`] with its [`Findings`];
+//! [`repair_path`] makes a damaged cast valid again and returns a [`Report`];
+//! [`CastWriter`] is the one writer of cast bytes. How one line is judged is
+//! [`Checker`]'s job. Everything else stays inside.
 
-pub mod event;
-pub mod finding;
-pub mod header;
-pub mod json;
-pub mod layout;
-pub mod repair;
-pub mod scan;
-pub mod source;
-pub mod utf8;
-pub mod v1;
-pub mod writer;
+mod event;
+mod finding;
+mod header;
+mod json;
+mod layout;
+mod repair;
+mod scan;
+mod size;
+mod source;
+mod utf8;
+mod v1;
+mod writer;
 
-pub use event::{Checker, Clock, Verdict};
-pub use finding::{Finding, Findings, Kind, Severity};
+pub use event::{Checker, Clock, Verdict, format_time};
+pub use finding::{Finding, Findings, Issue, Kind, Severity};
 pub use header::{Header, Theme, Version};
-pub use repair::{RepairError, RepairMode, RepairOptions, repair_path};
-pub use scan::{Mode, Options, Scan, scan};
-pub use source::Source;
-pub use writer::{CastWriter, FlushPolicy};
+pub use repair::{
+    Action, RepairError, RepairMode, RepairOptions, Report, repair_path, side_file_path,
+};
+pub use scan::{Body, Mode, Options, Partial, Scan, scan};
+pub use size::Size;
+pub use source::{Source, guard_sigbus};
+pub use utf8::Utf8Decoder;
+pub use writer::{CastSink, CastWriter, FlushPolicy, Fsync};
+
+/// Internals that the property tests and fuzz targets check directly
+/// (the line checker against serde_json, the header reader). Not an API.
+#[doc(hidden)]
+pub mod testing {
+    pub use super::header::{FirstLine, parse as parse_header, sniff};
+    pub use super::json::{RawEvent, parse_event, parse_event_at, salvage_point};
+}

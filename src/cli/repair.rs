@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use serde_json::json;
-use tvmux::cast::repair::{Action, Report};
 use tvmux::cast::{self, RepairError, RepairMode, RepairOptions, Severity};
+use tvmux::cast::{Action, Report};
 
 use super::exit;
 use super::inputs::{self, Input};
@@ -191,7 +191,7 @@ fn print_human(
             "; {} byte{} would go to {}",
             report.removed_bytes,
             plural(report.removed_bytes),
-            cast::repair::side_file_path(path).display()
+            cast::side_file_path(path).display()
         ),
         None => String::new(),
     };

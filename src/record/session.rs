@@ -21,7 +21,7 @@ use super::frame::{self, PaneState};
 use super::geometry;
 use super::pen::Pen;
 use super::status::{RecordingStatus, State};
-use crate::cast::writer::{CastSink, CastWriter, FlushPolicy};
+use crate::cast::{CastSink, CastWriter, FlushPolicy};
 use crate::cast::{Header, Version};
 use crate::tmux::client::{self, Connection};
 use crate::tmux::control::{self, Event, Line};

@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::paths::Paths;
-use crate::cast::writer::{FlushPolicy, Fsync};
 use crate::cast::{self, Version};
+use crate::cast::{FlushPolicy, Fsync};
 use crate::config::{CastFormat, Config, FsyncPolicy};
 use crate::record::naming;
 use crate::record::session::{self, NewRecording, Request};
@@ -370,7 +370,7 @@ pub fn repair_orphans(paths: &Paths) -> Vec<PathBuf> {
             ..Default::default()
         };
         if let Ok(report) = cast::repair_path(&path, &opts)
-            && report.action != cast::repair::Action::None
+            && report.action != cast::Action::None
         {
             repaired.push(path);
         }

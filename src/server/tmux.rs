@@ -18,27 +18,7 @@ impl From<crate::tmux::TmuxError> for ApiError {
     }
 }
 
-/// A size as tmux prints it and as `COLSxROWS`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Size {
-    pub cols: u32,
-    pub rows: u32,
-}
-
-impl Size {
-    pub fn parse(cols: &str, rows: &str) -> Option<Size> {
-        Some(Size {
-            cols: cols.parse().ok()?,
-            rows: rows.parse().ok()?,
-        })
-    }
-}
-
-impl std::fmt::Display for Size {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "{}x{}", self.cols, self.rows)
-    }
-}
+pub use crate::cast::Size;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Session {
@@ -66,7 +46,7 @@ pub fn parse_session(p: &[&str]) -> Option<Session> {
         windows: p.get(1)?.parse().ok()?,
         attached: p.get(2)?.parse().ok()?,
         created: p.get(3)?.parse().ok()?,
-        size: Size::parse(p.get(4)?, p.get(5)?)
+        size: Size::from_parts(p.get(4)?, p.get(5)?)
             .map(|s| s.to_string())
             .unwrap_or_default(),
         name: p.get(6)?.to_string(),
@@ -104,7 +84,7 @@ pub fn parse_window(p: &[&str]) -> Option<Window> {
         index: p.get(2)?.parse().ok()?,
         active: *p.get(3)? == "1",
         panes: p.get(4)?.parse().ok()?,
-        size: Size::parse(p.get(5)?, p.get(6)?)?.to_string(),
+        size: Size::from_parts(p.get(5)?, p.get(6)?)?.to_string(),
         layout: p.get(7)?.to_string(),
         name: p.get(8)?.to_string(),
     })
@@ -149,7 +129,7 @@ pub fn parse_pane(p: &[&str]) -> Option<Pane> {
         session_id: p.get(2)?.to_string(),
         index: p.get(3)?.parse().ok()?,
         active: *p.get(4)? == "1",
-        size: Size::parse(p.get(5)?, p.get(6)?)?.to_string(),
+        size: Size::from_parts(p.get(5)?, p.get(6)?)?.to_string(),
         position: format!("{},{}", p.get(7)?, p.get(8)?),
         pid: p.get(9)?.parse().ok()?,
         dead: *p.get(10)? == "1",

@@ -160,9 +160,14 @@ async fn create_session(
         args.extend(["-n".into(), name]);
     }
     if let Some(size) = req.size {
-        let (cols, rows) = crate::cast::event::parse_size(&size)
+        let size = crate::cast::Size::parse(&size)
             .ok_or_else(|| ApiError::new(400, format!("size must be COLSxROWS, not {size:?}")))?;
-        args.extend(["-x".into(), cols.to_string(), "-y".into(), rows.to_string()]);
+        args.extend([
+            "-x".into(),
+            size.cols.to_string(),
+            "-y".into(),
+            size.rows.to_string(),
+        ]);
     }
     let id = create(&t, args, req.command).await?;
     created(one(&t, &id, SESSION_FIELDS, parse_session).await)
