@@ -1,4 +1,41 @@
-//! tvmux: validate, repair and record asciinema casts.
+//! tvmux: check, repair and write asciinema casts, and record tmux windows.
+//!
+//! The principal types, from the bottom up:
+//!
+//! - [`cast::CastWriter`] writes casts (v2, v3): one complete line per event,
+//!   terminal output decoded as UTF-8 incrementally, a flush/fsync policy.
+//! - [`cast::scan`] checks a cast held in memory ([`cast::Source`] maps a
+//!   file) and returns a [`cast::Scan`]: version, header, counts and
+//!   [`cast::Findings`], each located by line, column and byte. "Valid" means
+//!   what asciinema 2.4 and 3.2 both read; [`cast::Checker`] holds the rules.
+//! - [`cast::repair_path`] makes a damaged cast valid again without losing a
+//!   complete event, and returns a [`cast::Report`].
+//! - [`tmux`] runs tmux and speaks its control mode; [`record`] turns a tmux
+//!   window into a cast; [`server`] holds the recordings behind an owner-only
+//!   socket, and [`server::client::Client`] talks to it.
+//!
+//! Writing a cast, checking it, reading what was found:
+//!
+//! ```
+//! use tvmux::cast::{self, CastWriter, FlushPolicy, Header, Kind, Mode, Options, Version};
+//!
+//! let mut bytes = Vec::new();
+//! let mut writer = CastWriter::create(&mut bytes, &Header::new(Version::V2, 80, 24), FlushPolicy::default())?;
+//! writer.output(0.5, b"hello \xe2\x82")?; // a character split across events
+//! writer.output(1.0, b"\xac\r\n")?;
+//! writer.finish(1.0)?;
+//!
+//! let scan = cast::scan(&bytes, &Options { mode: Mode::Full, ..Default::default() });
+//! assert!(scan.is_valid());
+//! assert_eq!(scan.events, Some(2));
+//!
+//! // A time going backwards: invalid, located, and named.
+//! bytes.extend_from_slice(b"[0.2, \"o\", \"late\"]\n");
+//! let scan = cast::scan(&bytes, &Options::default());
+//! let finding = &scan.findings.list[0];
+//! assert_eq!((finding.line, finding.kind), (Some(4), Kind::TimeBackwards));
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 pub mod cast;
 pub mod config;
