@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use super::manager::{ApiError, Manager, Started};
-use super::protocol::{ErrorReply, ServerStatus, ShutdownReply, StartReply, StartRequest};
+use super::error::ApiError;
+use super::manager::{Manager, Started};
+use super::protocol::{ServerStatus, ShutdownReply, StartReply, StartRequest};
 
 pub fn router(manager: Arc<Manager>) -> Router {
     Router::new()
@@ -35,19 +36,6 @@ pub fn router(manager: Arc<Manager>) -> Router {
         .merge(super::tmux_api::router())
         .fallback(|| async { ApiError::new(404, "no such endpoint (see /openapi.json)") })
         .with_state(manager)
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
-            status,
-            Json(ErrorReply {
-                error: self.message,
-            }),
-        )
-            .into_response()
-    }
 }
 
 async fn status(State(m): State<Arc<Manager>>) -> Json<ServerStatus> {

@@ -17,22 +17,7 @@ use crate::record::session::{self, NewRecording, Request};
 use crate::record::status::{RecordingStatus, State};
 use crate::tmux::{SessionId, WindowId};
 
-/// An error for the API: an HTTP status and a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    pub status: u16,
-    pub message: String,
-}
-
-impl ApiError {
-    pub fn new(status: u16, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
-    }
-}
-
+pub use super::error::ApiError;
 pub use super::protocol::StartRequest;
 
 pub enum Started {

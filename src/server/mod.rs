@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod client;
+pub mod error;
 pub mod listener;
 pub mod manager;
 pub mod openapi;

@@ -1,22 +1,11 @@
-//! The tmux API's models (sessions, windows, panes), and tmux's failures as
-//! API errors (404 for what the one "not found" rule says is missing).
+//! The tmux API's models: sessions, windows and panes as the API shows
+//! them, and the checks on the ids it is given.
 
 use serde::Serialize;
 
-use super::manager::ApiError;
+use super::error::ApiError;
 
 pub use crate::tmux::Tmux;
-
-impl From<crate::tmux::TmuxError> for ApiError {
-    /// The one "not found" rule gives 404; any other failure of tmux, 502.
-    fn from(e: crate::tmux::TmuxError) -> ApiError {
-        let status = match e {
-            crate::tmux::TmuxError::NotFound(_) => 404,
-            _ => 502,
-        };
-        ApiError::new(status, e.to_string())
-    }
-}
 
 pub use crate::cast::Size;
 

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::manager::ApiError;
+use super::error::ApiError;
 use super::tmux::{
     PANE_FIELDS, SESSION_FIELDS, Tmux, WINDOW_FIELDS, parse_pane, parse_session, parse_window,
     target_id,
