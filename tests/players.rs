@@ -159,24 +159,6 @@ impl Rng {
     }
 }
 
-const TIMES: &[&str] = &[
-    "0",
-    "-0",
-    "-0.0",
-    "-1e-400",
-    "1e300",
-    "18446744073709551616",
-    "18446744073709551615",
-    "18446744073709549568",
-    "1e19",
-    "-1",
-    "-0.5",
-    "0.000001",
-    "5e-7",
-    "1.5e3",
-    "100",
-    "0.1",
-];
 const CODES: &[&str] = &[
     "o", "i", "m", "r", "x", "", "zz", "\\u006f", "\\/o", "\\u0069", "\\n", "é",
 ];
@@ -276,7 +258,7 @@ fn set_field(line: &str, field: usize, value: &str) -> String {
 fn mutate(rng: &mut Rng, lines: &mut Vec<String>) {
     let body = 1 + rng.below(lines.len() - 1);
     match rng.below(9) {
-        0 => lines[body] = set_field(&lines[body], 2, rng.pick(TIMES)),
+        0 => lines[body] = set_field(&lines[body], 2, rng.pick(common::AWKWARD_TIMES)),
         1 => lines[body] = set_field(&lines[body], 0, rng.pick(CODES)),
         2 => {
             let l = set_field(&lines[body], 0, "r");

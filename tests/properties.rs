@@ -2,6 +2,8 @@
 
 use std::fs;
 
+mod common;
+
 use proptest::prelude::*;
 use tvmux::cast::Action;
 use tvmux::cast::CastWriter;
@@ -373,18 +375,7 @@ proptest! {
 /// about: odd times and codes, resize and exit data, carriage returns.
 fn rule_event() -> impl Strategy<Value = Vec<u8>> {
     let ws = || prop::sample::select(vec!["", " ", "\r", " \r ", "\t"]);
-    let time = prop::sample::select(vec![
-        "0",
-        "-0",
-        "-0.0",
-        "-1e-400",
-        "1e300",
-        "18446744073709551616",
-        "1.5",
-        "-2",
-        "7",
-        "0.25",
-    ]);
+    let time = prop::sample::select(common::AWKWARD_TIMES);
     let code = prop::sample::select(vec![
         "\"o\"",
         "\"\\u006f\"",

@@ -60,6 +60,22 @@ impl Env {
             .expect("tmux runs")
     }
 
+    /// A tmux command that must succeed (says tmux's message if not).
+    fn must(&self, args: &[&str]) -> Output {
+        let out = self.tmux(args);
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// [`Env::with_shell`] that must succeed.
+    fn must_with_shell(&self, args: &[&str]) -> Output {
+        self.must(&[args, &["--"], common::SHELL].concat())
+    }
+
     /// A tmux command that starts a pane, running the plain test shell.
     fn with_shell(&self, args: &[&str]) -> Output {
         self.tmux(&[args, &["--"], common::SHELL].concat())
@@ -679,8 +695,7 @@ fn the_api_defaults_to_the_tmux_it_was_started_from() {
 fn pane_text_that_looks_like_protocol_is_only_text() {
     let env = Env::new();
     let window = env.query("work", "#{window_id}");
-    let out = env.with_shell(&["split-window", "-t", "work"]);
-    assert!(out.status.success());
+    env.must_with_shell(&["split-window", "-t", "work"]);
     let fake = env.query("work", "#{pane_id}");
     env.tmux(&["select-pane", "-t", "work.0"]);
     env.type_line(
@@ -750,31 +765,11 @@ fn unlinking_another_link_keeps_the_recording() {
     let window = env.query("work", "#{window_id}");
     let path = env.start();
     let id = env.recording_ids();
-    assert!(
-        env.tmux(&["new-session", "-d", "-t", "work", "-s", "grouped"])
-            .status
-            .success()
-    );
-    assert!(
-        env.tmux(&["kill-session", "-t", "grouped"])
-            .status
-            .success()
-    );
-    assert!(
-        env.with_shell(&["new-session", "-d", "-s", "other"])
-            .status
-            .success()
-    );
-    assert!(
-        env.tmux(&["link-window", "-s", &window, "-t", "other:7"])
-            .status
-            .success()
-    );
-    assert!(
-        env.tmux(&["unlink-window", "-t", "other:7"])
-            .status
-            .success()
-    );
+    env.must(&["new-session", "-d", "-t", "work", "-s", "grouped"]);
+    env.must(&["kill-session", "-t", "grouped"]);
+    env.must_with_shell(&["new-session", "-d", "-s", "other"]);
+    env.must(&["link-window", "-s", &window, "-t", "other:7"]);
+    env.must(&["unlink-window", "-t", "other:7"]);
     env.type_line("work", "echo still-here");
     wait_until("output after the unlinks", || {
         tail_contains(&path, "still-here")
@@ -792,23 +787,11 @@ fn a_moved_window_ends_with_a_reason_that_stays_listed() {
     let env = Env::new();
     let window = env.query("work", "#{window_id}");
     // A second window keeps the session alive after the move.
-    assert!(
-        env.with_shell(&["new-window", "-d", "-t", "work"])
-            .status
-            .success()
-    );
+    env.must_with_shell(&["new-window", "-d", "-t", "work"]);
     let path = env.start();
     let id = env.recording_ids();
-    assert!(
-        env.with_shell(&["new-session", "-d", "-s", "other"])
-            .status
-            .success()
-    );
-    assert!(
-        env.tmux(&["move-window", "-s", &window, "-t", "other:5"])
-            .status
-            .success()
-    );
+    env.must_with_shell(&["new-session", "-d", "-s", "other"]);
+    env.must(&["move-window", "-s", &window, "-t", "other:5"]);
     wait_until("the recording to fail", || {
         common::stdout(&env.tvmux(&["rec", "ls"])).contains("FAILED")
     });
@@ -834,11 +817,7 @@ fn renames_are_followed_and_names_escaped() {
     let env = Env::new();
     let hostile = "evil\u{1b}]0;pwned\u{7}\u{1b}[31mred\ttab\nline";
     // A name given at creation reaches tvmux raw (through list-panes)...
-    assert!(
-        env.tmux(&["rename-window", "-t", "work", hostile])
-            .status
-            .success()
-    );
+    env.must(&["rename-window", "-t", "work", hostile]);
     env.start();
     let listed = common::stdout(&env.tvmux(&["rec", "ls"]));
     assert!(
@@ -852,16 +831,8 @@ fn renames_are_followed_and_names_escaped() {
         "one header and one row: {listed:?}"
     );
     // ...a rename through %window-renamed, which tmux escapes itself.
-    assert!(
-        env.tmux(&["rename-window", "-t", "work", &format!("second {hostile}")])
-            .status
-            .success()
-    );
-    assert!(
-        env.tmux(&["rename-session", "-t", "work", "renamed"])
-            .status
-            .success()
-    );
+    env.must(&["rename-window", "-t", "work", &format!("second {hostile}")]);
+    env.must(&["rename-session", "-t", "work", "renamed"]);
     wait_until("the new names", || {
         let listed = common::stdout(&env.tvmux(&["rec", "ls"]));
         listed.contains("renamed") && listed.contains("second")
@@ -961,8 +932,7 @@ fn assert_same_cells(env: &Env, target: &str, path: &Path) {
 #[test]
 fn frames_keep_attributes_on_trailing_blanks() {
     let env = Env::new();
-    let out = env.with_shell(&["split-window", "-t", "work"]);
-    assert!(out.status.success());
+    env.must_with_shell(&["split-window", "-t", "work"]);
     let coloured = env.query("work", "#{pane_id}");
     env.type_line(
         &coloured,
@@ -986,8 +956,7 @@ fn frames_keep_attributes_on_trailing_blanks() {
 #[test]
 fn zoom_writes_resize_events() {
     let env = Env::new();
-    let out = env.with_shell(&["split-window", "-h", "-t", "work"]);
-    assert!(out.status.success());
+    env.must_with_shell(&["split-window", "-h", "-t", "work"]);
     let pane = env.query("work", "#{pane_id}");
     let path = env.start();
     let small = env.query(&pane, "#{pane_width}x#{pane_height}");
@@ -1019,8 +988,7 @@ fn zoom_writes_resize_events() {
 #[test]
 fn the_pen_and_charsets_survive_a_switch() {
     let env = Env::new();
-    let out = env.with_shell(&["split-window", "-t", "work"]);
-    assert!(out.status.success());
+    env.must_with_shell(&["split-window", "-t", "work"]);
     let other = env.query("work", "#{pane_id}");
     env.tmux(&["select-pane", "-t", "work.0"]);
     let path = env.start();
@@ -1173,11 +1141,7 @@ fn fidelity_across_switches() {
     env.tmux(&["select-pane", "-t", &a]);
     let path = env.start();
     // A second session, recorded at the same time.
-    assert!(
-        env.with_shell(&["new-session", "-d", "-s", "second", "-x", "60", "-y", "20"])
-            .status
-            .success()
-    );
+    env.must_with_shell(&["new-session", "-d", "-s", "second", "-x", "60", "-y", "20"]);
     let second_pane = env.query("second", "#{pane_id}");
     let second = env.start_with(&["-t", "second"]);
 

@@ -75,14 +75,6 @@ pub struct Checker {
     pub version: Version,
 }
 
-/// What is wrong with an event's time, if anything, and the time repair
-/// gives it instead.
-struct TimeFault {
-    kind: Kind,
-    message: String,
-    fixed: f64,
-}
-
 impl Checker {
     pub fn new(version: Version) -> Self {
         Self { version }
@@ -236,20 +228,23 @@ impl Checker {
         note: &mut impl FnMut(Issue),
     ) -> Verdict {
         let floor = self.floor(clock);
-        // Written so that the common case (a plain time not below the floor)
-        // takes a single comparison.
-        if ev.time >= floor && ev.time < TIME_LIMIT && ev.time.to_bits() != NEGATIVE_ZERO {
-            if self.version == Version::V2 {
-                clock.latest = Some(ev.time);
-            }
-            return Verdict::Event(ev.time);
-        }
-        let fault = self.time_fault(ev.time, floor);
-        note(Issue::error(ev.time_span.start, fault.kind, fault.message));
+        let time = self.playable_time(ev.time, floor);
         if self.version == Version::V2 {
-            clock.latest = Some(fault.fixed);
+            clock.latest = Some(time.unwrap_or(floor));
         }
+        if let Some(time) = time {
+            return Verdict::Event(time);
+        }
+        let (kind, message) = self.time_fault(ev.time, floor);
+        note(Issue::error(ev.time_span.start, kind, message));
         Verdict::Fix { events: 1 }
+    }
+
+    /// The time as written, if every player reads it and it is not below
+    /// `floor`; repair gives any other time the floor instead.
+    #[inline]
+    fn playable_time(&self, time: f64, floor: f64) -> Option<f64> {
+        (time >= floor && time < TIME_LIMIT && time.to_bits() != NEGATIVE_ZERO).then_some(time)
     }
 
     /// Where a v2 time may not go below (v3 intervals: zero).
@@ -260,44 +255,40 @@ impl Checker {
         }
     }
 
+    /// Why a time is not playable: its kind and message.
     #[cold]
-    fn time_fault(&self, time: f64, floor: f64) -> TimeFault {
+    fn time_fault(&self, time: f64, floor: f64) -> (Kind, String) {
         let what = if self.version == Version::V2 {
             "time"
         } else {
             "interval"
         };
         if time >= TIME_LIMIT {
-            return TimeFault {
-                kind: Kind::TimeOutOfRange,
-                message: format!(
+            (
+                Kind::TimeOutOfRange,
+                format!(
                     "{what} {time:e} is too large (asciinema 3.2 reads times as 64-bit seconds: \"number too large\")"
                 ),
-                fixed: floor,
-            };
-        }
-        if time.to_bits() == NEGATIVE_ZERO {
-            return TimeFault {
-                kind: Kind::NegativeTime,
-                message: format!(
+            )
+        } else if time.to_bits() == NEGATIVE_ZERO {
+            (
+                Kind::NegativeTime,
+                format!(
                     "{what} is a negative zero (asciinema 3.2: \"invalid digit found in string\")"
                 ),
-                fixed: floor,
-            };
-        }
-        if time < 0.0 {
-            return TimeFault {
-                kind: Kind::NegativeTime,
-                message: format!("negative {what} {time} (asciinema 3.2 cannot read it)"),
-                fixed: floor,
-            };
-        }
-        TimeFault {
-            kind: Kind::TimeBackwards,
-            message: format!(
-                "time goes backwards: {time} after {floor} (asciinema 3.2's convert panics)"
-            ),
-            fixed: floor,
+            )
+        } else if time < 0.0 {
+            (
+                Kind::NegativeTime,
+                format!("negative {what} {time} (asciinema 3.2 cannot read it)"),
+            )
+        } else {
+            (
+                Kind::TimeBackwards,
+                format!(
+                    "time goes backwards: {time} after {floor} (asciinema 3.2's convert panics)"
+                ),
+            )
         }
     }
 
@@ -379,7 +370,7 @@ impl Checker {
         let mut trial = *clock;
         let mut events = 0;
         let mut issues = Vec::new();
-        for (offset, piece) in pieces(line).filter(|(_, p)| !p.trim_ascii().is_empty()) {
+        for (offset, piece) in pieces(line) {
             let mut collect = |i: Issue| {
                 issues.push(Issue {
                     at: i.at + offset,
@@ -431,17 +422,9 @@ impl Checker {
                 if json::parse_event(line).is_ok() {
                     self.rewrite_event(line, &mut clock, out);
                 } else {
-                    for (_, piece) in pieces(line).filter(|(_, p)| !p.trim_ascii().is_empty()) {
-                        let piece_verdict = self.check(piece, &mut clock.clone(), &mut |_| {});
-                        match piece_verdict {
-                            Verdict::Event(_) => {
-                                self.check(piece, &mut clock, &mut |_| {});
-                                out.extend_from_slice(piece.trim_ascii());
-                                out.push(b'\n');
-                            }
-                            Verdict::Fix { .. } => self.rewrite_event(piece, &mut clock, out),
-                            _ => {}
-                        }
+                    // Events split by lone CRs: each piece on its own line.
+                    for (_, piece) in pieces(line) {
+                        self.repair_line(piece.trim_ascii(), b"\n", &mut clock, out);
                     }
                 }
             }
@@ -455,17 +438,16 @@ impl Checker {
     fn rewrite_event(&self, line: &[u8], clock: &mut Clock, out: &mut Vec<u8>) {
         let ev = json::parse_event(line).expect("a fixed line is a complete event");
         let floor = self.floor(clock);
-        let time_ok =
-            ev.time >= floor && ev.time < TIME_LIMIT && ev.time.to_bits() != NEGATIVE_ZERO;
-        let time = if time_ok { ev.time } else { floor };
+        let time = self.playable_time(ev.time, floor);
         if self.version == Version::V2 {
-            clock.latest = Some(time);
+            clock.latest = Some(time.unwrap_or(floor));
         }
         out.push(b'[');
-        if time_ok {
-            out.extend_from_slice(&line[ev.time_span.clone()]);
-        } else {
-            out.extend_from_slice(format_time(time).as_bytes());
+        match time {
+            Some(_) => out.extend_from_slice(&line[ev.time_span.clone()]),
+            // The shortest decimal that reads back as the same number; never
+            // in exponent notation (the floor is a played time, below 2^64).
+            None => out.extend_from_slice(format!("{floor}").as_bytes()),
         }
         out.extend_from_slice(b", ");
         serde_json::to_writer(&mut *out, ev.code.text().as_ref()).expect("writing to a Vec");
@@ -473,12 +455,6 @@ impl Checker {
         out.extend_from_slice(ev.data.raw);
         out.extend_from_slice(b"\"]\n");
     }
-}
-
-/// A time as the shortest decimal that reads back as the same number, never
-/// in exponent notation (times here are below 2^64, so it stays short).
-pub fn format_time(time: f64) -> String {
-    format!("{time}")
 }
 
 fn crlf(line: &[u8], note: &mut impl FnMut(Issue)) {
@@ -490,19 +466,22 @@ fn crlf(line: &[u8], note: &mut impl FnMut(Issue)) {
 }
 
 /// Where the first carriage return that does not end the line is.
-pub fn lone_cr_at(line: &[u8]) -> Option<usize> {
+pub(super) fn lone_cr_at(line: &[u8]) -> Option<usize> {
     memchr::memchr_iter(b'\r', line).find(|&i| i + 1 < line.len())
 }
 
-/// The pieces of a line between lone carriage returns, with their offsets.
+/// The pieces of a line between lone carriage returns, with their offsets;
+/// pieces of only whitespace are left out.
 fn pieces(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let body = line.strip_suffix(b"\r").unwrap_or(line);
     let mut start = 0;
-    body.split(|&b| b == b'\r').map(move |piece| {
-        let offset = start;
-        start += piece.len() + 1;
-        (offset, piece)
-    })
+    body.split(|&b| b == b'\r')
+        .map(move |piece| {
+            let offset = start;
+            start += piece.len() + 1;
+            (offset, piece)
+        })
+        .filter(|(_, piece)| !piece.trim_ascii().is_empty())
 }
 
 fn data_offset(line: &[u8], ev: &RawEvent) -> usize {

@@ -306,8 +306,7 @@ pub fn parse(
                 line,
                 &mut h.extra,
                 &mut warnings,
-            )
-            .and_then(|v| v.as_f64());
+            );
             h.idle_time_limit = w.idle_time_limit;
             h.command = w.command;
             h.title = w.title;
@@ -332,7 +331,6 @@ pub fn parse(
                 &mut h.extra,
                 &mut warnings,
             )
-            .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
             let env = w
                 .env
@@ -426,34 +424,26 @@ pub fn parse(
     Ok(ParsedHeader { header, warnings })
 }
 
-/// A field the players ignore: its value if it has the shape the format
-/// wants (`is`), otherwise a warning and the value kept as it is in `extra`.
-fn lenient(
+/// A field the players ignore: read as `T` when it has the shape the format
+/// wants (`what`), otherwise a warning and the value kept as it is in `extra`.
+fn lenient<T: serde::de::DeserializeOwned>(
     value: Option<Value>,
     key: &str,
     what: &str,
     line: &[u8],
     extra: &mut Map<String, Value>,
     warnings: &mut Vec<Issue>,
-) -> Option<Value> {
-    let value = value?;
-    let fits = match key {
-        "duration" => value.is_number(),
-        _ => value
-            .as_array()
-            .is_some_and(|a| a.iter().all(Value::is_string)),
-    };
-    if fits {
-        return Some(value);
+) -> Option<T> {
+    let value = value.filter(|v| !v.is_null())?;
+    if let Ok(read) = T::deserialize(&value) {
+        return Some(read);
     }
-    if !value.is_null() {
-        warnings.push(Issue::warning(
-            key_offset(line, key),
-            Kind::BadHeader,
-            format!("`{key}` should be {what}, not {value} (the players ignore it; kept as is)"),
-        ));
-        extra.insert(key.to_string(), value);
-    }
+    warnings.push(Issue::warning(
+        key_offset(line, key),
+        Kind::BadHeader,
+        format!("`{key}` should be {what}, not {value} (the players ignore it; kept as is)"),
+    ));
+    extra.insert(key.to_string(), value);
     None
 }
 

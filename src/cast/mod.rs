@@ -19,7 +19,7 @@ mod utf8;
 mod v1;
 mod writer;
 
-pub use event::{Checker, Clock, Verdict, format_time};
+pub use event::{Checker, Clock, Verdict};
 pub use finding::{Finding, Findings, Issue, Kind, Severity};
 pub use header::{Header, Theme, Version};
 pub use repair::{

@@ -26,6 +26,10 @@ impl Input {
 /// (unless `allow_empty`), come back as errors, in order with the inputs.
 pub fn expand(paths: &[PathBuf], allow_empty: bool) -> Vec<Result<Input, (String, Error)>> {
     let mut out = Vec::new();
+    let nothing_found = |path: &Path, why: &str| {
+        let message = format!("no casts found{why} (--allow-empty accepts this)");
+        Err((path.display().to_string(), Error::other(message)))
+    };
     for path in paths {
         if path.as_os_str() == "-" {
             out.push(Ok(Input::Stdin));
@@ -33,22 +37,14 @@ pub fn expand(paths: &[PathBuf], allow_empty: bool) -> Vec<Result<Input, (String
             let before = out.len();
             walk(path, &mut out);
             if out.len() == before && !allow_empty {
-                out.push(Err((
-                    path.display().to_string(),
-                    Error::other("no casts found under it (--allow-empty accepts this)"),
-                )));
+                out.push(nothing_found(path, " under it"));
             }
         } else {
             match path.metadata() {
                 Ok(_) => out.push(Ok(Input::File(path.clone()))),
                 Err(e) if e.kind() == ErrorKind::NotFound && is_pattern(path) => {
                     if !allow_empty {
-                        out.push(Err((
-                            path.display().to_string(),
-                            Error::other(
-                                "no casts found: nothing matches this pattern (--allow-empty accepts this)",
-                            ),
-                        )));
+                        out.push(nothing_found(path, ": nothing matches this pattern"));
                     }
                 }
                 Err(e) => out.push(Err((path.display().to_string(), e))),
@@ -68,23 +64,27 @@ fn walk(dir: &Path, out: &mut Vec<Result<Input, (String, Error)>>) {
         Ok(entries) => entries,
         Err(e) => return out.push(Err((dir.display().to_string(), e))),
     };
-    let mut paths: Vec<(PathBuf, bool)> = Vec::new();
+    let mut paths: Vec<(PathBuf, Option<std::fs::FileType>)> = Vec::new();
     for entry in entries {
         match entry {
-            Ok(entry) => {
-                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                paths.push((entry.path(), is_dir));
-            }
+            Ok(entry) => paths.push((entry.path(), entry.file_type().ok())),
             Err(e) => out.push(Err((dir.display().to_string(), e))),
         }
     }
-    paths.sort();
-    for (path, is_dir) in paths {
-        if is_dir {
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in paths {
+        if kind.is_some_and(|t| t.is_dir()) {
             walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "cast")
-            && path.metadata().is_ok_and(|m| m.is_file())
-        {
+            continue;
+        }
+        // Regular files only (a FIFO would block); a link is followed to
+        // see what it names.
+        let regular = match kind {
+            Some(t) if t.is_symlink() => path.metadata().is_ok_and(|m| m.is_file()),
+            Some(t) => t.is_file(),
+            None => false,
+        };
+        if regular && path.extension().is_some_and(|e| e == "cast") {
             out.push(Ok(Input::File(path)));
         }
     }

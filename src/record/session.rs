@@ -55,10 +55,11 @@ pub struct SessionHandle {
 /// Starts `tmux -C attach -t $SESSION -f ignore-size` on the server at
 /// `socket` and the task that reads it.
 pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
-    let conn = client::connect(&socket, session)?;
+    let tmux = Tmux::new(Some(&socket));
+    let conn = client::connect(&tmux, session)?;
     let (requests, requests_rx) = mpsc::channel(16);
     let client = Client {
-        socket,
+        tmux,
         session,
         conn,
         windows: HashMap::new(),
@@ -153,7 +154,7 @@ struct WindowRecording {
 }
 
 struct Client {
-    socket: PathBuf,
+    tmux: Tmux,
     session: SessionId,
     conn: Connection,
     windows: HashMap<WindowId, WindowRecording>,
@@ -213,8 +214,7 @@ impl Client {
                 }
             }
         }
-        let ids: Vec<WindowId> = self.windows.keys().copied().collect();
-        for id in ids {
+        for id in self.window_ids() {
             self.finish(id);
         }
         // Refuse further requests, then detach and drain.
@@ -246,10 +246,7 @@ impl Client {
     /// recorded window; if it is gone, the recordings end normally. False
     /// when the client is done.
     async fn reattach(&mut self) -> bool {
-        if !Tmux::new(Some(&self.socket))
-            .has_session(self.session)
-            .await
-        {
+        if !self.tmux.has_session(self.session).await {
             // The session ended: every recording ends with it.
             return false;
         }
@@ -261,7 +258,7 @@ impl Client {
             return false;
         }
         self.reattached.push_back(now);
-        let conn = match client::connect(&self.socket, self.session) {
+        let conn = match client::connect(&self.tmux, self.session) {
             Ok(conn) => conn,
             Err(e) => {
                 self.fail_all(&format!("cannot attach to tmux again: {e}"));
@@ -278,7 +275,7 @@ impl Client {
             self.session,
             self.windows.len()
         ));
-        let windows: Vec<WindowId> = self.windows.keys().copied().collect();
+        let windows = self.window_ids();
         for window in windows {
             if let Some(w) = self.windows.get_mut(&window) {
                 // Output waits for the redraw frame, which has everything before it.
@@ -290,9 +287,12 @@ impl Client {
         true
     }
 
+    fn window_ids(&self) -> Vec<WindowId> {
+        self.windows.keys().copied().collect()
+    }
+
     fn fail_all(&mut self, why: &str) {
-        let ids: Vec<WindowId> = self.windows.keys().copied().collect();
-        for id in ids {
+        for id in self.window_ids() {
             self.fail(id, why);
         }
     }
@@ -376,48 +376,49 @@ impl Client {
         }
     }
 
+    /// A pane's output: into every cast that follows the pane; its pen and
+    /// charsets followed; switched off if no recorded window has the pane.
+    async fn on_output(&mut self, pane: PaneId, data: &[u8]) {
+        let mut needed = false;
+        for w in self.windows.values_mut() {
+            needed |=
+                w.panes.contains(&pane) || w.active == Some(pane) || w.switching == Some(pane);
+            if w.active == Some(pane)
+                && w.switching.is_none()
+                && let Some(writer) = &mut w.writer
+            {
+                let _ = writer.output(w.start.elapsed().as_secs_f64(), data);
+            }
+        }
+        if !needed {
+            // tmux escapes every byte of every pane for a control client,
+            // which slows busy panes (on again if one switches to it).
+            if self.paused.insert(pane) {
+                self.send(Query::PaneOutput(pane, false)).await;
+            }
+            return;
+        }
+        let pen = self.pens.entry(pane).or_default();
+        pen.feed(data);
+        // tmux restores the normal screen rewrapped to the pane's width
+        // (after a resize in less or vim); a player cannot: redraw.
+        if pen.take_left_alternate() {
+            let followers: Vec<WindowId> = self
+                .windows
+                .iter()
+                .filter(|(_, w)| w.active == Some(pane) && w.switching.is_none())
+                .map(|(id, _)| *id)
+                .collect();
+            for window in followers {
+                self.request_frame(window, pane).await;
+            }
+        }
+    }
+
     /// Handles a notification.
     async fn notification(&mut self, line: Line) -> Flow {
         match line {
-            Line::Output { pane, data } => {
-                let mut needed = false;
-                for w in self.windows.values_mut() {
-                    needed |= w.panes.contains(&pane)
-                        || w.active == Some(pane)
-                        || w.switching == Some(pane);
-                    if w.active == Some(pane)
-                        && w.switching.is_none()
-                        && let Some(writer) = &mut w.writer
-                    {
-                        let _ = writer.output(w.start.elapsed().as_secs_f64(), &data);
-                    }
-                }
-                let mut left_alternate = false;
-                if needed {
-                    let pen = self.pens.entry(pane).or_default();
-                    pen.feed(&data);
-                    left_alternate = pen.take_left_alternate();
-                }
-                // tmux restores the normal screen rewrapped to the pane's
-                // width (after a resize in less or vim); a player cannot.
-                if left_alternate {
-                    let followers: Vec<WindowId> = self
-                        .windows
-                        .iter()
-                        .filter(|(_, w)| w.active == Some(pane) && w.switching.is_none())
-                        .map(|(id, _)| *id)
-                        .collect();
-                    for window in followers {
-                        self.request_frame(window, pane).await;
-                    }
-                }
-                // tmux escapes every byte of every pane for a control
-                // client, which slows busy panes: stop the output of a pane
-                // of a window no one records (on again if one switches to it).
-                if !needed && self.paused.insert(pane) {
-                    self.send(Query::PaneOutput(pane, false)).await;
-                }
-            }
+            Line::Output { pane, data } => self.on_output(pane, &data).await,
             Line::WindowPaneChanged { window, pane } => {
                 let follow = self
                     .windows

@@ -64,9 +64,7 @@ async fn one(
     State(m): State<Arc<Manager>>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    m.get(&id)
-        .map(Json)
-        .ok_or_else(|| ApiError::new(404, format!("no recording with id {id:?}")))
+    m.one(&id).map(Json)
 }
 
 async fn start(
@@ -97,14 +95,7 @@ async fn stop(
     State(m): State<Arc<Manager>>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let recording = m
-        .get(&id)
-        .is_some_and(|s| s.state == crate::record::status::State::Recording);
-    if recording {
-        Ok(Json(m.stop(&id).await?))
-    } else {
-        Ok(Json(m.forget(&id)?))
-    }
+    Ok(Json(m.stop_or_forget(&id).await?))
 }
 
 async fn shutdown(State(m): State<Arc<Manager>>) -> impl IntoResponse {

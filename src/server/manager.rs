@@ -84,10 +84,9 @@ impl Manager {
 
     /// Acknowledges a recording that has ended: it leaves the list.
     pub fn forget(&self, id: &str) -> Result<RecordingStatus, ApiError> {
-        let not_found = || ApiError::new(404, format!("no recording with id {id:?}"));
-        let key: u64 = id.parse().map_err(|_| not_found())?;
+        let key = key(id)?;
         let mut inner = self.inner.lock().unwrap();
-        let status = live_status(inner.recordings.get(&key).ok_or_else(not_found)?);
+        let status = live_status(inner.recordings.get(&key).ok_or_else(|| not_found(id))?);
         if status.state == State::Recording {
             return Err(ApiError::new(
                 409,
@@ -101,6 +100,11 @@ impl Manager {
     pub fn get(&self, id: &str) -> Option<RecordingStatus> {
         let inner = self.inner.lock().unwrap();
         inner.recordings.get(&id.parse().ok()?).map(live_status)
+    }
+
+    /// One recording, or 404.
+    pub fn one(&self, id: &str) -> Result<RecordingStatus, ApiError> {
+        self.get(id).ok_or_else(|| not_found(id))
     }
 
     pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ApiError> {
@@ -273,11 +277,10 @@ impl Manager {
 
     /// Stops a recording and waits until its cast is complete and checked.
     pub async fn stop(&self, id: &str) -> Result<RecordingStatus, ApiError> {
-        let not_found = || ApiError::new(404, format!("no recording with id {id:?}"));
-        let key: u64 = id.parse().map_err(|_| not_found())?;
+        let key = key(id)?;
         let (status, socket, mut finished) = {
             let inner = self.inner.lock().unwrap();
-            let entry = inner.recordings.get(&key).ok_or_else(not_found)?;
+            let entry = inner.recordings.get(&key).ok_or_else(|| not_found(id))?;
             (
                 entry.status.clone(),
                 entry.tmux_socket.clone(),
@@ -304,6 +307,15 @@ impl Manager {
         Ok(done)
     }
 
+    /// What `DELETE /recordings/{id}` does: stops a recording, or forgets
+    /// one that has ended.
+    pub async fn stop_or_forget(&self, id: &str) -> Result<RecordingStatus, ApiError> {
+        match self.get(id) {
+            Some(s) if s.state == State::Recording => self.stop(id).await,
+            _ => self.forget(id),
+        }
+    }
+
     pub async fn stop_all(&self) -> Vec<RecordingStatus> {
         let mut stopped = Vec::new();
         for status in self.active() {
@@ -323,6 +335,15 @@ impl Manager {
             let _ = std::fs::rename(&tmp, self.paths.live_list());
         }
     }
+}
+
+/// A recording's id as the map holds it.
+fn key(id: &str) -> Result<u64, ApiError> {
+    id.parse().map_err(|_| not_found(id))
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::new(404, format!("no recording with id {id:?}"))
 }
 
 fn live_status(entry: &Entry) -> RecordingStatus {

@@ -3,15 +3,14 @@
 //! channel of lines.
 
 use std::io;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
+use tokio::process::{Child, ChildStdin};
 use tokio::sync::mpsc;
 
-use super::SessionId;
+use super::{SessionId, Tmux};
 
 /// One `tmux -C attach` and the task that reads its lines.
 pub struct Connection {
@@ -23,11 +22,9 @@ pub struct Connection {
 
 /// Attaches to `session` as a control client that never resizes anything
 /// (`-f ignore-size`) and starts the task that reads it.
-pub fn connect(socket: &Path, session: SessionId) -> io::Result<Connection> {
-    let mut cmd = Command::new("tmux");
-    cmd.arg("-S")
-        .arg(socket)
-        .args(["-C", "attach-session", "-f", "ignore-size", "-t"])
+pub fn connect(tmux: &Tmux, session: SessionId) -> io::Result<Connection> {
+    let mut cmd = tmux.command();
+    cmd.args(["-C", "attach-session", "-f", "ignore-size", "-t"])
         .arg(session.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -83,3 +83,28 @@ pub fn asciinema_cat(path: &Path) -> Option<Vec<u8>> {
     );
     Some(out.stdout)
 }
+
+/// Times that the players read differently or not at all (negative zeros,
+/// 2^64 and beyond, exponents) and ordinary ones, for generated casts.
+pub const AWKWARD_TIMES: &[&str] = &[
+    "0",
+    "-0",
+    "-0.0",
+    "-1e-400",
+    "1e300",
+    "18446744073709551616",
+    "18446744073709551615",
+    "18446744073709549568",
+    "1e19",
+    "-1",
+    "-0.5",
+    "-2",
+    "0.000001",
+    "5e-7",
+    "1.5e3",
+    "100",
+    "0.1",
+    "0.25",
+    "1.5",
+    "7",
+];

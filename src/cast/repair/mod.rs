@@ -186,7 +186,8 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
     }
     report.salvaged = plan.salvage.is_some();
     report.bom_removed = body.layout.bom;
-    let mut side = Side::new(path, &meta, opts.dry_run || opts.no_side_file)?;
+    report.nul_bytes = body.layout.nul_tail.len() as u64;
+    let mut side = Side::new(path, &meta, opts.dry_run || opts.no_side_file);
     match plan.kind {
         PlanKind::Nothing => return Ok(report),
         PlanKind::Truncate { at, append } => {
@@ -196,7 +197,6 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
             };
             report.newline_added = append.ends_with(b"\n");
             report.removed_bytes = (bytes.len() - at) as u64;
-            report.nul_bytes = body.layout.nul_tail.len() as u64;
             report.dropped_lines = dropped_in_tail(bytes, body, at, report.salvaged);
             report.fixed_lines = u64::from(
                 matches!(body.partial, Partial::Complete(Verdict::Fix { .. }))
@@ -230,7 +230,6 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
             report.dropped_lines = counts.dropped;
             report.fixed_lines = counts.fixed;
             report.newline_added = counts.newline_added;
-            report.nul_bytes = body.layout.nul_tail.len() as u64;
             report.side_file = counts.side_file;
         }
     }
@@ -321,16 +320,57 @@ fn lock_holder(file: &File) -> String {
     }
 }
 
-/// Removes temporary files a repair of `path` left behind when it was killed
-/// (only tvmux's own names: `.NAME.*.repair` and `.NAME.*.removing`). The
-/// caller holds the file's lock, so no repair of it is running.
+/// What a repair's temporary files beside a cast end with: the rewritten
+/// cast, and the removed bytes before the side file gets its name.
+#[derive(Debug, Clone, Copy)]
+enum Temp {
+    Rewrite,
+    Removed,
+}
+
+impl Temp {
+    const ALL: [Temp; 2] = [Temp::Rewrite, Temp::Removed];
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Temp::Rewrite => ".repair",
+            Temp::Removed => ".removing",
+        }
+    }
+}
+
+fn temp_prefix(cast: &Path) -> String {
+    format!(
+        ".{}.",
+        cast.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
+
+/// A temporary file beside `cast`, `.NAME.XXXXXX.SUFFIX`: created
+/// exclusively (never through a link), with `mode` and `owner`.
+fn temp_beside(
+    cast: &Path,
+    kind: Temp,
+    mode: u32,
+    owner: (u32, u32),
+) -> io::Result<tempfile::NamedTempFile> {
+    let tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(cast))
+        .suffix(kind.suffix())
+        .tempfile_in(parent_dir(cast))?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    // Keeps the owner when root repairs someone else's file; harmless otherwise.
+    let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(owner.0), Some(owner.1));
+    Ok(tmp)
+}
+
+/// Removes the temporary files a repair of `path` left behind when it was
+/// killed (only tvmux's own names, see [`temp_beside`]). The caller holds
+/// the file's lock, so no repair of it is running.
 fn remove_leftovers(path: &Path) {
-    let dir = parent_dir(path);
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return;
-    };
-    let prefix = format!(".{name}.");
-    let Ok(entries) = fs::read_dir(&dir) else {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = fs::read_dir(parent_dir(path)) else {
         return;
     };
     for entry in entries.flatten() {
@@ -339,7 +379,7 @@ fn remove_leftovers(path: &Path) {
             continue;
         };
         let ours = candidate.starts_with(&prefix)
-            && (candidate.ends_with(".repair") || candidate.ends_with(".removing"));
+            && Temp::ALL.iter().any(|t| candidate.ends_with(t.suffix()));
         if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(entry.path());
         }

@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::super::event::Verdict;
@@ -13,7 +13,7 @@ use super::super::scan::{Body, Partial};
 use super::super::writer::{CastSink, CastWriter, FlushPolicy, Fsync};
 use super::plan::Salvage;
 use super::side_file::Side;
-use super::{RepairError, parent_dir, unchanged};
+use super::{RepairError, Temp, parent_dir, temp_beside, unchanged};
 
 pub(super) struct RewriteCounts {
     pub(super) dropped: u64,
@@ -45,19 +45,16 @@ pub(super) fn rewrite(
         let mut w = CastWriter::resume(io::sink(), version, 0.0, policy);
         return copy_repaired(&mut w, original, bytes, body, limit, salvage, &mut side);
     }
-    let dir = parent_dir(path);
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".repair")
-        .tempfile_in(&dir)?;
+    let mut tmp = temp_beside(
+        path,
+        Temp::Rewrite,
+        meta.permissions().mode(),
+        (meta.uid(), meta.gid()),
+    )?;
     let mut w = CastWriter::resume(tmp.as_file_mut(), version, 0.0, policy);
     let mut counts = copy_repaired(&mut w, original, bytes, body, limit, salvage, &mut side)?;
     w.flush()?;
     drop(w);
-    tmp.as_file().set_permissions(meta.permissions())?;
-    // Keeps the owner when root repairs someone else's file; harmless otherwise.
-    let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
     tmp.as_file().sync_all()?;
     // A writer that ignores the lock may have appended meanwhile: its lines
     // would be lost by the rename.
@@ -70,7 +67,7 @@ pub(super) fn rewrite(
         }
         return Err(e.error.into());
     }
-    File::open(&dir)?.sync_all()?;
+    File::open(parent_dir(path))?.sync_all()?;
     Ok(counts)
 }
 

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::parent_dir;
+use super::{Temp, parent_dir, temp_beside};
 
 /// Where the side file for `path` would go first: `NAME.removed` beside it
 /// (`NAME.removed.1`, … when that exists already).
@@ -27,24 +27,25 @@ fn side_candidate(path: &Path, n: u32) -> PathBuf {
 /// with the cast's owner and mode; [`Side::commit`] makes it durable and
 /// gives it a fresh name, just before the repair changes the cast.
 pub(super) struct Side {
-    pub(super) cast: PathBuf,
-    pub(super) disabled: bool,
-    pub(super) mode: u32,
-    pub(super) owner: (u32, u32),
-    pub(super) file: Option<tempfile::NamedTempFile>,
+    cast: PathBuf,
+    disabled: bool,
+    mode: u32,
+    owner: (u32, u32),
+    file: Option<tempfile::NamedTempFile>,
+    /// Bytes removed so far (also when no side file is kept).
     pub(super) written: u64,
 }
 
 impl Side {
-    pub(super) fn new(cast: &Path, meta: &fs::Metadata, disabled: bool) -> io::Result<Self> {
-        Ok(Side {
+    pub(super) fn new(cast: &Path, meta: &fs::Metadata, disabled: bool) -> Self {
+        Side {
             cast: cast.to_path_buf(),
             disabled,
             mode: meta.permissions().mode() & 0o666,
             owner: (meta.uid(), meta.gid()),
             file: None,
             written: 0,
-        })
+        }
     }
 
     pub(super) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -53,16 +54,12 @@ impl Side {
             return Ok(());
         }
         if self.file.is_none() {
-            let name = self.cast.file_name().unwrap_or_default().to_string_lossy();
-            let tmp = tempfile::Builder::new()
-                .prefix(&format!(".{name}."))
-                .suffix(".removing")
-                .tempfile_in(parent_dir(&self.cast))?;
-            tmp.as_file()
-                .set_permissions(fs::Permissions::from_mode(self.mode))?;
-            let _ =
-                std::os::unix::fs::fchown(tmp.as_file(), Some(self.owner.0), Some(self.owner.1));
-            self.file = Some(tmp);
+            self.file = Some(temp_beside(
+                &self.cast,
+                Temp::Removed,
+                self.mode,
+                self.owner,
+            )?);
         }
         self.file.as_mut().unwrap().write_all(bytes)
     }
