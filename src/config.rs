@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::record::status::View;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -74,6 +76,10 @@ pub enum FsyncPolicy {
 pub struct Recording {
     /// Follow whichever pane of the window is active.
     pub follow_active_pane: bool,
+    /// `pane`: the active pane; `window`: the whole window as tmux draws it.
+    pub view: View,
+    /// Window view: draw the status line too.
+    pub status_line: bool,
     pub format: CastFormat,
     /// Events reach the file at most this long after they happen.
     pub flush_interval_ms: u64,
@@ -86,6 +92,8 @@ impl Default for Recording {
     fn default() -> Self {
         Self {
             follow_active_pane: true,
+            view: View::Pane,
+            status_line: false,
             format: CastFormat::V2,
             flush_interval_ms: 100,
             fsync: FsyncPolicy::OnStop,

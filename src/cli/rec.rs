@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Subcommand, ValueEnum};
 use tvmux::config::{CastFormat, Config};
 use tvmux::server::client::ClientError;
-use tvmux::server::protocol::{RecordingStatus, StartRequest, State};
+use tvmux::server::protocol::{RecordingStatus, StartRequest, State, View};
 
 use super::exit;
 use super::remote::Remote;
@@ -48,6 +48,13 @@ struct StartArgs {
     dir: Option<PathBuf>,
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// pane: the active pane, following switches; window: the whole window
+    /// as tmux draws it, every pane and border (default: from the configuration).
+    #[arg(long, value_enum)]
+    view: Option<View>,
+    /// With --view window: draw the window's status line too.
+    #[arg(long)]
+    status: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -109,6 +116,8 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
             Format::V3 => CastFormat::V3,
         }),
         dir: args.dir.map(|d| std::path::absolute(&d)).transpose()?,
+        view: args.view,
+        status_line: args.status.then_some(true),
     };
     let reply = remote.call(async |c| c.start(&request).await)?;
     let (id, path) = (&reply.recording.id, reply.recording.path.display());
@@ -142,7 +151,7 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
     } else {
         println!(
             "{:<4} {:<9} {:<16} {:<20} {:<6} {:>10} {:>9}  PATH",
-            "ID", "STATE", "SESSION", "WINDOW", "PANE", "BYTES", "DURATION"
+            "ID", "STATE", "SESSION", "WINDOW", "VIEW", "BYTES", "DURATION"
         );
         for r in &recordings {
             let state = match r.state {
@@ -150,13 +159,17 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
                 State::Stopped => "stopped",
                 State::Failed => "FAILED",
             };
+            let view = match r.view {
+                View::Pane => r.active_pane.map(|p| format!("%{p}")).unwrap_or_default(),
+                View::Window => "window".to_string(),
+            };
             println!(
                 "{:<4} {:<9} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
                 r.id,
                 state,
                 printable(&r.session),
                 format!("@{} {}", r.window_id, printable(&r.window)),
-                r.active_pane.map(|p| format!("%{p}")).unwrap_or_default(),
+                view,
                 r.bytes,
                 r.duration,
                 printable(&r.path.display().to_string()),

@@ -11,6 +11,19 @@ pub fn pane_size(layout: &str, pane: PaneId) -> Option<(u32, u32)> {
         .find_map(|(id, size)| (id == pane).then_some(size))
 }
 
+/// The size (columns, rows) of the whole window `layout` describes.
+pub fn window_size(layout: &str) -> Option<(u32, u32)> {
+    let (_, cell) = layout.split_once(',')?;
+    let mut p = Parser {
+        s: cell.as_bytes(),
+        i: 0,
+        found: Vec::new(),
+    };
+    let w = p.number()?;
+    p.eat(b'x')?;
+    Some((w, p.number()?))
+}
+
 /// Every pane of `layout` with its size; `None` when the layout is not one.
 pub fn panes(layout: &str) -> Option<Vec<(PaneId, (u32, u32))>> {
     let (_, cell) = layout.split_once(',')?;
@@ -112,6 +125,8 @@ mod tests {
         assert_eq!(pane_size(layout, PaneId(80)), Some((79, 24)));
         assert_eq!(pane_size(layout, PaneId(81)), Some((79, 23)));
         assert_eq!(pane_size("garbage", PaneId(1)), None);
+        assert_eq!(window_size(layout), Some((159, 48)));
+        assert_eq!(window_size("garbage"), None);
         let ids: Vec<PaneId> = panes(layout).unwrap().into_iter().map(|p| p.0).collect();
         assert_eq!(ids, [PaneId(79), PaneId(80), PaneId(81)]);
     }

@@ -6,3 +6,5 @@ pub mod naming;
 pub mod pen;
 pub mod session;
 pub mod status;
+pub mod tty_stream;
+pub mod window_view;

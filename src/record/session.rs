@@ -1,6 +1,10 @@
 //! One tmux control-mode client per recorded session, feeding each recorded
 //! window of that session into its cast.
 //!
+//! A pane view records the active pane's `%output`. A window view records
+//! what a tmux client draws for the window ([`super::window_view`]); this
+//! client follows its size and tells its end from a helper killed by hand.
+//!
 //! Output comes from `%output`; a switch of active pane (`%window-pane-changed`)
 //! is followed by `display` and `capture-pane` sent on the same connection, so
 //! the redraw frame lands exactly between the old pane's bytes and the new one's:
@@ -20,7 +24,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::frame::{self, PaneState};
 use super::geometry;
 use super::pen::Pen;
-use super::status::{RecordingStatus, State};
+use super::status::{RecordingStatus, State, View};
+use super::window_view::{self, Drawn, WindowView};
 use crate::cast::{CastSink, CastWriter, FlushPolicy};
 use crate::cast::{Header, Version};
 use crate::tmux::client::{self, Connection};
@@ -34,6 +39,9 @@ pub struct NewRecording {
     pub version: Version,
     pub policy: FlushPolicy,
     pub follow_active_pane: bool,
+    pub view: View,
+    /// Window view: draw the status line too.
+    pub status_line: bool,
     pub title: String,
     pub status: Arc<Mutex<RecordingStatus>>,
     /// Told once the recording has ended and its cast is complete.
@@ -58,7 +66,10 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
     let tmux = Tmux::new(Some(&socket));
     let conn = client::connect(&tmux, session)?;
     let (requests, requests_rx) = mpsc::channel(16);
+    let (drawn_tx, drawn) = mpsc::channel(64);
     let client = Client {
+        drawn_tx,
+        drawn,
         tmux,
         session,
         conn,
@@ -97,7 +108,8 @@ enum Query {
     ActivePane(WindowId),
     /// The window's layout, for the panes it has.
     Layout(WindowId),
-    /// After `%window-close`: which sessions still have the window.
+    /// After `%window-close` (or a window view's end): which sessions
+    /// still have the window.
     WindowLinks(WindowId),
     /// A pane's size, cursor and modes, for a frame.
     State(WindowId, PaneId),
@@ -117,7 +129,9 @@ impl Query {
                 format!("display-message -p -t {window} '#{{window_layout}}'")
             }
             Query::WindowLinks(window) => {
-                format!("list-windows -a -F '#{{session_id}}' -f '#{{==:#{{window_id}},{window}}}'")
+                format!(
+                    "list-windows -a -F '#{{session_id}} #{{session_name}}' -f '#{{==:#{{window_id}},{window}}}'"
+                )
             }
             Query::State(_, pane) => {
                 format!("display-message -p -t {pane} '{}'", frame::PANE_FORMATS)
@@ -149,11 +163,21 @@ struct WindowRecording {
     size: (u32, u32),
     status: Arc<Mutex<RecordingStatus>>,
     follow: bool,
-    /// Every pane of the window: their output stays on, so their pens are known.
+    /// Every pane of the window: their output stays on, so their pens are
+    /// known (pane view only).
     panes: HashSet<PaneId>,
+    view: View,
+    status_line: bool,
+    /// The client drawing a window view, once it is attached.
+    drawing: Option<WindowView>,
+    /// The window view's client has ended.
+    drawing_ended: bool,
 }
 
 struct Client {
+    /// What window views' clients draw, and their ends.
+    drawn: mpsc::Receiver<Drawn>,
+    drawn_tx: mpsc::Sender<Drawn>,
     tmux: Tmux,
     session: SessionId,
     conn: Connection,
@@ -194,6 +218,7 @@ impl Client {
                         }
                     }
                 }
+                Some(drawn) = self.drawn.recv() => self.on_drawn(drawn).await,
                 request = requests.recv(), if accepting => match request {
                     Some(Request::Add(new)) => self.add(new).await,
                     Some(Request::Stop(window)) => {
@@ -315,7 +340,9 @@ impl Client {
             return;
         }
         let status = new.status.clone();
-        let follow = new.follow_active_pane;
+        let view = new.view;
+        let follow = new.follow_active_pane && view == View::Pane;
+        let status_line = new.status_line;
         self.windows.insert(
             window,
             WindowRecording {
@@ -330,10 +357,79 @@ impl Client {
                 status,
                 follow,
                 panes: HashSet::new(),
+                view,
+                status_line,
+                drawing: None,
+                drawing_ended: false,
             },
         );
         self.send(Query::Layout(window)).await;
-        self.send(Query::ActivePane(window)).await;
+        if view == View::Pane {
+            self.send(Query::ActivePane(window)).await;
+        }
+    }
+
+    /// Attaches the client that draws a window view, at the window's size
+    /// from its layout, and starts its cast.
+    async fn open_view(&mut self, window: WindowId, layout: &str) {
+        let Some(w) = self.windows.get(&window) else {
+            return;
+        };
+        if w.drawing.is_some() {
+            return;
+        }
+        let Some(size) = geometry::window_size(layout) else {
+            self.fail(window, "tmux did not say the window's size");
+            return;
+        };
+        let opened = WindowView::open(
+            &self.tmux,
+            self.session,
+            window,
+            size,
+            w.status_line,
+            self.drawn_tx.clone(),
+        )
+        .await;
+        let Some(w) = self.windows.get_mut(&window) else {
+            // Stopped while the client was attaching.
+            if let Ok(view) = opened {
+                view.close().await;
+            }
+            return;
+        };
+        let started = opened.and_then(|view| {
+            let rows = size.1 + view.status_lines;
+            w.drawing = Some(view);
+            w.size = size;
+            w.writer((size.0, rows), window_view::TERM).map(|_| ())
+        });
+        if let Err(e) = started {
+            self.fail(window, &format!("cannot draw the window: {e}"));
+        }
+    }
+
+    /// What a window view's client drew, or its end.
+    async fn on_drawn(&mut self, drawn: Drawn) {
+        match drawn {
+            Drawn::Output(window, data) => {
+                if let Some(w) = self.windows.get_mut(&window)
+                    && let Some(writer) = &mut w.writer
+                    && let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), &data)
+                {
+                    self.fail(window, &e.to_string());
+                }
+            }
+            Drawn::End(window) => {
+                if let Some(w) = self.windows.get_mut(&window)
+                    && w.drawing.is_some()
+                {
+                    w.drawing_ended = true;
+                    // A closed window ends it; anything else is a failure.
+                    self.send(Query::WindowLinks(window)).await;
+                }
+            }
+        }
     }
 
     /// Asks for the state and screens of `pane`, to redraw it in `window`'s cast.
@@ -433,6 +529,9 @@ impl Client {
                 layout,
                 visible,
             } => {
+                if self.resize_view(window, &layout) {
+                    return Flow::Go;
+                }
                 self.set_panes(window, &layout);
                 let mut redraw = None;
                 // A frame on its way (a switch) brings the size itself.
@@ -482,12 +581,42 @@ impl Client {
         Flow::Go
     }
 
+    /// A window view follows its window's size: an `r` event, then the
+    /// terminal resized (tmux redraws it). False for other recordings.
+    fn resize_view(&mut self, window: WindowId, layout: &str) -> bool {
+        let Some(w) = self.windows.get_mut(&window) else {
+            return false;
+        };
+        let Some(view) = &w.drawing else {
+            return w.view == View::Window;
+        };
+        let Some(size) = geometry::window_size(layout).filter(|s| *s != w.size) else {
+            return true;
+        };
+        w.size = size;
+        let time = w.start.elapsed().as_secs_f64();
+        let rows = size.1 + view.status_lines;
+        let resized = match &mut w.writer {
+            Some(writer) => writer.resize(time, size.0, rows),
+            None => Ok(()),
+        }
+        .and_then(|()| view.resize(size.0, size.1));
+        if let Err(e) = resized {
+            self.fail(window, &format!("cannot follow the window's size: {e}"));
+        }
+        true
+    }
+
     /// The panes `window` has, from its layout; pens of panes gone are dropped.
     fn set_panes(&mut self, window: WindowId, layout: &str) {
         let (Some(w), Some(panes)) = (self.windows.get_mut(&window), geometry::panes(layout))
         else {
             return;
         };
+        if w.view == View::Window {
+            // tmux draws the panes: their output is not needed here.
+            return;
+        }
         w.panes = panes.into_iter().map(|(id, _)| id).collect();
         let live: HashSet<PaneId> = self
             .windows
@@ -501,20 +630,46 @@ impl Client {
         match query {
             Query::PaneOutput(..) => {}
             Query::Layout(window) => {
-                if let Some(layout) = lines.first() {
-                    self.set_panes(window, &String::from_utf8_lossy(layout));
+                let layout = lines
+                    .first()
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .unwrap_or_default();
+                let view = self.windows.get(&window).map(|w| w.view);
+                match view {
+                    Some(View::Window) => self.open_view(window, &layout).await,
+                    _ => self.set_panes(window, &layout),
                 }
             }
             Query::WindowLinks(window) => {
+                let Some(w) = self.windows.get(&window) else {
+                    return;
+                };
                 let ours = self.session.to_string();
+                // A window view's own helper session does not count.
+                let helper = window_view::helper_name(window);
                 let sessions: Vec<String> = lines
                     .iter()
                     .map(|l| String::from_utf8_lossy(l).trim().to_string())
-                    .filter(|l| !l.is_empty())
+                    .filter_map(|l| {
+                        let (id, name) = l.split_once(' ').unwrap_or((&l, ""));
+                        (!id.is_empty() && name != helper).then(|| id.to_string())
+                    })
                     .collect();
+                let drawing = w.drawing.is_some();
+                let drawing_ended = w.drawing_ended;
                 if error || sessions.is_empty() {
-                    // Really closed: the normal end of a recording.
-                    self.finish(window);
+                    // Really closed: the normal end of a recording; a window
+                    // view ends when its client has drawn the last of it.
+                    if !drawing || drawing_ended {
+                        self.finish(window);
+                    }
+                } else if drawing_ended && sessions.contains(&ours) {
+                    self.fail(
+                        window,
+                        &format!(
+                            "the tmux client drawing the window ended (was its session {helper} killed?)"
+                        ),
+                    );
                 } else if !sessions.contains(&ours) {
                     self.fail(
                         window,
@@ -601,35 +756,58 @@ impl Client {
             }
         }
         let result = written.map_or(Ok(()), |r| r.map(|_| ()));
-        if let Some(new) = w.new.take() {
-            let _ = new.done.send(result);
+        let done = w.new.take().map(|new| new.done);
+        let tell = move || {
+            if let Some(done) = done {
+                let _ = done.send(result);
+            }
+        };
+        // Whoever waits for the end also sees the helper session gone.
+        match w.drawing.take() {
+            Some(view) => {
+                tokio::spawn(async move {
+                    view.close().await;
+                    tell();
+                });
+            }
+            None => tell(),
         }
     }
 }
 
 impl WindowRecording {
-    fn write_frame(&mut self, state: &PaneState, frame: &[u8], pane: PaneId) -> io::Result<()> {
-        let time = self.start.elapsed().as_secs_f64();
+    /// The cast's writer; the first call writes the header, of `size` and
+    /// with `term` as the terminal.
+    fn writer(&mut self, size: (u32, u32), term: &str) -> io::Result<&mut CastWriter<Counting>> {
         if self.writer.is_none() {
             let new = self.new.as_mut().expect("a recording being set up");
             // A second descriptor for the same open file: it shares the lock.
             let file = new.file.try_clone()?;
-            let mut header = Header::new(new.version, state.cols, state.rows);
+            let mut header = Header::new(new.version, size.0, size.1);
             header.timestamp = Some(chrono::Utc::now().timestamp());
             header.title = Some(new.title.clone());
-            if let Ok(term) = std::env::var("TERM") {
-                header.env.insert("TERM".into(), term);
+            if !term.is_empty() {
+                header.env.insert("TERM".into(), term.to_string());
             }
             self.writer = Some(CastWriter::create(
                 Counting { file, written: 0 },
                 &header,
                 new.policy,
             )?);
+        }
+        Ok(self.writer.as_mut().expect("just made"))
+    }
+
+    fn write_frame(&mut self, state: &PaneState, frame: &[u8], pane: PaneId) -> io::Result<()> {
+        let time = self.start.elapsed().as_secs_f64();
+        if self.writer.is_none() {
             self.size = (state.cols, state.rows);
         }
-        let writer = self.writer.as_mut().unwrap();
-        if (state.cols, state.rows) != self.size {
-            self.size = (state.cols, state.rows);
+        let term = std::env::var("TERM").unwrap_or_default();
+        let old = self.size;
+        self.size = (state.cols, state.rows);
+        let writer = self.writer(old, &term)?;
+        if (state.cols, state.rows) != old {
             writer.resize(time, state.cols, state.rows)?;
         }
         writer.output(time, frame)?;

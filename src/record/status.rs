@@ -14,6 +14,17 @@ pub enum State {
     Failed,
 }
 
+/// What a recording shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// The active pane, as its program wrote it (following switches).
+    #[default]
+    Pane,
+    /// The whole window as tmux draws it: every pane, the borders, zoom.
+    Window,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordingStatus {
     pub id: String,
@@ -21,7 +32,10 @@ pub struct RecordingStatus {
     pub session_id: u32,
     pub window: String,
     pub window_id: u32,
+    /// The pane recorded (pane view).
     pub active_pane: Option<u32>,
+    #[serde(default)]
+    pub view: View,
     pub path: PathBuf,
     /// Bytes of cast written so far.
     pub bytes: u64,

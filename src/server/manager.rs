@@ -14,8 +14,9 @@ use crate::cast::{FlushPolicy, Fsync};
 use crate::config::{CastFormat, Config, FsyncPolicy};
 use crate::record::naming;
 use crate::record::session::{self, NewRecording, Request};
-use crate::record::status::{RecordingStatus, State};
-use crate::tmux::{SessionId, WindowId};
+use crate::record::status::{RecordingStatus, State, View};
+use crate::record::window_view;
+use crate::tmux::{SessionId, Tmux, WindowId};
 
 pub use super::error::ApiError;
 pub use super::protocol::StartRequest;
@@ -125,6 +126,9 @@ impl Manager {
         if let Some(status) = already {
             return Ok(Started::Already(status));
         }
+        let rec = &self.config.recording;
+        let view = req.view.unwrap_or(rec.view);
+        let status_line = req.status_line.unwrap_or(rec.status_line);
         let dir = req.dir.clone().unwrap_or_else(|| self.config.output_dir());
         let now = chrono::Local::now();
         let dir = dir.join(now.format(&self.config.output.date_format).to_string());
@@ -159,6 +163,7 @@ impl Manager {
             window: target.window_name.clone(),
             window_id: target.window_id,
             active_pane: None,
+            view,
             path: path.clone(),
             bytes: 0,
             started: now.timestamp(),
@@ -166,7 +171,6 @@ impl Manager {
             state: State::Recording,
             error: None,
         }));
-        let rec = &self.config.recording;
         let (done_tx, done_rx) = oneshot::channel();
         let new = NewRecording {
             window: WindowId(target.window_id),
@@ -185,6 +189,8 @@ impl Manager {
                 ..FlushPolicy::default()
             },
             follow_active_pane: rec.follow_active_pane,
+            view,
+            status_line,
             title: format!("{}:{}", target.session_name, target.window_name),
             status: status.clone(),
             done: done_tx,
@@ -326,15 +332,49 @@ impl Manager {
         stopped
     }
 
-    /// Records which casts are live, for crash recovery by the next server.
+    /// Records which casts are live and which helper sessions window views
+    /// have, for crash recovery by the next server.
     fn save_live_list(&self) {
         let paths: Vec<PathBuf> = self.active().into_iter().map(|s| s.path).collect();
-        let text = serde_json::to_vec(&paths).expect("paths serialize");
-        let tmp = self.paths.live_list().with_extension("json.tmp");
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, self.paths.live_list());
-        }
+        save_list(&self.paths.live_list(), &paths);
+        let views: Vec<(PathBuf, String)> = {
+            let inner = self.inner.lock().unwrap();
+            inner
+                .recordings
+                .values()
+                .filter_map(|e| {
+                    let s = e.status.lock().unwrap();
+                    (s.state == State::Recording && s.view == View::Window).then(|| {
+                        let helper = window_view::helper_name(WindowId(s.window_id));
+                        (e.tmux_socket.clone(), helper)
+                    })
+                })
+                .collect()
+        };
+        save_list(&self.paths.views_list(), &views);
     }
+}
+
+/// Replaces the JSON list at `path` (a temporary file renamed over it).
+fn save_list<T: serde::Serialize>(path: &Path, list: &[T]) {
+    let text = serde_json::to_vec(list).expect("lists serialize");
+    let tmp = path.with_extension("json.tmp");
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
+    }
+}
+
+/// Removes the helper sessions of window views a crashed server left (a
+/// helper whose client died has usually ended by itself already).
+pub async fn remove_orphan_views(paths: &Paths) {
+    let Ok(text) = std::fs::read(paths.views_list()) else {
+        return;
+    };
+    let list: Vec<(PathBuf, String)> = serde_json::from_slice(&text).unwrap_or_default();
+    for (socket, helper) in list {
+        window_view::remove_helper(&Tmux::new(Some(&socket)), &helper).await;
+    }
+    let _ = std::fs::remove_file(paths.views_list());
 }
 
 /// A recording's id as the map holds it.

@@ -59,6 +59,7 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
         UnixListener::bind(&socket).with_context(|| format!("binding {}", socket.display()))?;
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
     let orphans = manager::repair_orphans(&paths);
+    manager::remove_orphan_views(&paths).await;
     for path in &orphans {
         crate::log::info(&format!(
             "repaired {} left by a server that crashed",

@@ -37,6 +37,11 @@ impl Paths {
         self.dir.join("recordings.json")
     }
 
+    /// Helper sessions of window views, removed by a server started after a crash.
+    pub fn views_list(&self) -> PathBuf {
+        self.dir.join("views.json")
+    }
+
     pub fn log_file(&self) -> PathBuf {
         self.dir.join("server.log")
     }

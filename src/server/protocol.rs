@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::config::CastFormat;
-pub use crate::record::status::{RecordingStatus, State};
+pub use crate::record::status::{RecordingStatus, State, View};
 
 /// Start recording a window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +33,12 @@ pub struct StartRequest {
     /// Overrides the configured output directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
+    /// Overrides the configured view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<View>,
+    /// Window view: draw the status line too (overrides the configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_line: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +81,8 @@ mod tests {
             target: "%3".into(),
             format: None,
             dir: None,
+            view: None,
+            status_line: None,
         };
         let text = serde_json::to_string(&request).unwrap();
         assert_eq!(

@@ -1,0 +1,266 @@
+//! A private tmux server (`-L NAME`) with a session `work`, and a tvmux
+//! runtime directory of its own, for the tests of the recorder; both are
+//! killed when the [`Env`] is dropped. Also: reading casts back (events,
+//! the screen an independent emulator shows).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const FRAME_START: &str = "\u{1b}[0m\u{1b}[?1049l\u{1b}[r";
+
+pub struct Env {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "tvmux-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = Env {
+            name,
+            socket: PathBuf::new(),
+            dir,
+        };
+        let out = env.with_shell(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "work",
+            "-x",
+            "80",
+            "-y",
+            "24",
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        env.socket = env.query("work", "#{socket_path}").into();
+        env
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.name)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    /// A tmux command that must succeed (says tmux's message if not).
+    pub fn must(&self, args: &[&str]) -> Output {
+        let out = self.tmux(args);
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// [`Env::with_shell`] that must succeed.
+    pub fn must_with_shell(&self, args: &[&str]) -> Output {
+        self.must(&[args, &["--"], super::SHELL].concat())
+    }
+
+    /// A tmux command that starts a pane, running the plain test shell.
+    pub fn with_shell(&self, args: &[&str]) -> Output {
+        self.tmux(&[args, &["--"], super::SHELL].concat())
+    }
+
+    pub fn query(&self, target: &str, format: &str) -> String {
+        let out = self.tmux(&["display-message", "-p", "-t", target, format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.dir.path().join("casts")
+    }
+
+    pub fn tvmux(&self, args: &[&str]) -> Output {
+        let pane = self.query("work", "#{pane_id}");
+        Command::new(env!("CARGO_BIN_EXE_tvmux"))
+            .args(args)
+            .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("TVMUX_CONFIG_FILE", self.dir.path().join("none.conf"))
+            .env("TVMUX_OUTPUT_DIRECTORY", self.out_dir())
+            .env("TMUX", format!("{},1,0", self.socket.display()))
+            .env("TMUX_PANE", pane)
+            .output()
+            .expect("tvmux runs")
+    }
+
+    pub fn start(&self) -> PathBuf {
+        self.start_with(&[])
+    }
+
+    /// `tvmux rec start ARGS…`; waits for the first frame; the cast's path.
+    pub fn start_with(&self, args: &[&str]) -> PathBuf {
+        let out = self.tvmux(&[&["rec", "start"], args].concat());
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.starts_with("recording "), "{text}");
+        let path = PathBuf::from(text.trim().rsplit(' ').next().unwrap());
+        // The first frame is written once tmux answers.
+        wait_until("the first frame", || {
+            events(&path).iter().any(|e| e.2.starts_with(FRAME_START))
+        });
+        path
+    }
+
+    /// Ids of the active recordings, as `rec ls -q` prints them.
+    pub fn recording_ids(&self) -> String {
+        String::from_utf8_lossy(&self.tvmux(&["rec", "ls", "-q"]).stdout)
+            .trim()
+            .to_string()
+    }
+
+    pub fn type_line(&self, target: &str, text: &str) {
+        let out = self.tmux(&["send-keys", "-t", target, "-l", text]);
+        assert!(out.status.success());
+        self.tmux(&["send-keys", "-t", target, "Enter"]);
+    }
+
+    pub fn screen(&self, target: &str) -> Vec<String> {
+        let out = self.tmux(&["capture-pane", "-p", "-t", target]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect()
+    }
+
+    pub fn server_pid(&self) -> Option<i32> {
+        std::fs::read_to_string(self.dir.path().join("run/server.pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.tvmux(&["server", "stop"]);
+        let _ = self.tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+pub fn wait_until(what: &str, cond: impl FnMut() -> bool) {
+    wait_until_for(what, Duration::from_secs(20), cond);
+}
+
+pub fn wait_until_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn events(path: &Path) -> Vec<(f64, String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Output recorded outside frames, joined.
+pub fn plain_output(path: &Path) -> String {
+    events(path)
+        .into_iter()
+        .filter(|e| e.1 == "o" && !e.2.starts_with(FRAME_START))
+        .map(|e| e.2)
+        .collect()
+}
+
+pub fn validate_full(path: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tvmux"))
+        .args(["validate", "--full", "--strict"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+pub fn stop_all(env: &Env) -> String {
+    let out = env.tvmux(&["rec", "stop"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The cast played into an independent terminal emulator (the vt100 crate).
+pub fn render(path: &Path) -> vt100::Parser {
+    let text = std::fs::read_to_string(path).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let (cols, rows) = (
+        header["width"].as_u64().unwrap() as u16,
+        header["height"].as_u64().unwrap() as u16,
+    );
+    let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
+    for (_, code, data) in events(path) {
+        match code.as_str() {
+            "o" => parser.process(data.as_bytes()),
+            "r" => {
+                let (c, r) = data.split_once('x').unwrap();
+                parser
+                    .screen_mut()
+                    .set_size(nz(r.parse().unwrap()), nz(c.parse().unwrap()));
+            }
+            _ => {}
+        }
+    }
+    parser
+}
+
+pub fn rendered_lines(parser: &vt100::Parser) -> Vec<String> {
+    parser
+        .screen()
+        .rows(0, parser.screen().size().1.get())
+        .map(|r| r.trim_end().to_string())
+        .collect()
+}
+
+pub fn assert_same_screen(env: &Env, target: &str, path: &Path) {
+    let want = env.screen(target);
+    let got = rendered_lines(&render(path));
+    let trim = |v: &[String]| {
+        let mut v = v.to_vec();
+        while v.last().is_some_and(|l| l.is_empty()) {
+            v.pop();
+        }
+        v
+    };
+    assert_eq!(
+        trim(&got),
+        trim(&want),
+        "the emulator's screen differs from tmux's"
+    );
+}
