@@ -369,3 +369,30 @@ fn a_new_server_removes_helpers_a_crash_left_and_nothing_else() {
     assert!(out.status.success());
     assert_eq!(helper_sessions(&env), ["tvmux-view-99"]);
 }
+
+#[test]
+fn the_users_session_ending_ends_it_and_its_windows() {
+    let env = Env::new();
+    // Another session keeps the tmux server alive.
+    env.must_with_shell(&["new-session", "-d", "-s", "other"]);
+    let window = env.query("work", "#{window_id}");
+    let path = start_view(&env, &[]);
+    env.must(&["kill-session", "-t", "work"]);
+    wait_until("the recording to end", || env.recording_ids().is_empty());
+    let out = String::from_utf8_lossy(&env.tvmux(&["rec", "ls"]).stdout).into_owned();
+    assert!(!out.contains("FAILED"), "{out}");
+    validate_full(&path);
+    // The window lived on in the helper only until the recording ended.
+    assert!(helper_sessions(&env).is_empty());
+    let windows = env.must(&["list-windows", "-a", "-F", "#{window_id}"]);
+    assert!(!String::from_utf8_lossy(&windows.stdout).contains(&window));
+}
+
+#[test]
+fn the_status_line_needs_the_window_view() {
+    let env = Env::new();
+    let out = env.tvmux(&["rec", "start", "--status"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--view window"));
+    assert!(env.recording_ids().is_empty());
+}

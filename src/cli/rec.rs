@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Subcommand, ValueEnum};
 use tvmux::config::{CastFormat, Config};
 use tvmux::server::client::ClientError;
@@ -107,6 +107,9 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
         }
     };
     let config = Config::load()?;
+    if args.status && args.view.unwrap_or(config.recording.view) != View::Window {
+        bail!("--status draws the status line of a window view: add --view window");
+    }
     remote.ensure_server(&config)?;
     let request = StartRequest {
         tmux_socket: socket.into(),

@@ -23,7 +23,14 @@ pub const OPERATIONS: &[(&str, &str, &str, &[&str])] = &[
         "post",
         "/recordings",
         "Start recording a window",
-        &["tmux_socket", "target", "format", "dir"],
+        &[
+            "tmux_socket",
+            "target",
+            "format",
+            "dir",
+            "view",
+            "status_line",
+        ],
     ),
     ("get", "/recordings/{id}", "One recording", &[]),
     (
