@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::cast::{Fsync, Version};
 pub use crate::record::status::View;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -53,24 +54,6 @@ impl Default for Server {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CastFormat {
-    V2,
-    V3,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FsyncPolicy {
-    /// Never: the kernel writes back in its own time.
-    Never,
-    /// After every flush: a power loss loses at most one flush interval.
-    EveryFlush,
-    /// When the recording stops.
-    OnStop,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Recording {
@@ -80,10 +63,10 @@ pub struct Recording {
     pub view: View,
     /// Window view: draw the status line too.
     pub status_line: bool,
-    pub format: CastFormat,
+    pub format: Version,
     /// Events reach the file at most this long after they happen.
     pub flush_interval_ms: u64,
-    pub fsync: FsyncPolicy,
+    pub fsync: Fsync,
     /// Check the cast when a recording stops, and repair it if needed.
     pub repair_on_stop: bool,
 }
@@ -94,9 +77,9 @@ impl Default for Recording {
             follow_active_pane: true,
             view: View::Pane,
             status_line: false,
-            format: CastFormat::V2,
+            format: Version::V2,
             flush_interval_ms: 100,
-            fsync: FsyncPolicy::OnStop,
+            fsync: Fsync::OnFinish,
             repair_on_stop: true,
         }
     }
@@ -168,13 +151,34 @@ impl Config {
                 });
             }
         }
-        apply_env(&mut table, env)?;
-        table
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })
+        let parse = |table: toml::Table| -> Result<Config, toml::de::Error> { table.try_into() };
+        // The file alone first: its mistakes are the file's.
+        parse(table.clone()).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let from_file = table.clone();
+        let applied = apply_env(&mut table, env)?;
+        parse(table).map_err(|e| {
+            // Name the variable whose value is wrong.
+            let culprit = applied.iter().find_map(|name| {
+                let mut alone = from_file.clone();
+                let one: Vec<(String, String)> =
+                    env.iter().filter(|(k, _)| k == name).cloned().collect();
+                apply_env(&mut alone, &one).ok()?;
+                parse(alone).err().map(|e| (name.clone(), e))
+            });
+            match culprit {
+                Some((name, e)) => ConfigError::Env {
+                    name,
+                    message: e.message().to_string(),
+                },
+                None => ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                },
+            }
+        })
     }
 
     pub fn to_toml(&self) -> String {
@@ -222,8 +226,13 @@ fn merge(base: &mut toml::Table, file: toml::Table) {
     }
 }
 
-/// Sets each known field from its environment variable, typed like its default.
-fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
+/// Sets each known field from its environment variable, typed like its
+/// default; the names of the variables it used.
+fn apply_env(
+    table: &mut toml::Table,
+    env: &[(String, String)],
+) -> Result<Vec<String>, ConfigError> {
+    let mut applied = Vec::new();
     for (section, fields) in table.iter_mut() {
         let Some(fields) = fields.as_table_mut() else {
             continue;
@@ -249,9 +258,10 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
                 ),
                 _ => toml::Value::String(raw.clone()),
             };
+            applied.push(name);
         }
     }
-    Ok(())
+    Ok(applied)
 }
 
 pub fn home_dir() -> PathBuf {
@@ -295,7 +305,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(c.recording.format, CastFormat::V3);
+        assert_eq!(c.recording.format, Version::V3);
         assert_eq!(c.recording.flush_interval_ms, 20);
         assert!(c.server.auto_shutdown);
         assert_eq!(c.output, Output::default());

@@ -45,6 +45,24 @@ fn show_merges_file_and_environment() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("TVMUX_SERVER_AUTO_START"), "{err}");
+    // A value of the right type but not one allowed: the variable is named,
+    // not the file, which is fine.
+    for (name, value) in [
+        ("TVMUX_RECORDING_FORMAT", "v9"),
+        ("TVMUX_RECORDING_VIEW", "everything"),
+        ("TVMUX_RECORDING_FSYNC", "sometimes"),
+    ] {
+        let (code, _, err) = tvmux(
+            &["config", "show"],
+            &[("TVMUX_CONFIG_FILE", file), (name, value)],
+        );
+        assert_eq!(code, 1);
+        assert!(
+            err.contains(&format!("environment variable {name}")),
+            "{err}"
+        );
+        assert!(!err.contains(file), "{err}");
+    }
 }
 
 #[test]

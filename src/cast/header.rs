@@ -8,8 +8,14 @@ use serde_json::{Map, Value};
 use super::finding::{Issue, Kind};
 use super::size::SIZE_LIMIT;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A cast format version. The configuration (`format = "v2"`) and the
+/// command line (`--format v3`) name the versions tvmux writes; v1 is read
+/// only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
 pub enum Version {
+    #[serde(skip_deserializing)]
+    #[value(skip)]
     V1,
     V2,
     V3,
@@ -25,10 +31,12 @@ impl Version {
     }
 }
 
-impl Serialize for Version {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u8(self.number())
-    }
+/// Reports show the version as the number a cast's header has.
+pub fn serialize_number<S: serde::Serializer>(
+    version: &Option<Version>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    version.map(Version::number).serialize(s)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -67,12 +67,17 @@ impl<S: CastSink + ?Sized> CastSink for &mut S {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When written events are made durable (`recording.fsync` in the
+/// configuration: `never`, `every-flush`, `on-stop`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Fsync {
+    /// Never: the kernel writes back in its own time.
     Never,
     /// After every flush: the data-loss window is the flush interval.
     EveryFlush,
-    /// Only when the writer finishes.
+    /// Only when the writer finishes (a recording stops).
+    #[serde(rename = "on-stop")]
     OnFinish,
 }
 

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Subcommand, ValueEnum};
-use tvmux::config::{CastFormat, Config};
+use tvmux::cast::Version;
+use tvmux::config::Config;
 use tvmux::server::client::ClientError;
 use tvmux::server::protocol::{RecordingStatus, StartRequest, State, View};
 
@@ -47,7 +48,7 @@ struct StartArgs {
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     dir: Option<PathBuf>,
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<Version>,
     /// pane: the active pane, following switches; window: the whole window
     /// as tmux draws it, every pane and border (default: from the configuration).
     #[arg(long, value_enum)]
@@ -55,12 +56,6 @@ struct StartArgs {
     /// With --view window: draw the window's status line too.
     #[arg(long)]
     status: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    V2,
-    V3,
 }
 
 #[derive(clap::Args)]
@@ -114,10 +109,7 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
     let request = StartRequest {
         tmux_socket: socket.into(),
         target,
-        format: args.format.map(|f| match f {
-            Format::V2 => CastFormat::V2,
-            Format::V3 => CastFormat::V3,
-        }),
+        format: args.format,
         dir: args.dir.map(|d| std::path::absolute(&d)).transpose()?,
         view: args.view,
         status_line: args.status.then_some(true),

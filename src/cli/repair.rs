@@ -15,14 +15,6 @@ use super::progress::Progress;
 use super::validate::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Mode {
-    /// Keep every valid event; move only bad lines to the side file.
-    Auto,
-    /// Cut the file at its first bad line.
-    PointInTime,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
     Json,
@@ -33,8 +25,8 @@ pub struct Args {
     /// Check and fix only header and tail, in time independent of file size.
     #[arg(long)]
     quick: bool,
-    #[arg(long, value_enum, default_value_t = Mode::Auto)]
-    mode: Mode,
+    #[arg(long, value_enum, default_value_t = RepairMode::Auto)]
+    mode: RepairMode,
     /// Keep the text of a torn final output/input event by closing it.
     #[arg(long)]
     salvage_partial: bool,
@@ -84,10 +76,7 @@ pub fn run(args: Args) -> u8 {
         let callback = progress.callback();
         let opts = RepairOptions {
             quick: args.quick,
-            mode: match args.mode {
-                Mode::Auto => RepairMode::Auto,
-                Mode::PointInTime => RepairMode::PointInTime,
-            },
+            mode: args.mode,
             salvage_partial: args.salvage_partial,
             dry_run: args.dry_run,
             no_side_file: args.no_side_file,

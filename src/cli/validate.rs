@@ -152,7 +152,7 @@ fn print(
             let record = json!({
                 "path": name,
                 "valid": ok,
-                "version": scan.version,
+                "version": scan.version.map(|v| v.number()),
                 "mode": scan.mode,
                 "lines": scan.lines,
                 "events": scan.events,

@@ -9,9 +9,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::paths::Paths;
-use crate::cast::{self, Version};
-use crate::cast::{FlushPolicy, Fsync};
-use crate::config::{CastFormat, Config, FsyncPolicy};
+use crate::cast;
+use crate::cast::FlushPolicy;
+use crate::config::Config;
 use crate::record::naming;
 use crate::record::session::{self, NewRecording, Request};
 use crate::record::status::{RecordingStatus, State, View};
@@ -175,17 +175,10 @@ impl Manager {
         let new = NewRecording {
             window: WindowId(target.window_id),
             file,
-            version: match req.format.unwrap_or(rec.format) {
-                CastFormat::V2 => Version::V2,
-                CastFormat::V3 => Version::V3,
-            },
+            version: req.format.unwrap_or(rec.format),
             policy: FlushPolicy {
                 max_delay: Duration::from_millis(rec.flush_interval_ms),
-                fsync: match rec.fsync {
-                    FsyncPolicy::Never => Fsync::Never,
-                    FsyncPolicy::EveryFlush => Fsync::EveryFlush,
-                    FsyncPolicy::OnStop => Fsync::OnFinish,
-                },
+                fsync: rec.fsync,
                 ..FlushPolicy::default()
             },
             follow_active_pane: rec.follow_active_pane,

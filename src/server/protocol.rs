@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::CastFormat;
+use crate::cast::Version;
 pub use crate::record::status::{RecordingStatus, State, View};
 
 /// Start recording a window.
@@ -29,7 +29,7 @@ pub struct StartRequest {
     /// Any tmux target naming the window: `%3`, `@2`, `work:1`…
     pub target: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<CastFormat>,
+    pub format: Option<Version>,
     /// Overrides the configured output directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
@@ -95,6 +95,6 @@ mod tests {
         );
         let with_format: StartRequest =
             serde_json::from_str(r#"{"tmux_socket":"/s","target":"@1","format":"v3"}"#).unwrap();
-        assert_eq!(with_format.format, Some(CastFormat::V3));
+        assert_eq!(with_format.format, Some(Version::V3));
     }
 }

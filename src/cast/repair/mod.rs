@@ -28,12 +28,12 @@ use super::header::Version;
 use super::scan::{self, Body, Mode, Partial, Scan};
 use super::source::{self, Source};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum RepairMode {
-    /// Keep every valid event; drop only the lines that are not events.
+    /// Keep every valid event; move only bad lines to the side file.
     #[default]
     Auto,
-    /// Cut everything from the first bad line on.
+    /// Cut the file at its first bad line.
     PointInTime,
 }
 
@@ -98,6 +98,7 @@ pub enum Action {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    #[serde(serialize_with = "super::header::serialize_number")]
     pub version: Option<Version>,
     pub action: Action,
     pub dry_run: bool,
