@@ -77,7 +77,6 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
         pending: VecDeque::new(),
         demux: control::Demux::default(),
         reattached: VecDeque::new(),
-        paused: HashSet::new(),
         pens: HashMap::new(),
     };
     tokio::spawn(client.run(requests_rx));
@@ -117,8 +116,6 @@ enum Query {
     Screen(WindowId, PaneId),
     /// The normal screen behind the alternate one, for a frame.
     Saved(WindowId, PaneId),
-    /// Switch a pane's `%output` for this client on or off (no answer used).
-    PaneOutput(PaneId, bool),
 }
 
 impl Query {
@@ -140,12 +137,6 @@ impl Query {
             // background, a reverse-video status line).
             Query::Screen(_, pane) => format!("capture-pane -p -e -N -t {pane}"),
             Query::Saved(_, pane) => format!("capture-pane -p -e -N -a -q -t {pane}"),
-            Query::PaneOutput(pane, on) => {
-                format!(
-                    "refresh-client -A '{pane}:{}'",
-                    if on { "on" } else { "off" }
-                )
-            }
         }
     }
 }
@@ -187,8 +178,6 @@ struct Client {
     demux: control::Demux,
     /// When the client reattached lately.
     reattached: VecDeque<Instant>,
-    /// Panes whose output this client switched off.
-    paused: HashSet<PaneId>,
     /// The pen and charsets of every pane of a recorded window.
     pens: HashMap<PaneId, Pen>,
 }
@@ -294,7 +283,6 @@ impl Client {
         tokio::spawn(old.close());
         self.demux = control::Demux::default();
         self.pending.clear();
-        self.paused.clear();
         crate::log::info(&format!(
             "session {}: the recorder was detached; attached again and redrew {} window(s)",
             self.session,
@@ -439,9 +427,6 @@ impl Client {
             w.status.lock().unwrap().active_pane = Some(pane.0);
         }
         // Output from here on is ordered after the frame's replies.
-        if self.paused.remove(&pane) {
-            self.send(Query::PaneOutput(pane, true)).await;
-        }
         self.send(Query::State(window, pane)).await;
         self.send(Query::Screen(window, pane)).await;
         self.send(Query::Saved(window, pane)).await;
@@ -473,7 +458,12 @@ impl Client {
     }
 
     /// A pane's output: into every cast that follows the pane; its pen and
-    /// charsets followed; switched off if no recorded window has the pane.
+    /// charsets followed.
+    ///
+    /// Output of panes no recording needs is not switched off for this
+    /// client (`refresh-client -A %N:off`): tmux 3.3a crashes (SIGSEGV in
+    /// `control_append_data`) when a pane with output still queued for the
+    /// client is switched off, which a busy pane does.
     async fn on_output(&mut self, pane: PaneId, data: &[u8]) {
         let mut needed = false;
         for w in self.windows.values_mut() {
@@ -487,11 +477,6 @@ impl Client {
             }
         }
         if !needed {
-            // tmux escapes every byte of every pane for a control client,
-            // which slows busy panes (on again if one switches to it).
-            if self.paused.insert(pane) {
-                self.send(Query::PaneOutput(pane, false)).await;
-            }
             return;
         }
         let pen = self.pens.entry(pane).or_default();
@@ -628,7 +613,6 @@ impl Client {
 
     async fn on_reply(&mut self, query: Query, error: bool, lines: Vec<Vec<u8>>) {
         match query {
-            Query::PaneOutput(..) => {}
             Query::Layout(window) => {
                 let layout = lines
                     .first()
