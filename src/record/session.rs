@@ -24,10 +24,12 @@ use tokio::sync::{mpsc, oneshot};
 use super::frame::{self, PaneState};
 use super::geometry;
 use super::pen::Pen;
+use super::query::Query;
 use super::status::{RecordingStatus, State, View};
+use super::window_recording::WindowRecording;
 use super::window_view::{self, Drawn, WindowView};
-use crate::cast::{CastSink, CastWriter, FlushPolicy};
-use crate::cast::{Header, Version};
+use crate::cast::FlushPolicy;
+use crate::cast::Version;
 use crate::tmux::client::{self, Connection};
 use crate::tmux::control::{self, Event, Line};
 use crate::tmux::{PaneId, SessionId, Tmux, WindowId};
@@ -96,74 +98,6 @@ enum Flow {
 /// again and again is given up on, with a reason.
 const REATTACH_LIMIT: usize = 5;
 const REATTACH_WINDOW: Duration = Duration::from_secs(10);
-
-/// A command this client sends tmux, which also says what its reply is for:
-/// the command is written here, its reply handled in `Client::on_reply`,
-/// so adding a query touches this enum and that match. Replies come back in
-/// the order commands were sent.
-#[derive(Debug, Clone, Copy)]
-enum Query {
-    /// Which pane of the window is active.
-    ActivePane(WindowId),
-    /// The window's layout, for the panes it has.
-    Layout(WindowId),
-    /// After `%window-close` (or a window view's end): which sessions
-    /// still have the window.
-    WindowLinks(WindowId),
-    /// A pane's size, cursor and modes, for a frame.
-    State(WindowId, PaneId),
-    /// The visible screen, for a frame.
-    Screen(WindowId, PaneId),
-    /// The normal screen behind the alternate one, for a frame.
-    Saved(WindowId, PaneId),
-}
-
-impl Query {
-    fn command(self) -> String {
-        match self {
-            Query::ActivePane(window) => format!("display-message -p -t {window} '#{{pane_id}}'"),
-            Query::Layout(window) => {
-                format!("display-message -p -t {window} '#{{window_layout}}'")
-            }
-            Query::WindowLinks(window) => {
-                format!(
-                    "list-windows -a -F '#{{session_id}} #{{session_name}}' -f '#{{==:#{{window_id}},{window}}}'"
-                )
-            }
-            Query::State(_, pane) => {
-                format!("display-message -p -t {pane} '{}'", frame::PANE_FORMATS)
-            }
-            // -N: trailing blanks keep their attributes (a coloured
-            // background, a reverse-video status line).
-            Query::Screen(_, pane) => format!("capture-pane -p -e -N -t {pane}"),
-            Query::Saved(_, pane) => format!("capture-pane -p -e -N -a -q -t {pane}"),
-        }
-    }
-}
-
-struct WindowRecording {
-    new: Option<NewRecording>,
-    writer: Option<CastWriter<Counting>>,
-    start: Instant,
-    /// The pane whose output is recorded.
-    active: Option<PaneId>,
-    /// A frame was asked for this pane; its output waits for it.
-    switching: Option<PaneId>,
-    state: Option<PaneState>,
-    screen: Vec<Vec<u8>>,
-    size: (u32, u32),
-    status: Arc<Mutex<RecordingStatus>>,
-    follow: bool,
-    /// Every pane of the window: their output stays on, so their pens are
-    /// known (pane view only).
-    panes: HashSet<PaneId>,
-    view: View,
-    status_line: bool,
-    /// The client drawing a window view, once it is attached.
-    drawing: Option<WindowView>,
-    /// The window view's client has ended.
-    drawing_ended: bool,
-}
 
 struct Client {
     /// What window views' clients draw, and their ends.
@@ -756,73 +690,5 @@ impl Client {
             }
             None => tell(),
         }
-    }
-}
-
-impl WindowRecording {
-    /// The cast's writer; the first call writes the header, of `size` and
-    /// with `term` as the terminal.
-    fn writer(&mut self, size: (u32, u32), term: &str) -> io::Result<&mut CastWriter<Counting>> {
-        if self.writer.is_none() {
-            let new = self.new.as_mut().expect("a recording being set up");
-            // A second descriptor for the same open file: it shares the lock.
-            let file = new.file.try_clone()?;
-            let mut header = Header::new(new.version, size.0, size.1);
-            header.timestamp = Some(chrono::Utc::now().timestamp());
-            header.title = Some(new.title.clone());
-            if !term.is_empty() {
-                header.env.insert("TERM".into(), term.to_string());
-            }
-            self.writer = Some(CastWriter::create(
-                Counting { file, written: 0 },
-                &header,
-                new.policy,
-            )?);
-        }
-        Ok(self.writer.as_mut().expect("just made"))
-    }
-
-    fn write_frame(&mut self, state: &PaneState, frame: &[u8], pane: PaneId) -> io::Result<()> {
-        let time = self.start.elapsed().as_secs_f64();
-        if self.writer.is_none() {
-            self.size = (state.cols, state.rows);
-        }
-        let term = std::env::var("TERM").unwrap_or_default();
-        let old = self.size;
-        self.size = (state.cols, state.rows);
-        let writer = self.writer(old, &term)?;
-        if (state.cols, state.rows) != old {
-            writer.resize(time, state.cols, state.rows)?;
-        }
-        writer.output(time, frame)?;
-        // A switch is worth seeing at once: the frame does not wait for the
-        // flush interval.
-        writer.flush()?;
-        self.active = Some(pane);
-        self.switching = None;
-        Ok(())
-    }
-}
-
-/// The cast file, counting what was written (for `rec ls`).
-struct Counting {
-    file: File,
-    written: u64,
-}
-
-impl io::Write for Counting {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.written += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
-}
-
-impl CastSink for Counting {
-    fn sync(&mut self) -> io::Result<()> {
-        self.file.sync_data()
     }
 }

@@ -1,0 +1,112 @@
+//! One window's recording inside a session's control client: its cast, what
+//! it shows (the active pane, or a window view) and where it stands.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::frame::PaneState;
+use super::session::NewRecording;
+use super::status::{RecordingStatus, View};
+use super::window_view::WindowView;
+use crate::cast::{CastSink, CastWriter, Header};
+use crate::tmux::PaneId;
+
+/// A recorded window.
+pub struct WindowRecording {
+    pub new: Option<NewRecording>,
+    pub writer: Option<CastWriter<Counting>>,
+    pub start: Instant,
+    /// The pane whose output is recorded.
+    pub active: Option<PaneId>,
+    /// A frame was asked for this pane; its output waits for it.
+    pub switching: Option<PaneId>,
+    pub state: Option<PaneState>,
+    pub screen: Vec<Vec<u8>>,
+    pub size: (u32, u32),
+    pub status: Arc<Mutex<RecordingStatus>>,
+    pub follow: bool,
+    /// Every pane of the window: their output stays on, so their pens are
+    /// known (pane view only).
+    pub panes: HashSet<PaneId>,
+    pub view: View,
+    pub status_line: bool,
+    /// The client drawing a window view, once it is attached.
+    pub drawing: Option<WindowView>,
+    /// The window view's client has ended.
+    pub drawing_ended: bool,
+}
+
+impl WindowRecording {
+    /// The cast's writer; the first call writes the header, of `size` and
+    /// with `term` as the terminal.
+    pub fn writer(
+        &mut self,
+        size: (u32, u32),
+        term: &str,
+    ) -> io::Result<&mut CastWriter<Counting>> {
+        if self.writer.is_none() {
+            let new = self.new.as_mut().expect("a recording being set up");
+            // A second descriptor for the same open file: it shares the lock.
+            let file = new.file.try_clone()?;
+            let mut header = Header::new(new.version, size.0, size.1);
+            header.timestamp = Some(chrono::Utc::now().timestamp());
+            header.title = Some(new.title.clone());
+            if !term.is_empty() {
+                header.env.insert("TERM".into(), term.to_string());
+            }
+            self.writer = Some(CastWriter::create(
+                Counting { file, written: 0 },
+                &header,
+                new.policy,
+            )?);
+        }
+        Ok(self.writer.as_mut().expect("just made"))
+    }
+
+    pub fn write_frame(&mut self, state: &PaneState, frame: &[u8], pane: PaneId) -> io::Result<()> {
+        let time = self.start.elapsed().as_secs_f64();
+        if self.writer.is_none() {
+            self.size = (state.cols, state.rows);
+        }
+        let term = std::env::var("TERM").unwrap_or_default();
+        let old = self.size;
+        self.size = (state.cols, state.rows);
+        let writer = self.writer(old, &term)?;
+        if (state.cols, state.rows) != old {
+            writer.resize(time, state.cols, state.rows)?;
+        }
+        writer.output(time, frame)?;
+        // A switch is worth seeing at once: the frame does not wait for the
+        // flush interval.
+        writer.flush()?;
+        self.active = Some(pane);
+        self.switching = None;
+        Ok(())
+    }
+}
+
+/// The cast file, counting what was written (for `rec ls`).
+pub struct Counting {
+    pub file: File,
+    pub written: u64,
+}
+
+impl io::Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl CastSink for Counting {
+    fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+}
