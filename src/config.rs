@@ -152,15 +152,18 @@ impl Config {
             }
         }
         let parse = |table: toml::Table| -> Result<Config, toml::de::Error> { table.try_into() };
-        // The file alone first: its mistakes are the file's.
-        parse(table.clone()).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
         let from_file = table.clone();
         let applied = apply_env(&mut table, env)?;
         parse(table).map_err(|e| {
-            // Name the variable whose value is wrong.
+            let file_error = |e: toml::de::Error| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            };
+            // The file alone first: its mistakes are the file's.
+            if let Err(e) = parse(from_file.clone()) {
+                return file_error(e);
+            }
+            // Else name the variable whose value is wrong.
             let culprit = applied.iter().find_map(|name| {
                 let mut alone = from_file.clone();
                 let one: Vec<(String, String)> =
@@ -173,10 +176,7 @@ impl Config {
                     name,
                     message: e.message().to_string(),
                 },
-                None => ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                },
+                None => file_error(e),
             }
         })
     }

@@ -12,14 +12,7 @@ use common::tmux_env::*;
 
 /// `rec start --view window ARGS…`; waits for the first drawing.
 fn start_view(env: &Env, args: &[&str]) -> std::path::PathBuf {
-    let out = env.tvmux(&[&["rec", "start", "--view", "window"], args].concat());
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = std::path::PathBuf::from(text.trim().rsplit(' ').next().unwrap());
+    let path = env.rec_start(&[&["--view", "window"], args].concat());
     wait_until("the first drawing", || {
         events(&path).iter().any(|e| e.1 == "o")
     });

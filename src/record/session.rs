@@ -323,8 +323,10 @@ impl Client {
         let started = opened.and_then(|view| {
             let rows = size.1 + view.status_lines;
             w.drawing = Some(view);
+            w.start_cast((size.0, rows), Some(window_view::TERM.into()))?;
+            // The window's own size, which %layout-change reports.
             w.size = size;
-            w.writer((size.0, rows), window_view::TERM).map(|_| ())
+            Ok(())
         });
         if let Err(e) = started {
             self.fail(window, &format!("cannot draw the window: {e}"));
@@ -448,7 +450,8 @@ impl Client {
                 layout,
                 visible,
             } => {
-                if self.resize_view(window, &layout) {
+                if self.windows.get(&window).map(|w| w.view) == Some(View::Window) {
+                    self.resize_view(window, &layout);
                     return Flow::Go;
                 }
                 self.set_panes(window, &layout);
@@ -501,16 +504,16 @@ impl Client {
     }
 
     /// A window view follows its window's size: an `r` event, then the
-    /// terminal resized (tmux redraws it). False for other recordings.
-    fn resize_view(&mut self, window: WindowId, layout: &str) -> bool {
+    /// terminal resized (tmux redraws it).
+    fn resize_view(&mut self, window: WindowId, layout: &str) {
         let Some(w) = self.windows.get_mut(&window) else {
-            return false;
+            return;
         };
         let Some(view) = &w.drawing else {
-            return w.view == View::Window;
+            return;
         };
         let Some(size) = geometry::window_size(layout).filter(|s| *s != w.size) else {
-            return true;
+            return;
         };
         w.size = size;
         let time = w.start.elapsed().as_secs_f64();
@@ -523,7 +526,6 @@ impl Client {
         if let Err(e) = resized {
             self.fail(window, &format!("cannot follow the window's size: {e}"));
         }
-        true
     }
 
     /// The panes `window` has, from its layout; pens of panes gone are dropped.
@@ -532,10 +534,6 @@ impl Client {
         else {
             return;
         };
-        if w.view == View::Window {
-            // tmux draws the panes: their output is not needed here.
-            return;
-        }
         w.panes = panes.into_iter().map(|(id, _)| id).collect();
         let live: HashSet<PaneId> = self
             .windows

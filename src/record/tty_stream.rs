@@ -57,20 +57,18 @@ impl TtyStream {
         }
         if let Some(exit) = find(&self.held, EXIT) {
             self.ended = true;
-            let cut = last_region(&self.held[..exit])
-                .filter(|at| exit - at < EXIT_MAX)
-                .unwrap_or(exit);
+            let cut = last_region(&self.held[..exit]).unwrap_or(exit);
             self.held.truncate(cut);
             return self.take(false);
         }
         match last_region(&self.held) {
-            Some(at) if self.held.len() - at < EXIT_MAX => {
+            Some(at) => {
                 let rest = self.held.split_off(at);
                 let out = self.take(false);
                 self.held.extend(rest);
                 out
             }
-            _ => self.take(true),
+            None => self.take(true),
         }
     }
 
@@ -114,14 +112,20 @@ impl TtyStream {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
-/// Where the last scroll region `ESC [1;ROWSr` of `data` begins, counting
+/// Where the last scroll region `ESC [1;ROWSr` in the last [`EXIT_MAX`]
+/// bytes of `data` begins (the only ones that can start the exit), counting
 /// one that `data` ends in the middle of.
 fn last_region(data: &[u8]) -> Option<usize> {
+    let base = data.len().saturating_sub(EXIT_MAX - 1);
+    last_region_in(&data[base..]).map(|at| base + at)
+}
+
+fn last_region_in(data: &[u8]) -> Option<usize> {
     let mut end = data.len();
-    while let Some(at) = data[..end].windows(REGION.len()).rposition(|w| w == REGION) {
+    while let Some(at) = memchr::memmem::rfind(&data[..end], REGION) {
         let rest = &data[at + REGION.len()..];
         let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         match rest.get(digits) {

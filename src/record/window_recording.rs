@@ -40,43 +40,37 @@ pub struct WindowRecording {
 }
 
 impl WindowRecording {
-    /// The cast's writer; the first call writes the header, of `size` and
-    /// with `term` as the terminal.
-    pub fn writer(
-        &mut self,
-        size: (u32, u32),
-        term: &str,
-    ) -> io::Result<&mut CastWriter<Counting>> {
-        if self.writer.is_none() {
-            let new = self.new.as_mut().expect("a recording being set up");
-            // A second descriptor for the same open file: it shares the lock.
-            let file = new.file.try_clone()?;
-            let mut header = Header::new(new.version, size.0, size.1);
-            header.timestamp = Some(chrono::Utc::now().timestamp());
-            header.title = Some(new.title.clone());
-            if !term.is_empty() {
-                header.env.insert("TERM".into(), term.to_string());
-            }
-            self.writer = Some(CastWriter::create(
-                Counting { file, written: 0 },
-                &header,
-                new.policy,
-            )?);
+    /// Starts the cast: its header, of `size` (columns, rows) and with
+    /// `term` as the terminal.
+    pub fn start_cast(&mut self, size: (u32, u32), term: Option<String>) -> io::Result<()> {
+        let new = self.new.as_mut().expect("a recording being set up");
+        // A second descriptor for the same open file: it shares the lock.
+        let file = new.file.try_clone()?;
+        let mut header = Header::new(new.version, size.0, size.1);
+        header.timestamp = Some(chrono::Utc::now().timestamp());
+        header.title = Some(new.title.clone());
+        if let Some(term) = term {
+            header.env.insert("TERM".into(), term);
         }
-        Ok(self.writer.as_mut().expect("just made"))
+        self.writer = Some(CastWriter::create(
+            Counting { file, written: 0 },
+            &header,
+            new.policy,
+        )?);
+        self.size = size;
+        Ok(())
     }
 
     pub fn write_frame(&mut self, state: &PaneState, frame: &[u8], pane: PaneId) -> io::Result<()> {
         let time = self.start.elapsed().as_secs_f64();
+        let size = (state.cols, state.rows);
         if self.writer.is_none() {
-            self.size = (state.cols, state.rows);
+            self.start_cast(size, std::env::var("TERM").ok())?;
         }
-        let term = std::env::var("TERM").unwrap_or_default();
-        let old = self.size;
-        self.size = (state.cols, state.rows);
-        let writer = self.writer(old, &term)?;
-        if (state.cols, state.rows) != old {
-            writer.resize(time, state.cols, state.rows)?;
+        let writer = self.writer.as_mut().expect("started");
+        if size != self.size {
+            self.size = size;
+            writer.resize(time, size.0, size.1)?;
         }
         writer.output(time, frame)?;
         // A switch is worth seeing at once: the frame does not wait for the

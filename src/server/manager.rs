@@ -328,22 +328,20 @@ impl Manager {
     /// Records which casts are live and which helper sessions window views
     /// have, for crash recovery by the next server.
     fn save_live_list(&self) {
-        let paths: Vec<PathBuf> = self.active().into_iter().map(|s| s.path).collect();
-        save_list(&self.paths.live_list(), &paths);
-        let views: Vec<(PathBuf, String)> = {
-            let inner = self.inner.lock().unwrap();
-            inner
-                .recordings
-                .values()
-                .filter_map(|e| {
-                    let s = e.status.lock().unwrap();
-                    (s.state == State::Recording && s.view == View::Window).then(|| {
-                        let helper = window_view::helper_name(WindowId(s.window_id));
-                        (e.tmux_socket.clone(), helper)
-                    })
-                })
-                .collect()
-        };
+        let mut casts: Vec<PathBuf> = Vec::new();
+        let mut views: Vec<(PathBuf, String)> = Vec::new();
+        for e in self.inner.lock().unwrap().recordings.values() {
+            let s = e.status.lock().unwrap();
+            if s.state != State::Recording {
+                continue;
+            }
+            casts.push(s.path.clone());
+            if s.view == View::Window {
+                let helper = window_view::helper_name(WindowId(s.window_id));
+                views.push((e.tmux_socket.clone(), helper));
+            }
+        }
+        save_list(&self.paths.live_list(), &casts);
         save_list(&self.paths.views_list(), &views);
     }
 }
@@ -357,13 +355,18 @@ fn save_list<T: serde::Serialize>(path: &Path, list: &[T]) {
     }
 }
 
+/// The JSON list at `path`; empty when there is none.
+fn read_list<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|text| serde_json::from_slice(&text).ok())
+        .unwrap_or_default()
+}
+
 /// Removes the helper sessions of window views a crashed server left (a
 /// helper whose client died has usually ended by itself already).
 pub async fn remove_orphan_views(paths: &Paths) {
-    let Ok(text) = std::fs::read(paths.views_list()) else {
-        return;
-    };
-    let list: Vec<(PathBuf, String)> = serde_json::from_slice(&text).unwrap_or_default();
+    let list: Vec<(PathBuf, String)> = read_list(&paths.views_list());
     for (socket, helper) in list {
         window_view::remove_helper(&Tmux::new(Some(&socket)), &helper).await;
     }
@@ -398,10 +401,7 @@ fn verify(path: &Path) -> Result<(), String> {
 
 /// Repairs the casts a crashed server was recording (those no longer locked).
 pub fn repair_orphans(paths: &Paths) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read(paths.live_list()) else {
-        return Vec::new();
-    };
-    let list: Vec<PathBuf> = serde_json::from_slice(&text).unwrap_or_default();
+    let list: Vec<PathBuf> = read_list(&paths.live_list());
     let mut repaired = Vec::new();
     for path in list {
         let opts = cast::RepairOptions {

@@ -107,8 +107,8 @@ impl Env {
         self.start_with(&[])
     }
 
-    /// `tvmux rec start ARGS…`; waits for the first frame; the cast's path.
-    pub fn start_with(&self, args: &[&str]) -> PathBuf {
+    /// `tvmux rec start ARGS…`, which must succeed: the cast's path.
+    pub fn rec_start(&self, args: &[&str]) -> PathBuf {
         let out = self.tvmux(&[&["rec", "start"], args].concat());
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
@@ -117,7 +117,12 @@ impl Env {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(text.starts_with("recording "), "{text}");
-        let path = PathBuf::from(text.trim().rsplit(' ').next().unwrap());
+        PathBuf::from(text.trim().rsplit(' ').next().unwrap())
+    }
+
+    /// `tvmux rec start ARGS…`; waits for the first frame; the cast's path.
+    pub fn start_with(&self, args: &[&str]) -> PathBuf {
+        let path = self.rec_start(args);
         // The first frame is written once tmux answers.
         wait_until("the first frame", || {
             events(&path).iter().any(|e| e.2.starts_with(FRAME_START))
@@ -193,11 +198,7 @@ pub fn plain_output(path: &Path) -> String {
 }
 
 pub fn validate_full(path: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tvmux"))
-        .args(["validate", "--full", "--strict"])
-        .arg(path)
-        .output()
-        .unwrap();
+    let out = super::tvmux(&["validate", "--full", "--strict", super::path_str(path)]);
     assert!(
         out.status.success(),
         "{}",
