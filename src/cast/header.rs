@@ -11,7 +11,18 @@ use super::size::SIZE_LIMIT;
 /// A cast format version. The configuration (`format = "v2"`) and the
 /// command line (`--format v3`) name the versions tvmux writes; v1 is read
 /// only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Version {
     #[serde(skip_deserializing)]

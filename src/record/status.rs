@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Recording,
@@ -15,7 +15,18 @@ pub enum State {
 }
 
 /// What a recording shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum View {
     /// The active pane, as its program wrote it (following switches).
@@ -25,7 +36,7 @@ pub enum View {
     Window,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordingStatus {
     pub id: String,
     pub session: String,
@@ -36,6 +47,7 @@ pub struct RecordingStatus {
     pub active_pane: Option<u32>,
     #[serde(default)]
     pub view: View,
+    #[schema(value_type = String)]
     pub path: PathBuf,
     /// Bytes of cast written so far.
     pub bytes: u64,

@@ -1,43 +1,45 @@
-//! The HTTP/1.1 + JSON API on the server's socket (`curl --unix-socket` works).
+//! The HTTP/1.1 + JSON API on the server's socket (`curl --unix-socket`
+//! works): the recording API here, the tmux control API in [`tmux_api`],
+//! both described at `/openapi.json` from the same attributes that route
+//! them ([`openapi`]).
 //!
-//! | method | path | what |
-//! |---|---|---|
-//! | GET | /status | pid, socket, version, uptime, recordings |
-//! | GET | /recordings | active recordings |
-//! | POST | /recordings | start: `{"tmux_socket", "target", "format"?, "dir"?}` |
-//! | GET | /recordings/{id} | one recording |
-//! | DELETE | /recordings/{id} | stop it; answers when its cast is saved |
-//! | POST | /shutdown | stop every recording and exit |
-//!
-//! and the tmux control API (`tmux_api`); `/openapi.json` describes it all.
+//! [`tmux_api`]: super::tmux_api
+//! [`openapi`]: super::openapi
 
 use std::sync::Arc;
 
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::manager::{Manager, Started};
-use super::protocol::{ServerStatus, ShutdownReply, StartReply, StartRequest};
+use super::protocol::{RecordingStatus, ServerStatus, ShutdownReply, StartReply, StartRequest};
 
-pub fn router(manager: Arc<Manager>) -> Router {
-    Router::new()
-        .route("/status", get(status))
-        .route("/recordings", get(list).post(start))
-        .route("/recordings/{id}", get(one).delete(stop))
-        .route("/shutdown", post(shutdown))
-        .route(
-            "/openapi.json",
-            get(|| async { Json(super::openapi::document()) }),
-        )
-        .merge(super::tmux_api::router())
+/// Every route of the server, each with its description.
+pub fn routes() -> OpenApiRouter<Arc<Manager>> {
+    OpenApiRouter::with_openapi(super::openapi::base())
+        .routes(routes!(status))
+        .routes(routes!(list, start))
+        .routes(routes!(one, stop))
+        .routes(routes!(shutdown))
+        .routes(routes!(openapi_json))
+        .merge(super::tmux_api::routes())
+}
+
+/// The server's router: [`routes`], and a JSON 404 for anything else.
+pub fn router(manager: Arc<Manager>) -> axum::Router {
+    let (router, _) = routes().split_for_parts();
+    router
         .fallback(|| async { ApiError::new(404, "no such endpoint (see /openapi.json)") })
         .with_state(manager)
 }
 
+#[utoipa::path(get, path = "/status", tag = "server",
+    responses((status = 200, body = ServerStatus, description = "pid, version, socket, uptime, recordings")))]
 async fn status(State(m): State<Arc<Manager>>) -> Json<ServerStatus> {
     Json(ServerStatus {
         pid: std::process::id(),
@@ -49,56 +51,72 @@ async fn status(State(m): State<Arc<Manager>>) -> Json<ServerStatus> {
     })
 }
 
-#[derive(serde::Deserialize)]
+/// `?all=true`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Every recording of this server, stopped ones included.
     #[serde(default)]
     all: bool,
 }
 
-async fn list(State(m): State<Arc<Manager>>, Query(q): Query<ListQuery>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/recordings", tag = "recordings", params(ListQuery),
+    responses((status = 200, body = Vec<RecordingStatus>,
+        description = "Active recordings and failed ones not yet acknowledged")))]
+async fn list(
+    State(m): State<Arc<Manager>>,
+    Query(q): Query<ListQuery>,
+) -> Json<Vec<RecordingStatus>> {
     Json(m.list(q.all))
 }
 
+#[utoipa::path(get, path = "/recordings/{id}", tag = "recordings",
+    params(("id" = String, Path, description = "The recording's id")),
+    responses((status = 200, body = RecordingStatus, description = "One recording")))]
 async fn one(
     State(m): State<Arc<Manager>>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<RecordingStatus>, ApiError> {
     m.one(&id).map(Json)
 }
 
+#[utoipa::path(post, path = "/recordings", tag = "recordings", request_body = StartRequest,
+    responses(
+        (status = 201, body = StartReply, description = "Recording started"),
+        (status = 200, body = StartReply, description = "The window was being recorded already")))]
 async fn start(
     State(m): State<Arc<Manager>>,
-    body: Result<Json<StartRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+    body: Result<Json<StartRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<StartReply>), ApiError> {
     let Json(req) = body.map_err(|e| ApiError::new(422, e.body_text()))?;
-    Ok(match m.start(req).await? {
-        Started::New(recording) => (
-            StatusCode::CREATED,
-            Json(StartReply {
-                already: false,
-                recording,
-            }),
-        ),
-        Started::Already(recording) => (
-            StatusCode::OK,
-            Json(StartReply {
-                already: true,
-                recording,
-            }),
-        ),
-    })
+    let (status, already, recording) = match m.start(req).await? {
+        Started::New(recording) => (StatusCode::CREATED, false, recording),
+        Started::Already(recording) => (StatusCode::OK, true, recording),
+    };
+    Ok((status, Json(StartReply { already, recording })))
 }
 
 /// Stops a recording; one that has ended already is acknowledged (forgotten).
+#[utoipa::path(delete, path = "/recordings/{id}", tag = "recordings",
+    params(("id" = String, Path, description = "The recording's id")),
+    responses((status = 200, body = RecordingStatus,
+        description = "Stopped (answers once its cast is saved and checked), or acknowledged if it had ended")))]
 async fn stop(
     State(m): State<Arc<Manager>>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<RecordingStatus>, ApiError> {
     Ok(Json(m.stop_or_forget(&id).await?))
 }
 
-async fn shutdown(State(m): State<Arc<Manager>>) -> impl IntoResponse {
+#[utoipa::path(post, path = "/shutdown", tag = "server",
+    responses((status = 200, body = ShutdownReply, description = "Every recording stops, then the server exits")))]
+async fn shutdown(State(m): State<Arc<Manager>>) -> Json<ShutdownReply> {
     m.shutdown.notify_one();
     Json(ShutdownReply { stopping: true })
+}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "server",
+    responses((status = 200, description = "This description (OpenAPI 3.1)", content_type = "application/json")))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(super::openapi::document().clone())
 }

@@ -17,21 +17,25 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::cast::Version;
 pub use crate::record::status::{RecordingStatus, State, View};
 
 /// Start recording a window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StartRequest {
     /// The tmux server's socket (the first field of `$TMUX`).
+    #[schema(value_type = String)]
     pub tmux_socket: PathBuf,
     /// Any tmux target naming the window: `%3`, `@2`, `work:1`…
     pub target: String,
+    /// The cast format (default: the configuration's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<Version>,
     /// Overrides the configured output directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub dir: Option<PathBuf>,
     /// Overrides the configured view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,31 +45,33 @@ pub struct StartRequest {
     pub status_line: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StartReply {
     /// The window was being recorded already: this is that recording.
     pub already: bool,
     pub recording: RecordingStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ServerStatus {
     pub pid: u32,
     pub version: String,
+    #[schema(value_type = String)]
     pub socket: PathBuf,
     pub uptime_secs: f64,
     /// Active recordings.
     pub recordings: usize,
     /// Casts a crashed server left behind, repaired when this one started.
+    #[schema(value_type = Vec<String>)]
     pub repaired_orphans: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ShutdownReply {
     pub stopping: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorReply {
     pub error: String,
 }

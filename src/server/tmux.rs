@@ -2,6 +2,7 @@
 //! them, and the checks on the ids it is given.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::ApiError;
 
@@ -9,7 +10,8 @@ pub use crate::tmux::Tmux;
 
 pub use crate::cast::Size;
 
-#[derive(Debug, Clone, Serialize)]
+/// A tmux session.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Session {
     pub id: String,
     pub name: String,
@@ -42,7 +44,8 @@ pub fn parse_session(p: &[&str]) -> Option<Session> {
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A tmux window.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Window {
     pub id: String,
     pub session_id: String,
@@ -79,7 +82,8 @@ pub fn parse_window(p: &[&str]) -> Option<Window> {
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A tmux pane.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Pane {
     pub id: String,
     pub window_id: String,
@@ -125,6 +129,50 @@ pub fn parse_pane(p: &[&str]) -> Option<Pane> {
         command: p.get(11)?.to_string(),
         title: p.get(12)?.to_string(),
     })
+}
+
+/// What was killed: `{"killed": "$1"}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Killed {
+    pub killed: String,
+}
+
+/// The session whose clients were detached.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Detached {
+    pub detached: String,
+}
+
+/// The argument vector that attaches a client to a session.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachCommand {
+    pub command: Vec<String>,
+}
+
+/// A window linked into a session.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Linked {
+    pub linked: String,
+    pub session: String,
+}
+
+/// A window unlinked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Unlinked {
+    pub unlinked: String,
+}
+
+/// The pane the keys went to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Sent {
+    pub sent: String,
+}
+
+/// A pane's lines, as `capture-pane -p` gives them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Captured {
+    pub pane: String,
+    pub lines: Vec<String>,
 }
 
 /// An id from a URL: `$1`, `@2`, `%3` (or the bare number) with the sigil
