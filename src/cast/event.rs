@@ -7,9 +7,9 @@
 //! protects; the README lists them all.
 
 use super::finding::{Issue, Kind};
-use super::header::Version;
 use super::json::{self, RawEvent, SyntaxError};
 use super::size::Size;
+use super::version::{Rules, Version};
 
 /// What to do with a line.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,11 +73,22 @@ const NEGATIVE_ZERO: u64 = 0x8000_0000_0000_0000;
 #[derive(Debug, Clone, Copy)]
 pub struct Checker {
     pub version: Version,
+    rules: &'static Rules,
 }
 
 impl Checker {
+    /// The rules of `version` (2 or 3; v1 files have no event lines).
     pub fn new(version: Version) -> Self {
-        Self { version }
+        Self {
+            version,
+            rules: version.rules(),
+        }
+    }
+
+    /// Times count from the start and may not go backwards (v2), so a
+    /// chunk's clock depends on the chunks before it.
+    pub fn absolute_times(&self) -> bool {
+        self.rules.absolute_times
     }
 
     /// Checks one line (without its `\n`), advancing the clock and reporting
@@ -164,8 +175,8 @@ impl Checker {
         }
         if ev.lone_cr {
             let at = lone_cr_at(line).unwrap_or(0);
-            // Only 2.4 splits lines there, and it reads v2 only.
-            if self.version == Version::V2 {
+            // Only 2.4 splits lines there.
+            if self.rules.read_by_2_4 {
                 note(Issue::error(
                     at,
                     Kind::LoneCr,
@@ -180,9 +191,9 @@ impl Checker {
                 ));
             }
         }
-        match (code.as_ref(), self.version) {
-            ("o" | "i" | "m", _) => {}
-            ("r", _) => {
+        match code.as_ref() {
+            "o" | "i" | "m" => {}
+            "r" => {
                 if Size::parse(&ev.data.text()).is_none() {
                     note(Issue::error(
                         data_offset(line, ev),
@@ -195,7 +206,7 @@ impl Checker {
                     return Verdict::Drop;
                 }
             }
-            ("x", Version::V3) => {
+            "x" if self.rules.exit_events => {
                 if ev.data.text().parse::<i32>().is_err() {
                     note(Issue::error(
                         data_offset(line, ev),
@@ -208,7 +219,7 @@ impl Checker {
                     return Verdict::Drop;
                 }
             }
-            (other, _) => note(Issue::warning(
+            other => note(Issue::warning(
                 code_at,
                 Kind::UnknownCode,
                 format!("unknown event code {other:?} (passed through)"),
@@ -229,7 +240,7 @@ impl Checker {
     ) -> Verdict {
         let floor = self.floor(clock);
         let time = self.playable_time(ev.time, floor);
-        if self.version == Version::V2 {
+        if self.rules.absolute_times {
             clock.latest = Some(time.unwrap_or(floor));
         }
         if let Some(time) = time {
@@ -249,20 +260,17 @@ impl Checker {
 
     /// Where a v2 time may not go below (v3 intervals: zero).
     fn floor(&self, clock: &Clock) -> f64 {
-        match self.version {
-            Version::V2 => clock.latest.unwrap_or(0.0).max(0.0),
-            _ => 0.0,
+        if self.rules.absolute_times {
+            clock.latest.unwrap_or(0.0).max(0.0)
+        } else {
+            0.0
         }
     }
 
     /// Why a time is not playable: its kind and message.
     #[cold]
     fn time_fault(&self, time: f64, floor: f64) -> (Kind, String) {
-        let what = if self.version == Version::V2 {
-            "time"
-        } else {
-            "interval"
-        };
+        let what = self.rules.time_word();
         if time >= TIME_LIMIT {
             (
                 Kind::TimeOutOfRange,
@@ -303,7 +311,7 @@ impl Checker {
         // 3.2 drops one `\r` before the newline; 2.4 reads `\r\n` as `\n`.
         let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
         if trimmed.is_empty() {
-            return if self.version == Version::V3 {
+            return if self.rules.empty_lines {
                 note(Issue::warning(0, Kind::BlankLine, "empty line"));
                 Verdict::Keep
             } else {
@@ -323,7 +331,7 @@ impl Checker {
             ));
             return Verdict::Drop;
         }
-        if self.version == Version::V3 && line.first() == Some(&b'#') {
+        if self.rules.comments && line.first() == Some(&b'#') {
             // A comment is any text: 3.2 skips lines that start with `#`.
             return match std::str::from_utf8(line) {
                 Ok(_) => Verdict::Keep,
@@ -439,7 +447,7 @@ impl Checker {
         let ev = json::parse_event(line).expect("a fixed line is a complete event");
         let floor = self.floor(clock);
         let time = self.playable_time(ev.time, floor);
-        if self.version == Version::V2 {
+        if self.rules.absolute_times {
             clock.latest = Some(time.unwrap_or(floor));
         }
         out.push(b'[');

@@ -1,4 +1,6 @@
-//! The header line: one model for v2 and v3, with the wire shapes kept apart.
+//! The header line: one model for v2 and v3, and the checks they share; each
+//! version's wire shape is in its own module ([`v2`](super::v2),
+//! [`v3`](super::v3)).
 
 use std::collections::BTreeMap;
 
@@ -7,48 +9,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Issue, Kind};
 use super::size::SIZE_LIMIT;
-
-/// A cast format version. The configuration (`format = "v2"`) and the
-/// command line (`--format v3`) name the versions tvmux writes; v1 is read
-/// only.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Version {
-    #[serde(skip_deserializing)]
-    #[value(skip)]
-    V1,
-    V2,
-    V3,
-}
-
-impl Version {
-    pub fn number(self) -> u8 {
-        match self {
-            Self::V1 => 1,
-            Self::V2 => 2,
-            Self::V3 => 3,
-        }
-    }
-}
-
-/// Reports show the version as the number a cast's header has.
-pub fn serialize_number<S: serde::Serializer>(
-    version: &Option<Version>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    version.map(Version::number).serialize(s)
-}
+pub use super::version::Version;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Theme {
@@ -98,61 +59,48 @@ impl Header {
         }
     }
 
-    /// The header as one JSON line (without the newline), in its version's shape.
+    /// The header as one JSON line (without the newline), in its version's
+    /// shape; unknown fields it was read with come last.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut m = Map::new();
-        m.insert("version".into(), self.version.number().into());
-        let put = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| {
-            if let Some(v) = v {
-                m.insert(k.into(), v);
-            }
-        };
-        // v3 keeps the theme under `term`; v2 at the top level, after `env`.
-        let mut theme = self
-            .theme
-            .as_ref()
-            .map(|t| serde_json::to_value(t).unwrap());
-        if self.version == Version::V3 {
-            let mut term = Map::new();
-            term.insert("cols".into(), self.cols.into());
-            term.insert("rows".into(), self.rows.into());
-            put(&mut term, "type", self.term_type.clone().map(Value::from));
-            put(
-                &mut term,
-                "version",
-                self.term_version.clone().map(Value::from),
-            );
-            put(&mut term, "theme", theme.take());
-            m.insert("term".into(), term.into());
-        } else {
-            m.insert("width".into(), self.cols.into());
-            m.insert("height".into(), self.rows.into());
-        }
-        put(&mut m, "timestamp", self.timestamp.map(Value::from));
-        put(&mut m, "duration", self.duration.map(Value::from));
-        put(
-            &mut m,
-            "idle_time_limit",
-            self.idle_time_limit.map(Value::from),
-        );
-        put(&mut m, "command", self.command.clone().map(Value::from));
-        put(&mut m, "title", self.title.clone().map(Value::from));
-        if !self.env.is_empty() {
-            let env = self
-                .env
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.clone())));
-            m.insert("env".into(), Value::Object(env.collect()));
-        }
-        put(&mut m, "theme", theme);
-        if self.version == Version::V3 && !self.tags.is_empty() {
-            m.insert("tags".into(), self.tags.clone().into());
-        }
+        let mut m = self.version.write_header(self);
         for (k, v) in &self.extra {
             m.entry(k.clone()).or_insert_with(|| v.clone());
         }
         serde_json::to_vec(&m).expect("a JSON map always serializes")
     }
+}
+
+/// Fields v2 and v3 write alike, in the order asciinema writes them.
+pub(super) fn put_common(h: &Header, m: &mut Map<String, Value>) {
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.into(), v);
+        }
+    };
+    put("timestamp", h.timestamp.map(Value::from));
+    put("duration", h.duration.map(Value::from));
+    put("idle_time_limit", h.idle_time_limit.map(Value::from));
+    put("command", h.command.clone().map(Value::from));
+    put("title", h.title.clone().map(Value::from));
+    if !h.env.is_empty() {
+        let env = h
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.clone())));
+        m.insert("env".into(), Value::Object(env.collect()));
+    }
+}
+
+/// What a version's module read from a header line, for the shared checks.
+pub(super) struct WireHeader {
+    pub header: Header,
+    /// `env` as written (v2 allows null values, which are warned about).
+    pub env: Option<BTreeMap<String, Option<String>>>,
+    /// The fields the version knows; others are kept in `extra`, warned.
+    pub known: &'static [&'static str],
+    /// The size's keys: as found in the line, and as named in messages.
+    pub size_keys: [(&'static str, &'static str); 2],
+    pub warnings: Vec<Issue>,
 }
 
 /// The header and the warnings found while reading it.
@@ -161,67 +109,6 @@ pub struct ParsedHeader {
     pub header: Header,
     pub warnings: Vec<Issue>,
 }
-
-#[derive(Deserialize)]
-struct WireV2 {
-    width: u32,
-    height: u32,
-    timestamp: Option<i64>,
-    /// Any value: neither player reads it.
-    duration: Option<Value>,
-    idle_time_limit: Option<f64>,
-    command: Option<String>,
-    title: Option<String>,
-    env: Option<BTreeMap<String, Option<String>>>,
-    theme: Option<Theme>,
-}
-
-#[derive(Deserialize)]
-struct WireTerm {
-    cols: u32,
-    rows: u32,
-    #[serde(rename = "type")]
-    term_type: Option<String>,
-    version: Option<String>,
-    theme: Option<Theme>,
-}
-
-#[derive(Deserialize)]
-struct WireV3 {
-    term: WireTerm,
-    timestamp: Option<i64>,
-    idle_time_limit: Option<f64>,
-    command: Option<String>,
-    title: Option<String>,
-    /// Strings only: asciinema 3.2 reads v3 `env` as string→string (v2 allows null).
-    env: Option<BTreeMap<String, String>>,
-    /// Any value: asciinema 3.2 does not read it.
-    tags: Option<Value>,
-}
-
-const V2_FIELDS: &[&str] = &[
-    "version",
-    "width",
-    "height",
-    "timestamp",
-    "duration",
-    "idle_time_limit",
-    "command",
-    "title",
-    "env",
-    "theme",
-];
-const V3_FIELDS: &[&str] = &[
-    "version",
-    "term",
-    "timestamp",
-    "idle_time_limit",
-    "command",
-    "title",
-    "env",
-    "tags",
-];
-const TERM_FIELDS: &[&str] = &["cols", "rows", "type", "version", "theme"];
 
 /// What the first line says about the file's version, before the rest is read.
 pub enum FirstLine {
@@ -290,93 +177,14 @@ pub fn parse(
     map: Map<String, Value>,
     version: Version,
 ) -> Result<ParsedHeader, Issue> {
-    let bad = |e: serde_json::Error| {
-        Issue::error(
-            column_offset(line, &e),
-            Kind::BadHeader,
-            format!(
-                "invalid v{} header: {}",
-                version.number(),
-                serde_message(&e)
-            ),
-        )
-    };
-    let theme = match version {
-        Version::V3 => map.get("term").and_then(|t| t.get("theme")),
-        _ => map.get("theme"),
-    };
-    if theme.is_some_and(|t| t.as_object().is_some_and(|o| o.is_empty())) {
-        return Err(Issue::error(
-            key_offset(line, "theme"),
-            Kind::BadHeader,
-            "invalid header: empty `theme` object (asciinema-player refuses the whole file)",
-        ));
-    }
-    let mut warnings = Vec::new();
-    let (known, env, mut header) = match version {
-        Version::V2 => {
-            let w: WireV2 = serde_json::from_slice(line).map_err(bad)?;
-            let mut h = Header::new(version, w.width, w.height);
-            h.timestamp = w.timestamp;
-            h.duration = lenient(
-                w.duration,
-                "duration",
-                "a number",
-                line,
-                &mut h.extra,
-                &mut warnings,
-            );
-            h.idle_time_limit = w.idle_time_limit;
-            h.command = w.command;
-            h.title = w.title;
-            h.theme = w.theme;
-            (V2_FIELDS, w.env, h)
-        }
-        Version::V3 => {
-            let w: WireV3 = serde_json::from_slice(line).map_err(bad)?;
-            let mut h = Header::new(version, w.term.cols, w.term.rows);
-            h.term_type = w.term.term_type;
-            h.term_version = w.term.version;
-            h.theme = w.term.theme;
-            h.timestamp = w.timestamp;
-            h.idle_time_limit = w.idle_time_limit;
-            h.command = w.command;
-            h.title = w.title;
-            h.tags = lenient(
-                w.tags,
-                "tags",
-                "a list of strings",
-                line,
-                &mut h.extra,
-                &mut warnings,
-            )
-            .unwrap_or_default();
-            let env = w
-                .env
-                .map(|env| env.into_iter().map(|(k, v)| (k, Some(v))).collect());
-            if let Some(Value::Object(term)) = map.get("term") {
-                for key in term.keys().filter(|k| !TERM_FIELDS.contains(&k.as_str())) {
-                    warnings.push(Issue::warning(
-                        key_offset(line, key),
-                        Kind::UnknownHeaderField,
-                        format!("unknown field `term.{key}` (kept as is)"),
-                    ));
-                }
-            }
-            (V3_FIELDS, env, h)
-        }
-        Version::V1 => unreachable!("v1 files are read by the v1 module"),
-    };
-    let (size_field, cols_key, rows_key) = match version {
-        Version::V3 => ("term", "cols", "rows"),
-        _ => ("", "width", "height"),
-    };
-    for (key, value) in [(cols_key, header.cols), (rows_key, header.rows)] {
-        let name = if size_field.is_empty() {
-            key.to_string()
-        } else {
-            format!("{size_field}.{key}")
-        };
+    let WireHeader {
+        mut header,
+        env,
+        known,
+        size_keys,
+        mut warnings,
+    } = version.read_header(line, &map)?;
+    for ((key, name), value) in size_keys.into_iter().zip([header.cols, header.rows]) {
         if value == 0 {
             return Err(Issue::error(
                 key_offset(line, key),
@@ -443,9 +251,30 @@ pub fn parse(
     Ok(ParsedHeader { header, warnings })
 }
 
+/// A header that serde cannot read as `version`'s shape.
+pub(super) fn bad(line: &[u8], version: Version, e: &serde_json::Error) -> Issue {
+    Issue::error(
+        column_offset(line, e),
+        Kind::BadHeader,
+        format!("invalid v{} header: {}", version.number(), serde_message(e)),
+    )
+}
+
+/// `"theme": {}` makes asciinema-player refuse the whole file.
+pub(super) fn refuse_empty_theme(line: &[u8], theme: Option<&Value>) -> Result<(), Issue> {
+    if theme.is_some_and(|t| t.as_object().is_some_and(|o| o.is_empty())) {
+        return Err(Issue::error(
+            key_offset(line, "theme"),
+            Kind::BadHeader,
+            "invalid header: empty `theme` object (asciinema-player refuses the whole file)",
+        ));
+    }
+    Ok(())
+}
+
 /// A field the players ignore: read as `T` when it has the shape the format
 /// wants (`what`), otherwise a warning and the value kept as it is in `extra`.
-fn lenient<T: serde::de::DeserializeOwned>(
+pub(super) fn lenient<T: serde::de::DeserializeOwned>(
     value: Option<Value>,
     key: &str,
     what: &str,
@@ -502,7 +331,7 @@ fn column_offset(line: &[u8], e: &serde_json::Error) -> usize {
 }
 
 /// Where `"key"` appears in the line, for pointing at a header field.
-fn key_offset(line: &[u8], key: &str) -> usize {
+pub(super) fn key_offset(line: &[u8], key: &str) -> usize {
     let quoted = format!("\"{key}\"");
     memchr::memmem::find(line, quoted.as_bytes()).unwrap_or(0)
 }

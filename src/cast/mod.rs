@@ -17,11 +17,14 @@ mod size;
 mod source;
 mod utf8;
 mod v1;
+mod v2;
+mod v3;
+mod version;
 mod writer;
 
 pub use event::{Checker, Clock, Verdict};
 pub use finding::{Finding, Findings, Issue, Kind, Severity};
-pub use header::{Header, Theme, Version};
+pub use header::{Header, Theme};
 pub use repair::{
     Action, RepairError, RepairMode, RepairOptions, Report, repair_path, side_file_path,
 };
@@ -29,6 +32,7 @@ pub use scan::{Body, Mode, Options, Partial, Scan, scan};
 pub use size::Size;
 pub use source::{Source, guard_sigbus};
 pub use utf8::Utf8Decoder;
+pub use version::Version;
 pub use writer::{CastSink, CastWriter, FlushPolicy, Fsync};
 
 /// Internals that the property tests and fuzz targets check directly

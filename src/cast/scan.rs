@@ -201,8 +201,8 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
         );
         scan.findings.push(header_issue(issue));
     }
-    // Only asciinema 2.4 splits lines at a lone CR, and it reads v2 only.
-    let header_cr = event::lone_cr_at(header_line).filter(|_| version == Version::V2);
+    // Only asciinema 2.4 splits lines at a lone CR.
+    let header_cr = event::lone_cr_at(header_line).filter(|_| version.rules().read_by_2_4);
     if let Some(at) = header_cr {
         let issue = Issue::error(
             at,
@@ -340,7 +340,7 @@ fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &m
     let mut chunks = Vec::with_capacity(ranges.len());
     for (range, mut result) in ranges.into_iter().zip(results) {
         let older = matches!((clock.latest, result.first_time), (Some(m), Some(t)) if t < m);
-        if checker.version == Version::V2 && older {
+        if checker.absolute_times() && older {
             result = check_chunk(bytes, range.clone(), checker, clock, limit);
         }
         chunks.push(Chunk {

@@ -10,7 +10,18 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::finding::{Finding, Findings, Issue, Kind};
-use super::header::{Header, Version, serde_message};
+use super::header::{Header, serde_message};
+use super::version::{Rules, Version};
+
+/// v1 has no event lines: its `[delay, data]` pairs sit in one list, delays
+/// counted from the previous event. Checkers are made for v2 and v3 only.
+pub(super) const RULES: Rules = Rules {
+    absolute_times: false,
+    read_by_2_4: true,
+    empty_lines: false,
+    comments: false,
+    exit_events: false,
+};
 
 #[derive(Deserialize)]
 struct V1 {

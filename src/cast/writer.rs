@@ -198,10 +198,10 @@ impl<W: CastSink> CastWriter<W> {
 
     /// The exit status, recorded in v3 only (v2 has no such event).
     pub fn exit(&mut self, time: f64, status: i32) -> io::Result<()> {
-        match self.version {
-            Version::V3 => self.event(time, "x", &status.to_string()),
-            _ => Ok(()),
+        if !self.version.rules().exit_events {
+            return Ok(());
         }
+        self.event(time, "x", &status.to_string())
     }
 
     /// Any event with text data.
@@ -283,25 +283,8 @@ impl<W: CastSink> CastWriter<W> {
 
     fn push_time(&mut self, time: f64) {
         let time = if time.is_finite() { time.max(0.0) } else { 0.0 };
-        match self.version {
-            Version::V3 => {
-                // Whole milliseconds, never negative; the rounding error is
-                // carried so the sum of intervals tracks the real clock.
-                let ms = ((time - self.written_time) * 1000.0).round().max(0.0);
-                self.written_time += ms / 1000.0;
-                let _ = write!(self.buf, "{}.{:03}", (ms as u64) / 1000, (ms as u64) % 1000);
-            }
-            _ => {
-                let micros = (time * 1e6).round().max(self.written_time * 1e6);
-                self.written_time = micros / 1e6;
-                let _ = write!(
-                    self.buf,
-                    "{}.{:06}",
-                    (micros as u64) / 1_000_000,
-                    (micros as u64) % 1_000_000
-                );
-            }
-        }
+        self.version
+            .write_time(&mut self.written_time, time, &mut self.buf);
     }
 
     fn after_write(&mut self) -> io::Result<()> {

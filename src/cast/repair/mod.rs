@@ -98,7 +98,7 @@ pub enum Action {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    #[serde(serialize_with = "super::header::serialize_number")]
+    #[serde(serialize_with = "super::version::serialize_number")]
     pub version: Option<Version>,
     pub action: Action,
     pub dry_run: bool,
