@@ -11,15 +11,21 @@ pub use crate::record::status::View;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
+/// The configuration: `~/.tvmux.conf` (TOML), then `TVMUX_<SECTION>_<FIELD>` variables, over the defaults.
 pub struct Config {
+    /// Where casts go.
     pub output: Output,
+    /// The per-user server.
     pub server: Server,
+    /// How recordings are made.
     pub recording: Recording,
+    /// What the server logs, and where.
     pub logging: Logging,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+/// `[output]`: where casts go.
 pub struct Output {
     /// Where casts go; `~` is the home directory.
     pub directory: String,
@@ -38,6 +44,7 @@ impl Default for Output {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+/// `[server]`: the per-user server.
 pub struct Server {
     /// `tvmux rec start` starts the server when none is running.
     pub auto_start: bool,
@@ -56,6 +63,7 @@ impl Default for Server {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+/// `[recording]`: how recordings are made.
 pub struct Recording {
     /// Follow whichever pane of the window is active.
     pub follow_active_pane: bool,
@@ -63,9 +71,11 @@ pub struct Recording {
     pub view: View,
     /// Window view: draw the status line too.
     pub status_line: bool,
+    /// The cast format written.
     pub format: Version,
     /// Events reach the file at most this long after they happen.
     pub flush_interval_ms: u64,
+    /// When casts are made durable.
     pub fsync: Fsync,
     /// Check the cast when a recording stops, and repair it if needed.
     pub repair_on_stop: bool,
@@ -87,6 +97,7 @@ impl Default for Recording {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+/// `[logging]`: what the server logs, and where.
 pub struct Logging {
     /// error, warn, info or debug.
     pub level: String,
@@ -104,16 +115,32 @@ impl Default for Logging {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why the configuration could not be loaded.
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("{path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// The file is not valid TOML, or a value in it is wrong.
     #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, where.
+        message: String,
+    },
+    /// A `TVMUX_…` variable has a value that does not fit its field.
     #[error("environment variable {name}: {message}")]
-    Env { name: String, message: String },
+    Env {
+        /// The variable.
+        name: String,
+        /// What is wrong with its value.
+        message: String,
+    },
 }
 
 impl Config {
@@ -131,6 +158,7 @@ impl Config {
         Self::load_from(&Self::path(), &vars)
     }
 
+    /// The configuration from the file at `path` and the variables `env`, over the defaults.
     pub fn load_from(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let mut table = toml::Table::try_from(Config::default()).expect("defaults serialize");
         match std::fs::read_to_string(path) {
@@ -181,6 +209,7 @@ impl Config {
         })
     }
 
+    /// The configuration as TOML, as `tvmux config show` prints it.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("config serializes")
     }
@@ -264,10 +293,12 @@ fn apply_env(
     Ok(applied)
 }
 
+/// The user's home directory (`$HOME`).
 pub fn home_dir() -> PathBuf {
     std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }
 
+/// `path` with a leading `~` replaced by the home directory.
 pub fn expand_home(path: &str) -> PathBuf {
     match path.strip_prefix("~") {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => {

@@ -10,9 +10,12 @@
 //!   what asciinema 2.4 and 3.2 both read; [`cast::Checker`] holds the rules.
 //! - [`cast::repair_path`] makes a damaged cast valid again without losing a
 //!   complete event, and returns a [`cast::Report`].
-//! - [`tmux`] runs tmux and speaks its control mode; [`record`] turns a tmux
-//!   window into a cast; [`server`] holds the recordings behind an owner-only
-//!   socket, and [`server::client::Client`] talks to it.
+//! - [`server`] holds the recordings of tmux windows behind an owner-only
+//!   socket (inside: a tmux runner and control-mode reader, and the
+//!   recorder that turns a window into a cast through the [`CastWriter`]);
+//!   [`server::client::Client`] talks to it, [`config::Config`] configures it.
+//!
+//! [`CastWriter`]: cast::CastWriter
 //!
 //! Writing a cast, checking it, reading what was found:
 //!
@@ -37,9 +40,18 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod cast;
 pub mod config;
-pub mod log;
-pub mod record;
+mod log;
+mod record;
 pub mod server;
-pub mod tmux;
+mod tmux;
+
+/// Internals that the property tests and fuzz targets check directly (the
+/// control-mode reader). Not an API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::tmux::control::{Demux, Event};
+}

@@ -462,7 +462,7 @@ proptest! {
             0..12,
         )
     ) {
-        use tvmux::tmux::control::{Demux, Event};
+        use tvmux::testing::{Demux, Event};
         let mut demux = Demux::default();
         prop_assert_eq!(demux.push(b"%begin 1700000000 7 1"), None);
         for line in &lines {

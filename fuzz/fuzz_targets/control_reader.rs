@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tvmux::tmux::control::{Demux, Event};
+use tvmux::testing::{Demux, Event};
 
 fuzz_target!(|data: &[u8]| {
     let begin = b"%begin 1700000000 7 1";

@@ -21,7 +21,10 @@ pub enum Verdict {
     /// Complete events that a player cannot read as written (time going
     /// backwards or out of range, an escaped code, a lone CR, several events
     /// on one line): repair rewrites them ([`Checker::repair_line`]).
-    Fix { events: u32 },
+    Fix {
+        /// How many events the line holds.
+        events: u32,
+    },
     /// Not an event: repair moves it to the side file.
     Drop,
 }
@@ -37,6 +40,7 @@ impl Verdict {
         self != Verdict::Drop
     }
 
+    /// How many events the line holds (after repair).
     pub fn events(self) -> u64 {
         match self {
             Verdict::Event(_) => 1,
@@ -49,10 +53,12 @@ impl Verdict {
 /// The time state carried from line to line: for v2, the latest time so far.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Clock {
+    /// The latest time so far (v2); `None` before the first event.
     pub latest: Option<f64>,
 }
 
 impl Clock {
+    /// The later of two clocks (for joining chunks checked apart).
     pub fn max(self, other: Clock) -> Clock {
         match (self.latest, other.latest) {
             (Some(a), Some(b)) => Clock {
@@ -72,6 +78,7 @@ const NEGATIVE_ZERO: u64 = 0x8000_0000_0000_0000;
 /// Checks lines of a v2 or v3 body.
 #[derive(Debug, Clone, Copy)]
 pub struct Checker {
+    /// The version whose rules apply.
     pub version: Version,
     rules: &'static Rules,
 }

@@ -4,12 +4,16 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// Whether a finding makes the file invalid.
 pub enum Severity {
+    /// The players read it; worth knowing.
     Warning,
+    /// A player cannot read the file (or this part of it) as written.
     Error,
 }
 
 impl Severity {
+    /// `warning` or `error`, as reports print it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Warning => "warning",
@@ -24,35 +28,54 @@ impl Severity {
 pub enum Kind {
     /// The first line is not an asciicast header at all.
     NotACast,
+    /// `version` is not the integer 1, 2 or 3.
     UnsupportedVersion,
+    /// The header cannot be read, or holds a value a player refuses.
     BadHeader,
+    /// A header field the format does not define (kept as is).
     UnknownHeaderField,
+    /// The file starts with a UTF-8 byte order mark.
     ByteOrderMark,
+    /// A line that is not a JSON event `[time, "code", "data"]`.
     InvalidJson,
+    /// Bytes that are not UTF-8.
     InvalidUtf8,
+    /// NUL bytes inside a line.
     NulBytes,
+    /// A negative time or interval (negative zero included).
     NegativeTime,
+    /// A v2 time earlier than the one before it.
     TimeBackwards,
     /// A time from 2^64 seconds on.
     TimeOutOfRange,
+    /// An empty event code.
     EmptyCode,
     /// An event code written with escapes.
     EscapedCode,
     /// A carriage return that does not end the line.
     LoneCr,
+    /// `r` data that is not `COLSxROWS` with both from 1 to 65535.
     BadResize,
+    /// `x` data that is not an integer.
     BadExitStatus,
+    /// An event code the format does not define (passed through).
     UnknownCode,
+    /// An empty line, or one of only whitespace.
     BlankLine,
+    /// A line ending in CRLF.
     CrlfLineEnding,
     /// An unterminated last line that is not a complete event.
     TornLine,
+    /// A run of NUL bytes at the end of the file (a crash before the data reached the disk).
     NulTail,
+    /// The last line has no newline.
     MissingFinalNewline,
+    /// The file is empty.
     Empty,
 }
 
 impl Kind {
+    /// The stable name reports and `--format json` use (`time-backwards`).
     pub fn name(self) -> &'static str {
         match self {
             Self::NotACast => "not-a-cast",
@@ -88,11 +111,17 @@ impl Kind {
 /// check of a large file).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// 1-based line, when it was counted (the full check always counts).
     pub line: Option<u64>,
+    /// 1-based column, in characters.
     pub column: u64,
+    /// Byte offset from the start of the file.
     pub offset: u64,
+    /// Error or warning.
     pub severity: Severity,
+    /// What kind of defect.
     pub kind: Kind,
+    /// What is wrong, and which player it troubles.
     pub message: String,
 }
 
@@ -101,12 +130,16 @@ pub struct Finding {
 pub struct Issue {
     /// Byte offset within the line.
     pub at: usize,
+    /// Error or warning.
     pub severity: Severity,
+    /// What kind of defect.
     pub kind: Kind,
+    /// What is wrong, and which player it troubles.
     pub message: String,
 }
 
 impl Issue {
+    /// An error `at` a byte offset within its line.
     pub fn error(at: usize, kind: Kind, message: impl Into<String>) -> Self {
         Self {
             at,
@@ -116,6 +149,7 @@ impl Issue {
         }
     }
 
+    /// A warning `at` a byte offset within its line.
     pub fn warning(at: usize, kind: Kind, message: impl Into<String>) -> Self {
         Self {
             at,
@@ -149,15 +183,20 @@ impl Issue {
 /// counting all of them.
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
+    /// At most this many errors (and as many warnings) are kept in `list`.
     pub limit: usize,
+    /// The findings kept, in file order once sorted.
     pub list: Vec<Finding>,
+    /// Every error found, kept or not.
     pub errors: u64,
+    /// Every warning found, kept or not.
     pub warnings: u64,
     kept_errors: usize,
     kept_warnings: usize,
 }
 
 impl Findings {
+    /// No findings yet; keeps at most `limit` of each severity.
     pub fn new(limit: usize) -> Self {
         Self {
             limit,
@@ -186,6 +225,7 @@ impl Findings {
         }
     }
 
+    /// Counts `finding`, and keeps it while there is room for its severity.
     pub fn push(&mut self, finding: Finding) {
         if self.wants(finding.severity) {
             self.list.push(finding);
@@ -208,6 +248,7 @@ impl Findings {
         }
     }
 
+    /// Puts the kept findings in file order.
     pub fn sort(&mut self) {
         self.list.sort_by_key(|f| (f.offset, f.severity));
     }

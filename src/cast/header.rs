@@ -12,9 +12,13 @@ use super::size::SIZE_LIMIT;
 pub use super::version::Version;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A terminal theme: foreground, background and palette colours (`#rrggbb`).
 pub struct Theme {
+    /// Foreground colour.
     pub fg: String,
+    /// Background colour.
     pub bg: String,
+    /// 8 or 16 colours, joined by `:`.
     pub palette: String,
 }
 
@@ -22,19 +26,33 @@ pub struct Theme {
 /// so that a header read and written again loses nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {
+    /// The format version.
     pub version: Version,
+    /// Terminal columns (v2 `width`, v3 `term.cols`).
     pub cols: u32,
+    /// Terminal rows (v2 `height`, v3 `term.rows`).
     pub rows: u32,
+    /// v3 `term.type` (`xterm-256color`).
     pub term_type: Option<String>,
+    /// v3 `term.version`.
     pub term_version: Option<String>,
+    /// The terminal's colours (v2 `theme`, v3 `term.theme`).
     pub theme: Option<Theme>,
+    /// Unix time the recording started.
     pub timestamp: Option<i64>,
+    /// Seconds recorded (v2; the players ignore it).
     pub duration: Option<f64>,
+    /// Pauses longer than this are shortened on play.
     pub idle_time_limit: Option<f64>,
+    /// The command recorded.
     pub command: Option<String>,
+    /// The recording's title.
     pub title: Option<String>,
+    /// Environment variables (`TERM`, `SHELL`).
     pub env: BTreeMap<String, String>,
+    /// v3 tags.
     pub tags: Vec<String>,
+    /// Header fields the format does not define, kept to be written back.
     pub extra: Map<String, Value>,
 }
 

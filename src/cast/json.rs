@@ -79,10 +79,13 @@ impl<'a> JsonStr<'a> {
 /// One event line's three values, borrowed from the line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawEvent<'a> {
+    /// The time (v2) or interval (v3) as a number.
     pub time: f64,
     /// Where the time's number token is in the line (repair rewrites just this).
     pub time_span: Range<usize>,
+    /// The event code, as written.
     pub code: JsonStr<'a>,
+    /// The event data, as written.
     pub data: JsonStr<'a>,
     /// A carriage return used as whitespace not right before the line's end:
     /// JSON allows it, but asciinema 2.4 reads files in universal-newline

@@ -25,6 +25,7 @@ const QUICK_WINDOW_BYTES: usize = 16 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// How much of a cast is checked.
 pub enum Mode {
     /// Header and tail only: time independent of file size.
     Quick,
@@ -32,7 +33,9 @@ pub enum Mode {
     Full,
 }
 
+/// How to check a cast.
 pub struct Options<'a> {
+    /// Quick (header and tail) or full (every line).
     pub mode: Mode,
     /// At most this many errors (and as many warnings) are kept per file.
     pub max_findings: usize,
@@ -56,18 +59,24 @@ impl Default for Options<'_> {
 /// The result of checking one cast.
 #[derive(Debug, Clone)]
 pub struct Scan {
+    /// Which check ran.
     pub mode: Mode,
+    /// The version, when the first line says it.
     pub version: Option<Version>,
+    /// The header, when it could be read.
     pub header: Option<Header>,
+    /// What was found.
     pub findings: Findings,
     /// Lines and events in the file, when they were counted.
     pub lines: Option<u64>,
+    /// Events in the file, when they were counted.
     pub events: Option<u64>,
     /// For a v2/v3 file with a readable header: what repair needs.
     pub body: Option<Body>,
 }
 
 impl Scan {
+    /// No errors (warnings allowed).
     pub fn is_valid(&self) -> bool {
         self.findings.errors == 0
     }
@@ -76,21 +85,26 @@ impl Scan {
 /// The state of the unterminated piece at the end of the file.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Partial {
+    /// The file ends with a newline.
     None,
     /// A complete event that only lacks its newline.
     Complete(Verdict),
+    /// A last line that is not a complete event.
     Torn,
 }
 
 /// Where a v2/v3 file's lines stand, for repair.
 #[derive(Debug, Clone)]
 pub struct Body {
+    /// Where header, lines, torn line and NUL run are.
     pub layout: Layout,
+    /// The rules of the file's version.
     pub checker: Checker,
     /// Just past the last complete line that is kept (or the header).
     pub keep_end: usize,
     /// The first complete line that is not kept as it is (dropped or clamped).
     pub first_edit: Option<usize>,
+    /// The unterminated piece at the end.
     pub partial: Partial,
     /// The clock after the last complete line (full mode), for the partial line.
     pub clock: Clock,

@@ -6,8 +6,11 @@ use std::fmt;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A terminal size, `COLSxROWS`, each from 1 to 65535 (what asciinema 3.2 reads).
 pub struct Size {
+    /// Columns.
     pub cols: u32,
+    /// Rows.
     pub rows: u32,
 }
 

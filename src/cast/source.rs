@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use memmap2::Mmap;
 use nix::libc;
 
+/// A cast's bytes: a memory map of a file, or a pipe spooled to an unnamed temporary file.
 pub struct Source {
     map: Option<Mmap>,
 }
@@ -55,6 +56,7 @@ impl Source {
         Self::from_file(&spool, Path::new("<stdin>"))
     }
 
+    /// The whole cast.
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
     }

@@ -6,12 +6,14 @@
 const REPLACEMENT: char = '\u{FFFD}';
 
 #[derive(Debug, Default, Clone)]
+/// Decodes terminal output into text in pieces: a character split between two pieces is carried over; bytes that are not UTF-8 become U+FFFD.
 pub struct Utf8Decoder {
     /// The start of a character whose remaining bytes have not arrived yet.
     carry: Vec<u8>,
 }
 
 impl Utf8Decoder {
+    /// A decoder with nothing carried over.
     pub fn new() -> Self {
         Self::default()
     }

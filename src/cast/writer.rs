@@ -84,8 +84,11 @@ pub enum Fsync {
 /// How long written events may wait in memory, and when they are made durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlushPolicy {
+    /// Buffered lines are written at least this often.
     pub max_delay: Duration,
+    /// Buffered lines are written when they reach this many bytes.
     pub max_buffer: usize,
+    /// When to make writes durable.
     pub fsync: Fsync,
 }
 
@@ -99,6 +102,7 @@ impl Default for FlushPolicy {
     }
 }
 
+/// The one writer of cast bytes (v2, v3): the header, then one complete line per event; terminal output decoded as UTF-8 incrementally; flushed and synced as its [`FlushPolicy`] says.
 pub struct CastWriter<W: CastSink> {
     out: W,
     version: Version,
@@ -145,6 +149,7 @@ impl<W: CastSink> CastWriter<W> {
         }
     }
 
+    /// The version it writes.
     pub fn version(&self) -> Version {
         self.version
     }
@@ -188,10 +193,12 @@ impl<W: CastSink> CastWriter<W> {
         self.stream(time, "i", bytes)
     }
 
+    /// An `r` event: the terminal is now `cols` x `rows`.
     pub fn resize(&mut self, time: f64, cols: u32, rows: u32) -> io::Result<()> {
         self.event(time, "r", &format!("{cols}x{rows}"))
     }
 
+    /// An `m` event (a marker) with `label`.
     pub fn marker(&mut self, time: f64, label: &str) -> io::Result<()> {
         self.event(time, "m", label)
     }

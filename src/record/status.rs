@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+/// Where a recording stands.
 pub enum State {
+    /// Recording now.
     Recording,
     /// Ended by `rec stop`, its window closing or its session ending.
     Stopped,
@@ -37,17 +39,25 @@ pub enum View {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// What `tvmux rec ls` and the API report about a recording.
 pub struct RecordingStatus {
+    /// The recording's id.
     pub id: String,
+    /// The session's name.
     pub session: String,
+    /// The session's id (`$N`).
     pub session_id: u32,
+    /// The window's name.
     pub window: String,
+    /// The window's id (`@N`).
     pub window_id: u32,
     /// The pane recorded (pane view).
     pub active_pane: Option<u32>,
     #[serde(default)]
+    /// Pane or window view.
     pub view: View,
     #[schema(value_type = String)]
+    /// The cast.
     pub path: PathBuf,
     /// Bytes of cast written so far.
     pub bytes: u64,
@@ -55,6 +65,7 @@ pub struct RecordingStatus {
     pub started: i64,
     /// Seconds recorded (set when it stops; `rec ls` computes it live).
     pub duration: f64,
+    /// Recording, stopped or failed.
     pub state: State,
     /// Why the recording failed, or what went wrong when it was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]

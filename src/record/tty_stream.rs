@@ -86,11 +86,6 @@ impl TtyStream {
         self.started && !self.ended && !self.held.is_empty()
     }
 
-    /// Whether the client has begun to detach: nothing more is drawing.
-    pub fn ended(&self) -> bool {
-        self.ended
-    }
-
     /// The held bytes without the queries; with `keep_partial`, the start of
     /// a query the read cut in two stays held.
     fn take(&mut self, keep_partial: bool) -> Vec<u8> {
@@ -168,7 +163,7 @@ mod tests {
         assert!(text.ends_with("\u{2502}hello"), "{text:?}");
         assert!(!text.contains("\x1b[>"), "{text:?}");
         assert!(!text.contains("1049"), "{text:?}");
-        assert!(s.ended());
+        assert!(s.ended);
     }
 
     #[test]

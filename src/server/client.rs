@@ -16,14 +16,22 @@ use super::protocol::{
 };
 
 #[derive(Debug, thiserror::Error)]
+/// Why a request to the server failed.
 pub enum ClientError {
     #[error("no tvmux server is running ({0})")]
+    /// No server listens on the socket.
     NotRunning(std::io::Error),
     #[error("talking to the server: {0}")]
+    /// The connection or the HTTP exchange failed.
     Http(String),
     /// The server answered with an error status and its message.
     #[error("{message}")]
-    Api { status: u16, message: String },
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
 }
 
 /// Sends one request; returns the status code and the raw body.
@@ -64,10 +72,12 @@ pub async fn request_raw(
 /// The server at a socket, spoken to in the protocol's types.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// The server's socket.
     pub socket: PathBuf,
 }
 
 impl Client {
+    /// A client of the server listening on `socket`.
     pub fn new(socket: PathBuf) -> Client {
         Client { socket }
     }
@@ -94,10 +104,12 @@ impl Client {
             .map_err(|e| ClientError::Http(format!("unexpected reply from the server: {e}")))
     }
 
+    /// `GET /status`.
     pub async fn status(&self) -> Result<ServerStatus, ClientError> {
         self.call(Method::GET, "/status", None::<&()>).await
     }
 
+    /// `POST /recordings`: start recording a window.
     pub async fn start(&self, request: &StartRequest) -> Result<StartReply, ClientError> {
         self.call(Method::POST, "/recordings", Some(request)).await
     }
@@ -119,6 +131,7 @@ impl Client {
             .await
     }
 
+    /// `POST /shutdown`: stop every recording, then exit.
     pub async fn shutdown(&self) -> Result<ShutdownReply, ClientError> {
         self.call(Method::POST, "/shutdown", None::<&()>).await
     }

@@ -1,16 +1,16 @@
 //! The per-user server: a tokio daemon holding the recordings, serving
 //! HTTP/1.1 + JSON on an owner-only Unix socket.
 
-pub mod api;
+mod api;
 pub mod client;
-pub mod error;
-pub mod listener;
-pub mod manager;
-pub mod openapi;
+mod error;
+mod listener;
+mod manager;
+mod openapi;
 pub mod paths;
 pub mod protocol;
-pub mod tmux;
-pub mod tmux_api;
+mod tmux;
+mod tmux_api;
 
 use std::fs::OpenOptions;
 use std::io::Write;

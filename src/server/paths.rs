@@ -7,7 +7,9 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
+/// Where the server keeps its socket, pid file, log and lists: one owner-only directory.
 pub struct Paths {
+    /// The runtime directory (`$XDG_RUNTIME_DIR/tvmux` or `/tmp/tvmux-$UID`).
     pub dir: PathBuf,
 }
 
@@ -24,10 +26,12 @@ impl Paths {
         Paths { dir }
     }
 
+    /// The socket the server listens on.
     pub fn socket(&self) -> PathBuf {
         self.dir.join("server.sock")
     }
 
+    /// The pid file, locked while the server runs.
     pub fn pid_file(&self) -> PathBuf {
         self.dir.join("server.pid")
     }
@@ -42,6 +46,7 @@ impl Paths {
         self.dir.join("views.json")
     }
 
+    /// The server's log, unless the configuration names another.
     pub fn log_file(&self) -> PathBuf {
         self.dir.join("server.log")
     }

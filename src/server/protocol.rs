@@ -46,18 +46,25 @@ pub struct StartRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// What `POST /recordings` answers.
 pub struct StartReply {
     /// The window was being recorded already: this is that recording.
     pub already: bool,
+    /// The recording.
     pub recording: RecordingStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// What `GET /status` answers.
 pub struct ServerStatus {
+    /// The server's process id.
     pub pid: u32,
+    /// tvmux's version.
     pub version: String,
     #[schema(value_type = String)]
+    /// The socket it listens on.
     pub socket: PathBuf,
+    /// Seconds since it started.
     pub uptime_secs: f64,
     /// Active recordings.
     pub recordings: usize,
@@ -67,12 +74,16 @@ pub struct ServerStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// What `POST /shutdown` answers.
 pub struct ShutdownReply {
+    /// Always true: the server stops every recording, then exits.
     pub stopping: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// What every failed request answers, with a 4xx or 5xx status.
 pub struct ErrorReply {
+    /// What went wrong.
     pub error: String,
 }
 

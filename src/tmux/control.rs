@@ -159,7 +159,9 @@ impl Reply {
 /// What the control client reads: a notification, or a whole reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// A line outside any reply: a notification or pane output.
     Line(Line),
+    /// A reply to a command, whole.
     Reply(Reply),
 }
 
@@ -173,6 +175,7 @@ pub struct Demux {
 }
 
 impl Demux {
+    /// Takes one line; returns what it completes.
     pub fn push(&mut self, line: &[u8]) -> Option<Event> {
         if let Some((guard, lines)) = &mut self.open {
             if let Line::End { guard: end, error } = parse_reply_end(line)

@@ -29,6 +29,7 @@ use super::scan::{self, Body, Mode, Partial, Scan};
 use super::source::{self, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Where repair cuts.
 pub enum RepairMode {
     /// Keep every valid event; move only bad lines to the side file.
     #[default]
@@ -38,43 +39,59 @@ pub enum RepairMode {
 }
 
 #[derive(Default)]
+/// How to repair.
 pub struct RepairOptions<'a> {
     /// Check and fix only header and tail, trusting the body.
     pub quick: bool,
+    /// Keep every valid event (auto) or cut at the first bad line.
     pub mode: RepairMode,
     /// Keep the text of a torn final `o`/`i` event by closing it.
     pub salvage_partial: bool,
+    /// Report what would change; touch nothing.
     pub dry_run: bool,
+    /// Keep no side file of the removed bytes.
     pub no_side_file: bool,
     /// Repair even while a recording holds the file's lock.
     pub force: bool,
+    /// At most this many errors (and as many warnings) in the report.
     pub max_findings: usize,
+    /// Called with the number of bytes checked so far.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a file was not repaired.
 pub enum RepairError {
     #[error("refusing to touch it: {0}")]
+    /// The first line is not a cast header.
     NotACast(String),
     #[error("cannot repair the header: {0}")]
+    /// The header cannot be read.
     BadHeader(String),
     #[error("damaged asciicast v1: tvmux repairs v2 and v3 only ({0}); the file was left as it is")]
+    /// A damaged v1 file (tvmux repairs v2 and v3).
     DamagedV1(String),
     #[error("locked by {0} (use --force to repair anyway)")]
+    /// Another process holds the file's lock.
     Locked(String),
     #[error("the file is read-only (mode {0:o}); use --force to repair it anyway")]
+    /// Its owner made the file read-only.
     ReadOnly(u32),
     #[error(
         "the file has {0} names (hard links): a rewrite would give the repaired content to this name only; use --force to do so"
     )]
+    /// The file has other hard links.
     HardLinked(u64),
     #[error("no valid event in the last {0} lines; run repair without --quick")]
+    /// Quick repair found no valid line near the end.
     BeyondQuickWindow(usize),
     #[error(
         "the file changed while it was being repaired (another process writes to it); the original is untouched"
     )]
+    /// The file changed while it was repaired.
     Changed,
     #[error(transparent)]
+    /// Reading or writing failed.
     Io(#[from] io::Error),
 }
 
@@ -87,20 +104,30 @@ impl RepairError {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+/// What repair did to the file.
 pub enum Action {
     /// Valid already: the file was not touched.
     None,
     /// Cut at `at` in place, then `appended` bytes written after it.
-    Truncate { at: u64, appended: u64 },
+    Truncate {
+        /// Where the file was cut.
+        at: u64,
+        /// Bytes written after the cut (a completed event, a newline).
+        appended: u64,
+    },
     /// Rewritten to a temporary file that replaced the original.
     Rewrite,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// What one repair found and did.
 pub struct Report {
     #[serde(serialize_with = "super::version::serialize_number")]
+    /// The file's version, when its header was read.
     pub version: Option<Version>,
+    /// What was done to the file.
     pub action: Action,
+    /// Nothing was written (`--dry-run`).
     pub dry_run: bool,
     /// What was wrong (as the validator reports it).
     #[serde(skip)]
@@ -110,16 +137,22 @@ pub struct Report {
     /// Other names of the file that keep the old content (a forced rewrite
     /// of a hard-linked file).
     pub other_names_unchanged: u64,
+    /// Bytes removed from the file (kept in the side file).
     pub removed_bytes: u64,
+    /// Lines removed (kept in the side file).
     pub dropped_lines: u64,
     /// NUL bytes cut from the end of the file.
     pub nul_bytes: u64,
     /// Lines whose events were rewritten (time clamped, code unescaped,
     /// carriage return removed, or split into one event per line).
     pub fixed_lines: u64,
+    /// A torn last event was completed (`--salvage-partial`).
     pub salvaged: bool,
+    /// A final newline was added.
     pub newline_added: bool,
+    /// A byte order mark was removed.
     pub bom_removed: bool,
+    /// Where the removed bytes were kept.
     pub side_file: Option<PathBuf>,
 }
 
