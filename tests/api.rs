@@ -3,108 +3,24 @@
 
 mod common;
 
-use std::process::Command;
-
 use serde_json::Value;
 
-struct Env {
-    name: String,
-    dir: tempfile::TempDir,
-    socket: String,
-}
+use common::tmux_env::Env;
 
-impl Env {
-    fn new() -> Env {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("tvmux-api-{}-{n}", std::process::id());
-        let dir = tempfile::tempdir().unwrap();
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &name,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "main",
-                "-x",
-                "80",
-                "-y",
-                "24",
-            ])
-            .arg("--")
-            .args(common::SHELL)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "tmux new-session");
-        let out = Command::new("tmux")
-            .args(["-L", &name, "display-message", "-p", "#{socket_path}"])
-            .output()
-            .unwrap();
-        let socket = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        Env { name, dir, socket }
-    }
-
-    /// `tvmux api ARGS…`: exit code and JSON.
-    fn api(&self, args: &[&str]) -> (i32, Value) {
-        let out = Command::new(env!("CARGO_BIN_EXE_tvmux"))
-            .arg("api")
-            .args(args)
-            .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
-            .env("TVMUX_CONFIG_FILE", self.dir.path().join("none"))
-            .env("TMUX", format!("{},1,0", self.socket))
-            .output()
-            .unwrap();
-        let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        (out.status.code().unwrap_or(-1), value)
-    }
-
-    fn ok(&self, args: &[&str]) -> Value {
-        let (code, value) = self.api(args);
-        assert_eq!(code, 0, "{args:?}: {value}");
-        value
-    }
-
-    /// Asserts an error with this HTTP status (read back from the message's source).
-    fn fails(&self, args: &[&str], needle: &str) {
-        let (code, value) = self.api(args);
-        assert_eq!(code, 1, "{args:?} should fail: {value}");
-        let message = value["error"].as_str().unwrap_or_default();
-        assert!(message.contains(needle), "{args:?}: {message}");
-    }
-
-    fn server(&self, verb: &str) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_tvmux"))
-            .args(["server", verb])
-            .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
-            .env("TVMUX_CONFIG_FILE", self.dir.path().join("none"))
-            .output()
-            .unwrap()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.server("stop");
-        let _ = Command::new("tmux")
-            .args(["-L", &self.name, "kill-server"])
-            .status();
-        let _ = std::fs::remove_file(&self.socket);
-    }
+/// A private tmux server whose session is `main`.
+fn env() -> Env {
+    Env::with_session("main")
 }
 
 #[test]
 fn every_endpoint_on_success_and_on_a_missing_target() {
-    let env = Env::new();
-    assert!(env.server("start").status.success());
+    let env = env();
+    assert!(env.tvmux(&["server", "start"]).status.success());
 
     // Sessions.
-    let sessions = env.ok(&["GET", "/sessions"]);
+    let sessions = env.api_ok(&["GET", "/sessions"]);
     assert_eq!(sessions[0]["name"], "main");
-    let created = env.ok(&[
+    let created = env.api_ok(&[
         "POST",
         "/sessions",
         r#"{"name": "api test", "size": "100x30"}"#,
@@ -115,24 +31,24 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         (Some("api test"), Some("100x30"))
     );
     assert_eq!(
-        env.ok(&["GET", &format!("/sessions/{sid}")])["name"],
+        env.api_ok(&["GET", &format!("/sessions/{sid}")])["name"],
         "api test"
     );
     assert_eq!(
-        env.ok(&[
+        env.api_ok(&[
             "POST",
             &format!("/sessions/{sid}/rename"),
             r#"{"name": "renamed"}"#
         ])["name"],
         "renamed"
     );
-    let attach = env.ok(&["GET", &format!("/sessions/{sid}/attach")]);
+    let attach = env.api_ok(&["GET", &format!("/sessions/{sid}/attach")]);
     assert_eq!(attach["command"][3], "attach-session");
     assert_eq!(
-        env.ok(&["POST", &format!("/sessions/{sid}/detach")])["detached"],
+        env.api_ok(&["POST", &format!("/sessions/{sid}/detach")])["detached"],
         sid
     );
-    let windows = env.ok(&["GET", &format!("/sessions/{sid}/windows")]);
+    let windows = env.api_ok(&["GET", &format!("/sessions/{sid}/windows")]);
     assert_eq!(windows.as_array().unwrap().len(), 1);
     for (method, path) in [
         ("GET", "/sessions/$99"),
@@ -141,13 +57,13 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ("POST", "/sessions/$99/detach"),
         ("GET", "/sessions/$99/windows"),
     ] {
-        env.fails(&[method, path], "can't find");
+        env.api_fails(&[method, path], "can't find");
     }
-    env.fails(
+    env.api_fails(
         &["POST", "/sessions/$99/rename", r#"{"name": "x"}"#],
         "can't find",
     );
-    env.fails(
+    env.api_fails(
         &[
             "POST",
             &format!("/sessions/{sid}/rename"),
@@ -155,12 +71,12 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ],
         "name",
     );
-    env.fails(&["POST", "/sessions", r#"{"size": "big"}"#], "COLSxROWS");
-    env.fails(&["GET", "/sessions/abc"], "session id");
+    env.api_fails(&["POST", "/sessions", r#"{"size": "big"}"#], "COLSxROWS");
+    env.api_fails(&["GET", "/sessions/abc"], "session id");
 
     // Windows.
     let shell = serde_json::to_string(common::SHELL).unwrap();
-    let win = env.ok(&[
+    let win = env.api_ok(&[
         "POST",
         "/windows",
         &format!(r#"{{"session": "{sid}", "name": "w2", "command": {shell}}}"#),
@@ -170,10 +86,13 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         (win["session_id"].as_str(), win["name"].as_str()),
         (Some(sid.as_str()), Some("w2"))
     );
-    assert!(env.ok(&["GET", "/windows"]).as_array().unwrap().len() >= 3);
-    assert_eq!(env.ok(&["GET", &format!("/windows/{wid}")])["name"], "w2");
+    assert!(env.api_ok(&["GET", "/windows"]).as_array().unwrap().len() >= 3);
     assert_eq!(
-        env.ok(&[
+        env.api_ok(&["GET", &format!("/windows/{wid}")])["name"],
+        "w2"
+    );
+    assert_eq!(
+        env.api_ok(&[
             "POST",
             &format!("/windows/{wid}/rename"),
             r#"{"name": "w3"}"#
@@ -181,16 +100,16 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         "w3"
     );
     assert_eq!(
-        env.ok(&["POST", &format!("/windows/{wid}/select")])["active"],
+        env.api_ok(&["POST", &format!("/windows/{wid}/select")])["active"],
         true
     );
     let main_id = sessions[0]["id"].as_str().unwrap();
-    env.ok(&[
+    env.api_ok(&[
         "POST",
         &format!("/windows/{wid}/link"),
         &format!(r#"{{"session": "{main_id}", "index": 7}}"#),
     ]);
-    let main_windows = env.ok(&["GET", &format!("/sessions/{main_id}/windows")]);
+    let main_windows = env.api_ok(&["GET", &format!("/sessions/{main_id}/windows")]);
     assert!(
         main_windows
             .as_array()
@@ -198,12 +117,12 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
             .iter()
             .any(|w| w["id"] == wid.as_str() && w["index"] == 7)
     );
-    env.ok(&[
+    env.api_ok(&[
         "POST",
         &format!("/windows/{wid}/unlink"),
         &format!(r#"{{"session": "{main_id}"}}"#),
     ]);
-    let main_windows = env.ok(&["GET", &format!("/sessions/{main_id}/windows")]);
+    let main_windows = env.api_ok(&["GET", &format!("/sessions/{main_id}/windows")]);
     assert!(
         !main_windows
             .as_array()
@@ -211,7 +130,7 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
             .iter()
             .any(|w| w["id"] == wid.as_str())
     );
-    let panes = env.ok(&["GET", &format!("/windows/{wid}/panes")]);
+    let panes = env.api_ok(&["GET", &format!("/windows/{wid}/panes")]);
     let pid = panes[0]["id"].as_str().unwrap().to_string();
     for (method, path) in [
         ("GET", "/windows/@99"),
@@ -219,13 +138,13 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ("POST", "/windows/@99/select"),
         ("GET", "/windows/@99/panes"),
     ] {
-        env.fails(&[method, path], "can't find");
+        env.api_fails(&[method, path], "can't find");
     }
-    env.fails(
+    env.api_fails(
         &["POST", "/windows/@99/rename", r#"{"name": "x"}"#],
         "can't find",
     );
-    env.fails(
+    env.api_fails(
         &[
             "POST",
             "/windows/@99/link",
@@ -233,30 +152,30 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ],
         "can't find",
     );
-    env.fails(&["POST", "/windows/@99/unlink", "{}"], "can't find");
-    env.fails(&["POST", "/windows", r#"{"session": "$99"}"#], "can't find");
+    env.api_fails(&["POST", "/windows/@99/unlink", "{}"], "can't find");
+    env.api_fails(&["POST", "/windows", r#"{"session": "$99"}"#], "can't find");
 
     // Panes.
     assert_eq!(
-        env.ok(&["GET", &format!("/panes?window={wid}")])
+        env.api_ok(&["GET", &format!("/panes?window={wid}")])
             .as_array()
             .unwrap()
             .len(),
         1
     );
-    assert!(env.ok(&["GET", "/panes"]).as_array().unwrap().len() >= 3);
+    assert!(env.api_ok(&["GET", "/panes"]).as_array().unwrap().len() >= 3);
     assert_eq!(
-        env.ok(&["GET", &format!("/panes/{pid}")])["window_id"],
+        env.api_ok(&["GET", &format!("/panes/{pid}")])["window_id"],
         wid.as_str()
     );
-    let split = env.ok(&[
+    let split = env.api_ok(&[
         "POST",
         &format!("/panes/{pid}/split"),
         r#"{"direction": "horizontal", "size": "30%"}"#,
     ]);
     let new_pane = split["id"].as_str().unwrap().to_string();
     assert_eq!(split["size"], "30x30");
-    let split2 = env.ok(&[
+    let split2 = env.api_ok(&[
         "POST",
         &format!("/panes/{pid}/split"),
         r#"{"direction": "vertical", "size": "10"}"#,
@@ -266,14 +185,14 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         Some("10")
     );
     assert_eq!(
-        env.ok(&["POST", &format!("/panes/{new_pane}/select")])["active"],
+        env.api_ok(&["POST", &format!("/panes/{new_pane}/select")])["active"],
         true
     );
-    let before = env.ok(&["GET", &format!("/panes/{new_pane}")])["size"]
+    let before = env.api_ok(&["GET", &format!("/panes/{new_pane}")])["size"]
         .as_str()
         .unwrap()
         .to_string();
-    let after = env.ok(&[
+    let after = env.api_ok(&[
         "POST",
         &format!("/panes/{new_pane}/resize"),
         r#"{"direction": "L", "amount": 5}"#,
@@ -281,7 +200,7 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
     assert_ne!(after["size"].as_str().unwrap(), before);
     // Wait for the shell's prompt before typing.
     for _ in 0..200 {
-        let capture = env.ok(&["GET", &format!("/panes/{pid}/capture")]);
+        let capture = env.api_ok(&["GET", &format!("/panes/{pid}/capture")]);
         if capture["lines"]
             .as_array()
             .unwrap()
@@ -292,14 +211,14 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    env.ok(&[
+    env.api_ok(&[
         "POST",
         &format!("/panes/{pid}/send-keys"),
         r#"{"keys": "echo api-$((40+2))", "enter": true}"#,
     ]);
     let mut seen = false;
     for _ in 0..100 {
-        let capture = env.ok(&["GET", &format!("/panes/{pid}/capture")]);
+        let capture = env.api_ok(&["GET", &format!("/panes/{pid}/capture")]);
         if capture["lines"]
             .as_array()
             .unwrap()
@@ -314,20 +233,20 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
     assert!(
         seen,
         "send-keys output never showed: {}",
-        env.ok(&["GET", &format!("/panes/{pid}/capture")])
+        env.api_ok(&["GET", &format!("/panes/{pid}/capture")])
     );
-    env.ok(&[
+    env.api_ok(&[
         "POST",
         &format!("/panes/{pid}/send-keys"),
         r#"{"keys": "C-l", "literal": false}"#,
     ]);
-    let colored = env.ok(&[
+    let colored = env.api_ok(&[
         "GET",
         &format!("/panes/{pid}/capture?escapes=true&start=0&end=1"),
     ]);
     assert_eq!(colored["lines"].as_array().unwrap().len(), 2);
     assert_eq!(
-        env.ok(&["DELETE", &format!("/panes/{new_pane}")])["killed"],
+        env.api_ok(&["DELETE", &format!("/panes/{new_pane}")])["killed"],
         new_pane.as_str()
     );
     for (method, path) in [
@@ -336,21 +255,21 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ("POST", "/panes/%99/select"),
         ("GET", "/panes/%99/capture"),
     ] {
-        env.fails(&[method, path], "can't find");
+        env.api_fails(&[method, path], "can't find");
     }
-    env.fails(
+    env.api_fails(
         &["POST", "/panes/%99/split", r#"{"direction": "vertical"}"#],
         "can't find",
     );
-    env.fails(
+    env.api_fails(
         &["POST", "/panes/%99/resize", r#"{"direction": "U"}"#],
         "can't find",
     );
-    env.fails(
+    env.api_fails(
         &["POST", "/panes/%99/send-keys", r#"{"keys": "x"}"#],
         "can't find",
     );
-    env.fails(
+    env.api_fails(
         &[
             "POST",
             &format!("/panes/{pid}/split"),
@@ -358,7 +277,7 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ],
         "direction",
     );
-    env.fails(
+    env.api_fails(
         &[
             "POST",
             &format!("/panes/{pid}/resize"),
@@ -366,45 +285,39 @@ fn every_endpoint_on_success_and_on_a_missing_target() {
         ],
         "U, D, L or R",
     );
-    env.fails(&["GET", "/panes/@1"], "pane id");
+    env.api_fails(&["GET", "/panes/@1"], "pane id");
 
     // Kill what was made; the server itself.
     assert_eq!(
-        env.ok(&["DELETE", &format!("/windows/{wid}")])["killed"],
+        env.api_ok(&["DELETE", &format!("/windows/{wid}")])["killed"],
         wid.as_str()
     );
-    env.ok(&["DELETE", &format!("/sessions/{sid}")]);
-    env.fails(&["GET", &format!("/sessions/{sid}")], "can't find");
-    let status = env.ok(&["GET", "/status"]);
+    env.api_ok(&["DELETE", &format!("/sessions/{sid}")]);
+    env.api_fails(&["GET", &format!("/sessions/{sid}")], "can't find");
+    let status = env.api_ok(&["GET", "/status"]);
     assert_eq!(status["recordings"], 0);
-    env.fails(&["GET", "/recordings/99"], "no recording");
-    env.fails(&["DELETE", "/recordings/99"], "no recording");
-    env.fails(&["GET", "/nowhere"], "no such endpoint");
+    env.api_fails(&["GET", "/recordings/99"], "no recording");
+    env.api_fails(&["DELETE", "/recordings/99"], "no recording");
+    env.api_fails(&["GET", "/nowhere"], "no such endpoint");
 }
 
 #[test]
 fn curl_over_the_socket_and_the_openapi_document_matches_the_routes() {
-    let env = Env::new();
-    assert!(env.server("start").status.success());
+    let env = env();
+    assert!(env.tvmux(&["server", "start"]).status.success());
     let sock = env.dir.path().join("run/server.sock");
-    let curl = |args: &[&str]| {
-        let out = Command::new("curl")
-            .args(["-s", "--unix-socket"])
-            .arg(&sock)
-            .args(args)
-            .output();
-        out.ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-    };
-    if let Some(text) = curl(&[&format!("http://tvmux/sessions?socket={}", env.socket)]) {
-        let sessions: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(sessions[0]["name"], "main");
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "curl must be installed in CI"
-        );
-    }
+    common::programs::require("curl", "--version");
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--unix-socket"])
+        .arg(&sock)
+        .arg(format!(
+            "http://tvmux/sessions?socket={}",
+            env.socket.display()
+        ))
+        .output()
+        .unwrap();
+    let sessions: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sessions[0]["name"], "main");
     // The document is OpenAPI 3.1 that a strict reader accepts, and every
     // schema it refers to is in it.
     let (_, doc) = env.api(&["GET", "/openapi.json"]);

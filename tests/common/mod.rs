@@ -1,7 +1,13 @@
-//! Helpers shared by the integration tests: run the real binary.
+//! Helpers shared by the integration tests: run the real binary; find the
+//! programs tests need ([`programs`]); a private tmux server and tvmux
+//! runtime directory ([`tmux_env`]).
 #![allow(dead_code)]
 
+pub mod programs;
 pub mod tmux_env;
+
+#[allow(unused_imports)]
+pub use programs::asciinema_cat;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -57,34 +63,6 @@ pub fn path_str(p: &Path) -> &str {
 /// A plain shell for tmux panes in tests: no rc files (slow, and they vary
 /// between machines), and a prompt that is easy to match.
 pub const SHELL: &[&str] = &["env", "PS1=$ ", "bash", "--norc", "--noprofile"];
-
-/// Plays a cast with asciinema 2.4 (`asciinema cat`): its output, or `None`
-/// when asciinema is not installed, which is allowed only outside CI.
-pub fn asciinema_cat(path: &Path) -> Option<Vec<u8>> {
-    let installed = Command::new("asciinema")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !installed {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "asciinema 2.4 must be installed in CI (pip install asciinema==2.4.0)"
-        );
-        eprintln!("asciinema not installed: skipped");
-        return None;
-    }
-    let out = Command::new("asciinema")
-        .arg("cat")
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(out.stdout)
-}
 
 /// Times that the players read differently or not at all (negative zeros,
 /// 2^64 and beyond, exponents) and ordinary ones, for generated casts.

@@ -11,13 +11,23 @@ use std::time::{Duration, Instant};
 pub const FRAME_START: &str = "\u{1b}[0m\u{1b}[?1049l\u{1b}[r";
 
 pub struct Env {
+    /// The tmux server's `-L` name.
     pub name: String,
+    /// Its one session at the start.
+    pub session: String,
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
 }
 
 impl Env {
+    /// A private tmux server with a session `work`.
     pub fn new() -> Env {
+        Self::with_session("work")
+    }
+
+    /// A private tmux server with one session, `session`, 80x24.
+    pub fn with_session(session: &str) -> Env {
+        super::programs::require_tmux();
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "tvmux-test-{}-{}",
@@ -27,6 +37,7 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let mut env = Env {
             name,
+            session: session.to_string(),
             socket: PathBuf::new(),
             dir,
         };
@@ -36,7 +47,7 @@ impl Env {
             "new-session",
             "-d",
             "-s",
-            "work",
+            session,
             "-x",
             "80",
             "-y",
@@ -47,7 +58,7 @@ impl Env {
             "tmux: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        env.socket = env.query("work", "#{socket_path}").into();
+        env.socket = env.query(session, "#{socket_path}").into();
         env
     }
 
@@ -91,7 +102,7 @@ impl Env {
     }
 
     pub fn tvmux(&self, args: &[&str]) -> Output {
-        let pane = self.query("work", "#{pane_id}");
+        let pane = self.query(&self.session, "#{pane_id}");
         Command::new(env!("CARGO_BIN_EXE_tvmux"))
             .args(args)
             .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
@@ -101,6 +112,28 @@ impl Env {
             .env("TMUX_PANE", pane)
             .output()
             .expect("tvmux runs")
+    }
+
+    /// `tvmux api ARGS…`: its exit code and the JSON it printed (null if none).
+    pub fn api(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let out = self.tvmux(&[&["api"], args].concat());
+        let value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out.status.code().unwrap_or(-1), value)
+    }
+
+    /// `tvmux api ARGS…`, which must succeed: its JSON.
+    pub fn api_ok(&self, args: &[&str]) -> serde_json::Value {
+        let (code, value) = self.api(args);
+        assert_eq!(code, 0, "{args:?}: {value}");
+        value
+    }
+
+    /// `tvmux api ARGS…`, which must fail with a message containing `needle`.
+    pub fn api_fails(&self, args: &[&str], needle: &str) {
+        let (code, value) = self.api(args);
+        assert_eq!(code, 1, "{args:?} should fail: {value}");
+        let message = value["error"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{args:?}: {message}");
     }
 
     pub fn start(&self) -> PathBuf {
@@ -161,9 +194,17 @@ impl Env {
 }
 
 impl Drop for Env {
+    /// Never panics (a panic while a failed test unwinds would abort the
+    /// whole test binary).
     fn drop(&mut self) {
-        let _ = self.tvmux(&["server", "stop"]);
-        let _ = self.tmux(&["kill-server"]);
+        let _ = Command::new(env!("CARGO_BIN_EXE_tvmux"))
+            .args(["server", "stop"])
+            .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("TVMUX_CONFIG_FILE", self.dir.path().join("none.conf"))
+            .output();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.name, "kill-server"])
+            .output();
         let _ = std::fs::remove_file(&self.socket);
     }
 }

@@ -1,0 +1,89 @@
+//! The programs the tests need, found by what they are rather than by name
+//! alone. A test that needs one that is missing fails with one line naming
+//! it and how to install it, here and in CI: a test that did not run is
+//! never reported as passed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// How to install everything at once.
+const INSTALL: &str = "scripts/install-players.sh installs both players; apt-get install tmux curl";
+
+/// `program ARGS` runs and succeeds; its standard output.
+fn probe(program: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Fails the test, in one line, when `program` does not run.
+pub fn require(program: &str, version_flag: &str) {
+    if probe(Path::new(program), &[version_flag]).is_none() {
+        panic!("{program} is needed for this test and was not found on PATH ({INSTALL})");
+    }
+}
+
+/// tmux, which the recorder and API tests drive on a private `-L` socket.
+pub fn require_tmux() {
+    require("tmux", "-V");
+}
+
+/// asciinema 3.x, for `convert -f raw` (its `cat` concatenates files,
+/// asciinema issue #672): `$ASCIINEMA3`, else `/opt/asciinema3/bin/asciinema`
+/// (where scripts/install-players.sh puts it), else an `asciinema` on PATH
+/// that says it is 3.x.
+pub fn asciinema3() -> PathBuf {
+    let candidates = std::env::var_os("ASCIINEMA3")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            PathBuf::from("/opt/asciinema3/bin/asciinema"),
+            PathBuf::from("asciinema"),
+        ]);
+    for candidate in candidates {
+        if probe(&candidate, &["--version"]).is_some_and(|v| v.starts_with("asciinema 3.2")) {
+            return candidate;
+        }
+    }
+    panic!(
+        "asciinema 3.2 is needed for this test and was not found ({INSTALL}; or set ASCIINEMA3)"
+    );
+}
+
+/// asciinema 2.4, as a Python module (`python3 -m asciinema`): found by its
+/// version, so an asciinema 3 on PATH is never taken for it.
+pub fn require_asciinema2() {
+    let version = probe(
+        Path::new("python3"),
+        &[
+            "-c",
+            "import importlib.metadata as m; print(m.version('asciinema'))",
+        ],
+    );
+    if !version.is_some_and(|v| v.starts_with("2.4")) {
+        panic!("asciinema 2.4 is needed for this test and python3 cannot import it ({INSTALL})");
+    }
+}
+
+/// Plays a cast with asciinema 2.4 (`asciinema cat`): what it prints.
+pub fn asciinema_cat(path: &Path) -> Vec<u8> {
+    require_asciinema2();
+    let out = Command::new("python3")
+        .args(["-m", "asciinema", "cat"])
+        .arg(path)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "asciinema 2.4 cat {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
