@@ -44,6 +44,7 @@
 
 pub mod cast;
 pub mod config;
+pub mod edit;
 mod log;
 mod record;
 pub mod server;

@@ -7,6 +7,7 @@
 //! [`Checker`]'s job. Everything else stays inside.
 
 mod event;
+mod events;
 mod finding;
 mod header;
 mod json;
@@ -23,6 +24,7 @@ mod version;
 mod writer;
 
 pub use event::{Checker, Clock, Verdict};
+pub use events::{Data, Event, Events, Flow, Micros, ReadError, micros};
 pub use finding::{Finding, Findings, Issue, Kind, Severity};
 pub use header::{Header, Theme};
 pub use repair::{

@@ -90,6 +90,11 @@ pub(super) fn write_header(h: &Header) -> Map<String, Value> {
     m
 }
 
+/// Writes `time` (microseconds since the start) as seconds with six decimals.
+pub(super) fn write_micros(time: u64, buf: &mut Vec<u8>) {
+    let _ = write!(buf, "{}.{:06}", time / 1_000_000, time % 1_000_000);
+}
+
 /// Writes `time` as seconds since the start with microseconds, never
 /// before the last time written (`clock`), which it advances.
 pub(super) fn write_time(clock: &mut f64, time: f64, buf: &mut Vec<u8>) {

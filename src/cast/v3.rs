@@ -126,6 +126,19 @@ pub(super) fn write_header(h: &Header) -> Map<String, Value> {
     m
 }
 
+/// Writes the interval from `previous` to `time` (microseconds since the
+/// start): in milliseconds as asciinema writes them when that is exact,
+/// else to the microsecond.
+pub(super) fn write_micros(previous: u64, time: u64, buf: &mut Vec<u8>) {
+    let interval = time.saturating_sub(previous);
+    let (secs, frac) = (interval / 1_000_000, interval % 1_000_000);
+    let _ = if frac % 1000 == 0 {
+        write!(buf, "{secs}.{:03}", frac / 1000)
+    } else {
+        write!(buf, "{secs}.{frac:06}")
+    };
+}
+
 /// Writes the interval from the time reached so far (`clock`) to `time` in
 /// whole milliseconds, never negative; the rounding error is carried in
 /// `clock` so the sum of intervals tracks the real clock.

@@ -78,6 +78,15 @@ impl Version {
         }
     }
 
+    /// Writes the time `time` (microseconds since the start) as this version
+    /// counts it, `previous` being the time of the event before.
+    pub(super) fn write_micros(self, previous: u64, time: u64, buf: &mut Vec<u8>) {
+        match self {
+            Self::V3 => super::v3::write_micros(previous, time, buf),
+            _ => super::v2::write_micros(time, buf),
+        }
+    }
+
     /// Writes an event's time as this version counts it; `clock` is the
     /// writer's time so far, which it advances.
     pub(super) fn write_time(self, clock: &mut f64, time: f64, buf: &mut Vec<u8>) {

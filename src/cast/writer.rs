@@ -9,6 +9,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+use super::events::{Data, Micros, micros};
 use super::header::{Header, Version};
 use super::utf8::Utf8Decoder;
 
@@ -112,6 +113,8 @@ pub struct CastWriter<W: CastSink> {
     /// v2: the last time written. v3: the rounded time reached by the
     /// intervals written so far (rounding error diffuses into the next one).
     written_time: f64,
+    /// [`CastWriter::event_at`]'s clock: the last time written, in microseconds.
+    written_micros: Micros,
     output: Utf8Decoder,
     input: Utf8Decoder,
     text: String,
@@ -143,6 +146,7 @@ impl<W: CastSink> CastWriter<W> {
             buf: Vec::with_capacity(policy.max_buffer + 4096),
             last_flush: Instant::now(),
             written_time: time,
+            written_micros: micros(time),
             output: Utf8Decoder::new(),
             input: Utf8Decoder::new(),
             text: String::new(),
@@ -179,6 +183,32 @@ impl<W: CastSink> CastWriter<W> {
         debug_assert!(range.is_empty() || bytes[range.end - 1] == b'\n');
         self.flush_buffer()?;
         self.out.copy_from(src, range, bytes)?;
+        self.after_write()
+    }
+
+    /// An event at an exact time, in microseconds since the start: v2 writes
+    /// the time to the microsecond, v3 the interval since the previous event
+    /// to the microsecond, so a cast converted back and forth keeps every
+    /// time. `data` is written as it is when it is JSON text already. Times
+    /// never go backwards: an earlier one is written as the latest.
+    pub fn event_at(&mut self, time: Micros, code: &str, data: &Data) -> io::Result<()> {
+        let time = time.max(self.written_micros);
+        self.buf.push(b'[');
+        self.version
+            .write_micros(self.written_micros, time, &mut self.buf);
+        self.written_micros = time;
+        self.buf.extend_from_slice(b", ");
+        serde_json::to_writer(&mut self.buf, code)?;
+        self.buf.extend_from_slice(b", ");
+        match data {
+            Data::Json(raw, _) => {
+                self.buf.push(b'"');
+                self.buf.extend_from_slice(raw);
+                self.buf.push(b'"');
+            }
+            Data::Text(text) => serde_json::to_writer(&mut self.buf, text.as_ref())?,
+        }
+        self.buf.extend_from_slice(b"]\n");
         self.after_write()
     }
 

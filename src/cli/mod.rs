@@ -1,7 +1,13 @@
 //! Command-line parsing and dispatch; one file per subcommand.
 
 mod api;
+mod cat;
 mod config;
+mod convert;
+mod cut;
+mod edit;
+mod extract;
+mod info;
 mod inputs;
 mod output;
 mod progress;
@@ -9,6 +15,7 @@ mod rec;
 mod remote;
 mod repair;
 mod server;
+mod speed;
 mod validate;
 
 use std::process::ExitCode;
@@ -28,10 +35,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check casts (v1, v2, v3): header and tail by default, every line with --full.
+    /// Check casts (v1, v2, v3): every line, or header and tail with --quick.
     Validate(validate::Args),
     /// Make damaged casts valid again, keeping every removed byte in a side file.
     Repair(repair::Args),
+    /// What a cast holds: terminal, duration, events, markers, pauses.
+    Info(info::Args),
+    /// Convert a cast to v2 or v3 (times exact), or to plain text or raw output.
+    Convert(convert::Args),
+    /// Join casts one after the other.
+    Cat(cat::Args),
+    /// Remove a stretch of time; the screen after it is redrawn exactly.
+    Cut(cut::Args),
+    /// Keep only a stretch of time, starting from a redraw of its first screen.
+    Extract(extract::Args),
+    /// Play faster or slower, and shorten long pauses.
+    Speed(speed::Args),
     /// Record the current tmux window; list and stop recordings.
     Rec(rec::Args),
     /// Control the per-user server that holds the recordings.
@@ -59,6 +78,12 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => Ok(validate::run(args)),
         Command::Repair(args) => Ok(repair::run(args)),
+        Command::Info(args) => Ok(info::run(args)),
+        Command::Convert(args) => Ok(convert::run(args)),
+        Command::Cat(args) => Ok(cat::run(args)),
+        Command::Cut(args) => Ok(cut::run(args)),
+        Command::Extract(args) => Ok(extract::run(args)),
+        Command::Speed(args) => Ok(speed::run(args)),
         Command::Rec(args) => rec::run(args),
         Command::Server(command) => server::run(command),
         Command::Config(command) => config::run(command),

@@ -1,0 +1,92 @@
+//! `tvmux convert`: to v2 or v3 with every time kept to the microsecond and
+//! every event's data kept byte for byte (an `x` exit status stays in v2 as
+//! an event code the players skip); or to plain text (what the screen showed, line
+//! by line as it scrolled, through `avt`) or to the raw output stream, as
+//! asciinema 3's `convert -f txt|raw` does.
+
+use std::io::Write;
+use std::path::Path;
+
+use avt::observer::Transcript;
+
+use super::{EditError, Input, Output, Screen, Written, edited_header, finish, writer};
+use crate::cast::{Flow, Version};
+
+/// What to convert to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// asciicast v2.
+    V2,
+    /// asciicast v3.
+    V3,
+    /// The text a viewer saw: lines as they scrolled off, then the last screen.
+    Txt,
+    /// The terminal output, byte for byte.
+    Raw,
+}
+
+/// Converts `input` into `output`.
+pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, EditError> {
+    let events = input.events()?;
+    match to {
+        Target::V2 | Target::V3 => {
+            let version = if to == Target::V2 {
+                Version::V2
+            } else {
+                Version::V3
+            };
+            let header = edited_header(events.header(), Some(version));
+            let mut w = writer(output, &header)?;
+            let mut written = Written::default();
+            events
+                .for_each(|e| {
+                    w.event_at(e.time, &e.code, &e.data)?;
+                    written.events += 1;
+                    written.duration = e.time;
+                    Ok(Flow::Continue(()))
+                })
+                .map_err(|e| input.error(e))?;
+            finish(w)?;
+            Ok(written)
+        }
+        Target::Raw => {
+            let mut out = output;
+            let mut written = Written::default();
+            events
+                .for_each(|e| {
+                    if e.code == "o" {
+                        out.write_all(e.data.text().as_bytes())?;
+                        written.events += 1;
+                        written.duration = e.time;
+                    }
+                    Ok(Flow::Continue(()))
+                })
+                .map_err(|e| input.error(e))?;
+            out.commit()?;
+            Ok(written)
+        }
+        Target::Txt => {
+            let header = events.header();
+            let mut screen = Screen::new(header.cols, header.rows);
+            let mut transcript = Transcript::new();
+            let mut out = output;
+            let mut written = Written::default();
+            events
+                .for_each(|e| {
+                    let lines = screen.feed_with(&e, &mut transcript);
+                    for line in lines {
+                        writeln!(out, "{line}")?;
+                    }
+                    written.events += 1;
+                    written.duration = e.time;
+                    Ok(Flow::Continue(()))
+                })
+                .map_err(|e| input.error(e))?;
+            for line in transcript.finish(screen.terminal()) {
+                writeln!(out, "{line}").map_err(|e| EditError::io(Path::new("output"), e))?;
+            }
+            out.commit()?;
+            Ok(written)
+        }
+    }
+}

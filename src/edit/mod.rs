@@ -1,0 +1,157 @@
+//! Editing casts: [`info`], [`convert`], [`join`] (`tvmux cat`), [`cut`],
+//! [`extract`] and [`speed`].
+//!
+//! Every edit reads v1, v2 or v3 as a stream of events with exact times
+//! ([`Events`]; memory does not grow with the file), writes through the
+//! engine's [`CastWriter`] into an [`Output`] (a temporary file renamed over
+//! the destination once complete, or standard output), and yields a cast
+//! that `validate` passes and both players play. An input a player cannot
+//! read is refused, saying where, before anything is replaced. Where an edit
+//! removes the output that built a screen (`cut`, `extract`), a keyframe
+//! drawn by `avt` ([`Screen`]) redraws that screen exactly.
+
+mod convert;
+mod info;
+mod join;
+mod output;
+mod screen;
+mod span;
+mod speed;
+mod time;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use convert::{Target, convert};
+pub use info::{Info, Pause, Timed, info};
+pub use join::join;
+pub use output::Output;
+pub use screen::Screen;
+pub use span::{cut, extract};
+pub use speed::speed;
+pub use time::{TimeSpec, clock, resolve};
+
+use crate::cast::{
+    CastWriter, Events, FlushPolicy, Fsync, Header, Micros, ReadError, Source, Version,
+};
+
+/// Why an edit failed. Nothing was replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// An input is not a cast a player reads.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The input.
+        path: PathBuf,
+        /// Where and why.
+        source: ReadError,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The request itself cannot be carried out.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl EditError {
+    fn io(path: &Path, source: io::Error) -> EditError {
+        EditError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A cast to edit: a file mapped, or standard input (`-`) spooled.
+pub struct Input {
+    /// Its path as given.
+    pub path: PathBuf,
+    source: Source,
+}
+
+impl Input {
+    /// Opens `path` (`-`: standard input).
+    pub fn open(path: &Path) -> Result<Input, EditError> {
+        let source = if path == Path::new("-") {
+            Source::stdin()
+        } else {
+            Source::open(path)
+        }
+        .map_err(|e| EditError::io(path, e))?;
+        Ok(Input {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Its events, after checking its header and tail.
+    pub fn events(&self) -> Result<Events<'_>, EditError> {
+        Events::open(self.source.bytes()).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, source: ReadError) -> EditError {
+        match source {
+            ReadError::Io(e) => EditError::Io {
+                path: PathBuf::from("output"),
+                source: e,
+            },
+            source => EditError::Read {
+                path: self.path.clone(),
+                source,
+            },
+        }
+    }
+}
+
+/// What an edit wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Written {
+    /// Events written.
+    pub events: u64,
+    /// The time of the last one.
+    pub duration: Micros,
+}
+
+/// A writer for an edit's output: the version asked for (v1 casts become
+/// v2), buffered in large pieces, made durable when the output commits.
+fn writer(output: Output, header: &Header) -> Result<CastWriter<Output>, EditError> {
+    let policy = FlushPolicy {
+        max_delay: Duration::MAX,
+        max_buffer: 256 << 10,
+        fsync: Fsync::Never,
+    };
+    CastWriter::create(output, header, policy).map_err(|e| EditError::io(Path::new("output"), e))
+}
+
+/// The header an edit writes: the input's, in `version` (v1 becomes v2),
+/// without `duration` (v2 only, ignored by the players, and stale after an
+/// edit); a v3 terminal type becomes v2's `env.TERM`.
+fn edited_header(header: &Header, version: Option<Version>) -> Header {
+    let mut out = header.clone();
+    out.version = match version.unwrap_or(header.version) {
+        Version::V1 => Version::V2,
+        v => v,
+    };
+    out.duration = None;
+    if out.version == Version::V2
+        && let Some(term) = &out.term_type
+    {
+        out.env.entry("TERM".into()).or_insert_with(|| term.clone());
+    }
+    out
+}
+
+/// Ends a writer and commits its output.
+fn finish(writer: CastWriter<Output>) -> Result<(), EditError> {
+    let output = writer
+        .finish(0.0)
+        .map_err(|e| EditError::io(Path::new("output"), e))?;
+    output.commit()
+}

@@ -1,0 +1,131 @@
+//! Where an edit's result goes: standard output, or a file written as a
+//! temporary file beside it, synced and renamed over it at the end (its
+//! directory synced too), so the destination is never seen half written and
+//! an edit that fails leaves it untouched.
+
+use std::fs::{File, Permissions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::cast::CastSink;
+
+use super::EditError;
+
+/// An edit's output.
+pub struct Output {
+    sink: Sink,
+}
+
+enum Sink {
+    Stdout(io::StdoutLock<'static>),
+    File {
+        temp: tempfile::NamedTempFile,
+        dest: PathBuf,
+        /// The mode of the file it replaces, kept.
+        mode: Option<u32>,
+    },
+}
+
+impl Output {
+    /// `-` is standard output; any other path a file, which must not be one
+    /// of `inputs` unless `in_place` says that is meant. A symbolic link at
+    /// `dest` is replaced, never written through.
+    pub fn create(dest: &Path, inputs: &[&Path], in_place: bool) -> Result<Output, EditError> {
+        if dest == Path::new("-") {
+            return Ok(Output {
+                sink: Sink::Stdout(io::stdout().lock()),
+            });
+        }
+        let existing = std::fs::symlink_metadata(dest).ok();
+        if let Some(meta) = &existing {
+            if meta.is_dir() {
+                return Err(EditError::Usage(format!(
+                    "{} is a directory",
+                    dest.display()
+                )));
+            }
+            let same = |input: &&Path| {
+                std::fs::metadata(input)
+                    .is_ok_and(|m| (m.dev(), m.ino()) == (meta.dev(), meta.ino()))
+            };
+            if !in_place && inputs.iter().any(same) {
+                return Err(EditError::Usage(format!(
+                    "{} is an input: writing it would destroy what is being read (--in-place replaces it once the new cast is complete)",
+                    dest.display()
+                )));
+            }
+        }
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = dest.file_name().unwrap_or_default().to_string_lossy();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .permissions(Permissions::from_mode(0o666))
+            .tempfile_in(dir)
+            .map_err(|e| EditError::io(dest, e))?;
+        Ok(Output {
+            sink: Sink::File {
+                temp,
+                dest: dest.to_path_buf(),
+                mode: existing.filter(|m| m.is_file()).map(|m| m.mode() & 0o7777),
+            },
+        })
+    }
+
+    /// Makes the output complete: the file synced, renamed over the
+    /// destination, and the directory synced.
+    pub fn commit(self) -> Result<(), EditError> {
+        match self.sink {
+            Sink::Stdout(mut out) => out.flush().map_err(|e| EditError::io(Path::new("-"), e)),
+            Sink::File { temp, dest, mode } => {
+                let fail = |e| EditError::io(&dest, e);
+                if let Some(mode) = mode {
+                    temp.as_file()
+                        .set_permissions(Permissions::from_mode(mode))
+                        .map_err(fail)?;
+                }
+                temp.as_file().sync_all().map_err(fail)?;
+                temp.persist(&dest).map_err(|e| fail(e.error))?;
+                let dir = match dest.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                File::open(dir).and_then(|d| d.sync_all()).map_err(fail)
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.sink {
+            Sink::Stdout(out) => out.write(buf),
+            Sink::File { temp, .. } => temp.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Stdout(out) => out.write_all(buf),
+            Sink::File { temp, .. } => temp.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Stdout(out) => out.flush(),
+            Sink::File { temp, .. } => temp.flush(),
+        }
+    }
+}
+
+impl CastSink for Output {
+    /// Durability comes at [`Output::commit`].
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! The screen a viewer sees at any point of a cast, through `avt`
+//! (asciinema's own virtual terminal, which its player and agg render with).
+
+use crate::cast::{Event, Size};
+
+/// A terminal fed a cast's events.
+pub struct Screen {
+    vt: avt::Terminal,
+}
+
+/// What a keyframe starts with: a full reset, so whatever the terminal
+/// showed before (another screen, modes, the alternate screen) is gone.
+pub(super) const RESET: &str = "\x1bc";
+
+impl Screen {
+    /// A blank terminal of `cols` x `rows`.
+    pub fn new(cols: u32, rows: u32) -> Screen {
+        Screen {
+            vt: avt::Terminal::new(cols.max(1) as usize, rows.max(1) as usize)
+                .expect("a terminal of at least 1x1"),
+        }
+    }
+
+    /// Plays one event: output is drawn, a resize resizes; others change
+    /// nothing on screen.
+    pub fn apply(&mut self, event: &Event) {
+        match event.code.as_ref() {
+            "o" => self.vt.feed(event.data.text().as_ref()),
+            "r" => {
+                if let Some(size) = Size::parse(&event.data.text()) {
+                    self.vt.resize(size.cols as usize, size.rows as usize);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// [`Screen::apply`] with an observer of what changes (the lines that
+    /// scroll off, for a transcript): what it reports.
+    pub fn feed_with<O: avt::Observer>(&mut self, event: &Event, observer: O) -> O::Output
+    where
+        O::Output: Default,
+    {
+        match event.code.as_ref() {
+            "o" => self.vt.feed_with(event.data.text().as_ref(), observer),
+            "r" => match Size::parse(&event.data.text()) {
+                Some(size) => self
+                    .vt
+                    .resize_with(size.cols as usize, size.rows as usize, observer),
+                None => O::Output::default(),
+            },
+            _ => O::Output::default(),
+        }
+    }
+
+    /// The terminal's size, columns and rows.
+    pub fn size(&self) -> (u32, u32) {
+        let (cols, rows) = self.vt.size();
+        (cols as u32, rows as u32)
+    }
+
+    /// Output that redraws this screen exactly on a terminal of its size,
+    /// whatever that terminal showed before: text, colours, cursor, modes,
+    /// both screens.
+    pub fn keyframe(&self) -> String {
+        let dump = self.vt.dump();
+        // avt enters the alternate screen with mode 1047, which some
+        // terminals (and the vt100 crate) lack; 1049, which programs use and
+        // every terminal knows, does the same here: it also saves the cursor,
+        // at the primary cursor's place, as the program's own 1049 did.
+        let dump = if self.vt.active_screen_kind() == avt::ScreenKind::Alternate {
+            dump.replacen("\x1b[?1047h", "\x1b[?1049h", 1)
+        } else {
+            dump
+        };
+        format!("{RESET}{dump}")
+    }
+
+    /// The terminal itself, for reading its text.
+    pub fn terminal(&self) -> &avt::Terminal {
+        &self.vt
+    }
+}
