@@ -75,13 +75,16 @@ impl<'a> Data<'a> {
 pub enum ReadError {
     /// The cast is not valid: the first error found.
     #[error(
-        "line {line}, column {column}: {message}{hint}",
-        line = .0.line.map_or("?".to_string(), |l| l.to_string()),
-        column = .0.column,
+        "{place}: {message}{hint}",
+        // The quick check of a large file locates its tail by byte.
+        place = match .0.line {
+            Some(line) => format!("line {line}, column {}", .0.column),
+            None => format!("byte {}", .0.offset),
+        },
         message = .0.message,
         // Repair mends event lines; it refuses headers (and v1 files, whose
         // findings sit on line 1 too).
-        hint = if .0.line > Some(1) { " (`tvmux repair` makes the cast valid)" } else { "" }
+        hint = if .0.line != Some(1) { " (`tvmux repair` makes the cast valid)" } else { "" }
     )]
     Invalid(Finding),
     /// What the caller's function returned.
@@ -124,15 +127,54 @@ impl<'a> Events<'a> {
 
     /// Calls `each` with every event in order, until it says to stop.
     /// Comments and allowed empty lines are skipped; a line a player cannot
-    /// read stops it with [`ReadError::Invalid`].
+    /// read stops it with [`ReadError::Invalid`] (after `each` has had every
+    /// event before it).
+    ///
+    /// Reading (parsing and checking) runs on a thread of its own, a few
+    /// thousand events ahead of `each`, so that an edit's writing and the
+    /// reading use two cores; memory stays bounded by those batches.
     pub fn for_each(
         &self,
         mut each: impl FnMut(Event<'a>) -> io::Result<Flow>,
     ) -> Result<(), ReadError> {
-        let bytes = self.bytes;
         if self.header.version == Version::V1 {
-            return read_v1(bytes, &mut each);
+            return read_v1(self.bytes, &mut each);
         }
+        const BATCH: usize = 4096;
+        std::thread::scope(|scope| {
+            let (send, batches) = std::sync::mpsc::sync_channel::<Vec<Event<'a>>>(4);
+            let reader = scope.spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let read = self.read(|e| {
+                    batch.push(e);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if send.send(full).is_err() {
+                            // `each` stopped: nothing more is wanted.
+                            return Ok(Flow::Break(()));
+                        }
+                    }
+                    Ok(Flow::Continue(()))
+                });
+                let _ = send.send(batch);
+                read
+            });
+            for batch in batches.iter() {
+                for event in batch {
+                    match each(event) {
+                        Ok(Flow::Continue(())) => {}
+                        Ok(Flow::Break(())) => return Ok(()),
+                        Err(e) => return Err(ReadError::Io(e)),
+                    }
+                }
+            }
+            reader.join().expect("the reader does not panic")
+        })
+    }
+
+    /// [`Events::for_each`] on this thread, for v2 and v3.
+    fn read(&self, mut each: impl FnMut(Event<'a>) -> io::Result<Flow>) -> Result<(), ReadError> {
+        let bytes = self.bytes;
         let layout = Layout::of(bytes);
         let checker = Checker::new(self.header.version);
         let absolute = checker.absolute_times();
@@ -141,12 +183,15 @@ impl<'a> Events<'a> {
         let mut line_no = if layout.header_unterminated() { 1 } else { 2 };
         let end = layout.partial.end;
         let mut at = layout.body_start;
+        // One pass over the whole body is far cheaper than one per line;
+        // where it fails, each line finds its own fault.
+        let utf8_checked = simdutf8::basic::from_utf8(&bytes[at..end]).is_ok();
         while at < end {
             let line_end = memchr::memchr(b'\n', &bytes[at..end]).map_or(end, |i| at + i);
             let line = &bytes[at..line_end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let mut first = None;
-            let verdict = match json::parse_event(line) {
+            let verdict = match json::parse_event_in(line, utf8_checked) {
                 Ok(ev) => {
                     let verdict = checker.check_event(line, &ev, &mut clock, &mut |i| {
                         first.get_or_insert(i);

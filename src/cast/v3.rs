@@ -131,12 +131,8 @@ pub(super) fn write_header(h: &Header) -> Map<String, Value> {
 /// else to the microsecond.
 pub(super) fn write_micros(previous: u64, time: u64, buf: &mut Vec<u8>) {
     let interval = time.saturating_sub(previous);
-    let (secs, frac) = (interval / 1_000_000, interval % 1_000_000);
-    let _ = if frac % 1000 == 0 {
-        write!(buf, "{secs}.{:03}", frac / 1000)
-    } else {
-        write!(buf, "{secs}.{frac:06}")
-    };
+    let decimals = if interval.is_multiple_of(1000) { 3 } else { 6 };
+    super::v2::write_seconds(interval, decimals, buf);
 }
 
 /// Writes the interval from the time reached so far (`clock`) to `time` in

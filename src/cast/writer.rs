@@ -198,7 +198,14 @@ impl<W: CastSink> CastWriter<W> {
             .write_micros(self.written_micros, time, &mut self.buf);
         self.written_micros = time;
         self.buf.extend_from_slice(b", ");
-        serde_json::to_writer(&mut self.buf, code)?;
+        if code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            // The common codes need no escaping.
+            self.buf.push(b'"');
+            self.buf.extend_from_slice(code.as_bytes());
+            self.buf.push(b'"');
+        } else {
+            serde_json::to_writer(&mut self.buf, code)?;
+        }
         self.buf.extend_from_slice(b", ");
         match data {
             Data::Json(raw, _) => {
@@ -327,7 +334,8 @@ impl<W: CastSink> CastWriter<W> {
     fn after_write(&mut self) -> io::Result<()> {
         if self.buf.len() >= self.policy.max_buffer {
             self.flush()?;
-        } else {
+        } else if self.policy.max_delay != Duration::MAX {
+            // Reading the clock costs more than writing a short event.
             self.flush_if_due()?;
         }
         Ok(())
