@@ -66,6 +66,7 @@ torn_tail='[99999.0, "o", "torn at the e'
 echo "| size | wc -l | naive serde_json | validate --full | full vs naive | full vs wc | quick validate | repair --quick (torn) | repair (torn) | repair (mid-file) | cp + sync | peak RssAnon (full / repair mid) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for mib in "${sizes[@]}"; do
+  [ "$mib" -gt 0 ] || continue
   clean="$dir/clean-$mib.cast"
   torn="$dir/torn-$mib.cast"
   mid="$dir/mid-$mib.cast"
@@ -104,6 +105,43 @@ for mib in "${sizes[@]}"; do
     "$(echo "$rq_best * 1000" | bc -l)" "$(printf '%.3f' "$rf_best")" "$(printf '%.3f' "$midt")" \
     "$(gbps "$bytes" "$midt")" "$(printf '%.3f' "$copyt")" "$rss_full" "$rss_mid"
 done
+
+# The editing commands on the mixed-output cast of $EDIT_MIB (default 1024; 0
+# skips): output to /dev/null (the work itself) and to a file beside the input
+# (with the disk's cost), against asciinema 3.2 converting the same file to v3
+# and `cp` of it, each timed once here (the writes make repeats noisy).
+EDIT_MIB=${EDIT_MIB:-1024}
+if [ "$EDIT_MIB" -gt 0 ]; then
+  a3=${ASCIINEMA3:-/opt/asciinema3/bin/asciinema}
+  f="$dir/clean-$EDIT_MIB.cast"
+  [ -f "$f" ] || target/release/examples/gencast "$EDIT_MIB" "$f" v2 clean
+  bytes=$(stat -c %s "$f")
+  out="$dir/edit-out.cast"
+  dur=$("$tvmux" info --format json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])')
+  t45=$(echo "$dur * 0.45" | bc -l) t55=$(echo "$dur * 0.55" | bc -l) t50=$(echo "$dur * 0.5" | bc -l)
+  once() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N); printf '%.3f' "$(echo "$t1 - $t0" | bc -l)"; }
+  fresh_cache "$f"
+  a3t=$(once "$a3" convert -f asciicast-v3 "$f" "$out"); rm -f "$out"
+  cpt=$(once cp "$f" "$out"); rm -f "$out"
+  echo
+  echo "| edit ($EDIT_MIB MiB input) | to /dev/null | GB/s | to a file | vs asciinema 3.2 convert ($a3t s) | vs cp ($cpt s) | peak RssAnon |"
+  echo "|---|---|---|---|---|---|---|"
+  edit_row() {
+    local name=$1; shift
+    local null file rss
+    null=$(best_time "$tvmux" "$@" -o /dev/null)
+    file=$(once "$tvmux" "$@" -o "$out"); rm -f "$out"
+    rss=$(peak_anon "$tvmux" "$@" -o /dev/null)
+    printf '| %s | %ss | %s | %ss | %sx faster | %sx | %s MiB |\n' "$name" "$null" "$(gbps "$bytes" "$null")" \
+      "$file" "$(ratio "$a3t" "$file")" "$(ratio "$file" "$cpt")" "$rss"
+  }
+  edit_row "convert --to v3" convert --to v3 "$f"
+  edit_row "speed --factor 2 --idle-limit 1" speed --factor 2 --idle-limit 1 "$f"
+  edit_row "cut the middle 10%" cut --from "$t45" --to "$t55" "$f"
+  edit_row "cat (the cast twice: 2 GiB read)" cat "$f" "$f"
+  edit_row "extract from the middle (emulator)" extract --from "$t50" --to "$t55" "$f"
+  edit_row "convert --to txt (emulator)" convert --to txt "$f"
+fi
 
 SHAPES_MIB=${SHAPES_MIB:-512}
 [ "$SHAPES_MIB" -gt 0 ] || exit 0

@@ -506,12 +506,63 @@ fn refusals_are_clear_and_leave_files_alone() {
         "line 4",
     );
     assert!(!never.exists());
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "no temporary file is left behind"
-    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["busy.cast"], "no temporary file is left behind");
     fails(&["info", "/nonexistent.cast"], 2, "/nonexistent.cast");
+    // An `x` event v2 allows (an unknown code there) but v3 cannot read:
+    // left out of a v3 conversion, saying so.
+    let odd = dir.path().join("odd-exit.cast");
+    std::fs::write(
+        &odd,
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"x\", \"not a number\"]\n[1.0, \"o\", \"a\"]\n",
+    )
+    .unwrap();
+    let v3 = dir.path().join("odd-exit-v3.cast");
+    let out = run_ok(&[
+        "convert",
+        "--to",
+        "v3",
+        odd.to_str().unwrap(),
+        "-o",
+        v3.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("left out 1"));
+    assert_plays(&v3);
+    assert_eq!(read(&v3).1.len(), 1);
+    // A symbolic link is followed: its target gets the cast, the link stays.
+    let target = dir.path().join("target.cast");
+    let link = dir.path().join("link.cast");
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    run_ok(&["convert", "--to", "v3", i, "-o", link.to_str().unwrap()]);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_plays(&target);
+    // What is not a regular file (a FIFO here; /dev/null alike) is written
+    // to, never replaced.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    run_ok(&["convert", "--to", "v2", i, "-o", fifo.to_str().unwrap()]);
+    assert!(reader.join().unwrap().starts_with(b"{\"version\":2"));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     // --in-place replaces the input once the result is complete.
     run_ok(&["speed", "--factor", "2", "--in-place", i]);
     let (_, events) = read(&input);

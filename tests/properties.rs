@@ -474,3 +474,75 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Conversions keep every time to the microsecond and every byte of data.
+
+fn event() -> impl Strategy<Value = (u64, String, String)> {
+    // Gaps from nothing to hours, in microseconds.
+    let gap = || prop_oneof![Just(0u64), 0u64..2_000, 0u64..10_000_000_000];
+    let code = prop_oneof![
+        Just("o".to_string()),
+        Just("i".to_string()),
+        Just("m".to_string()),
+        Just("custom".to_string()),
+    ];
+    // Any text: control characters, quotes, backslashes, wide characters.
+    let text = "(\\PC|[\\x00-\\x1f\"\\\\]|\u{1F600}){0,12}";
+    // An exit status: v3 reads `x` data as an integer.
+    let exit = any::<i32>().prop_map(|n| n.to_string());
+    prop_oneof![
+        8 => (gap(), code, text),
+        1 => (gap(), Just("x".to_string()), exit),
+    ]
+}
+
+fn write_with_event_at(path: &std::path::Path, version: Version, events: &[(u64, String, String)]) {
+    let file = fs::File::create(path).unwrap();
+    let mut w =
+        CastWriter::create(file, &Header::new(version, 80, 24), FlushPolicy::default()).unwrap();
+    let mut time = 0;
+    for (gap, code, data) in events {
+        time += gap;
+        w.event_at(time, code, &cast::Data::Text(data.as_str().into()))
+            .unwrap();
+    }
+    w.finish(0.0).unwrap();
+}
+
+fn convert(from: &std::path::Path, to: &std::path::Path, target: tvmux::edit::Target) {
+    let input = tvmux::edit::Input::open(from).unwrap();
+    let output = tvmux::edit::Output::create(to, &[from], false).unwrap();
+    tvmux::edit::convert(&input, target, output).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn v2_to_v3_to_v2_is_byte_identical(events in proptest::collection::vec(event(), 0..40)) {
+        use tvmux::edit::Target;
+        let dir = tempfile::tempdir().unwrap();
+        let (v2, v3, back) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        write_with_event_at(&v2, Version::V2, &events);
+        convert(&v2, &v3, Target::V3);
+        convert(&v3, &back, Target::V2);
+        prop_assert_eq!(fs::read(&v2).unwrap(), fs::read(&back).unwrap());
+        // And the v3 file holds the very events, at the very times.
+        let bytes = fs::read(&v3).unwrap();
+        let mut read = Vec::new();
+        cast::Events::open(&bytes).unwrap().for_each(|e| {
+            read.push((e.time, e.code.to_string(), e.data.text().into_owned()));
+            Ok(cast::Flow::Continue(()))
+        }).unwrap();
+        let mut time = 0;
+        let want: Vec<(u64, String, String)> = events
+            .iter()
+            .map(|(gap, code, data)| {
+                time += gap;
+                (time, code.clone(), data.clone())
+            })
+            .collect();
+        prop_assert_eq!(read, want);
+    }
+}

@@ -77,6 +77,12 @@ pub fn report(result: Result<Written, EditError>, dest: Option<&Path>) -> u8 {
                     edit::clock(written.duration)
                 );
             }
+            if written.dropped > 0 {
+                eprintln!(
+                    "tvmux: left out {} `x` events whose data is not an exit status (v3 reads `x` as one)",
+                    written.dropped
+                );
+            }
             exit::OK
         }
         Err(e) => {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use avt::observer::Transcript;
 
-use super::{EditError, Input, Output, Screen, Written, edited_header, finish, writer};
+use super::{EditError, Input, Output, Screen, Written, edited_header, finish, fits, writer};
 use crate::cast::{Flow, Version};
 
 /// What to convert to.
@@ -40,6 +40,10 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             let mut written = Written::default();
             events
                 .for_each(|e| {
+                    if !fits(version, &e) {
+                        written.dropped += 1;
+                        return Ok(Flow::Continue(()));
+                    }
                     w.event_at(e.time, &e.code, &e.data)?;
                     written.events += 1;
                     written.duration = e.time;

@@ -3,7 +3,7 @@
 //! announces a different terminal size, and a reset clears what the
 //! previous cast left on screen, so each part looks as it did alone.
 
-use super::{EditError, Input, Output, Written, edited_header, finish, writer};
+use super::{EditError, Input, Output, Written, edited_header, finish, fits, writer};
 use crate::cast::{Data, Flow, Micros};
 
 /// Joins `inputs` (any versions) into `output`, in the first one's version
@@ -36,6 +36,10 @@ pub fn join(inputs: &[Input], gap: Micros, output: Output) -> Result<Written, Ed
         }
         events
             .for_each(|e| {
+                if !fits(header.version, &e) {
+                    written.dropped += 1;
+                    return Ok(Flow::Continue(()));
+                }
                 if e.code == "r"
                     && let Some(s) = crate::cast::Size::parse(&e.data.text())
                 {

@@ -117,6 +117,15 @@ pub struct Written {
     pub events: u64,
     /// The time of the last one.
     pub duration: Micros,
+    /// Events the output's version cannot hold, left out: a v2 `x` event
+    /// (a code v2 does not define) whose data is not an exit status, in v3.
+    pub dropped: u64,
+}
+
+/// Whether `version` can hold `event`: v3 reads `x` as an exit status, so
+/// its data must be an integer there.
+fn fits(version: Version, event: &crate::cast::Event) -> bool {
+    version != Version::V3 || event.code != "x" || event.data.text().parse::<i32>().is_ok()
 }
 
 /// A writer for an edit's output: the version asked for (v1 casts become

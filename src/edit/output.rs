@@ -1,7 +1,9 @@
-//! Where an edit's result goes: standard output, or a file written as a
-//! temporary file beside it, synced and renamed over it at the end (its
+//! Where an edit's result goes: standard output; a regular file, written as
+//! a temporary file beside it, synced and renamed over it at the end (its
 //! directory synced too), so the destination is never seen half written and
-//! an edit that fails leaves it untouched.
+//! an edit that fails leaves it untouched; or anything else that can be
+//! written (`/dev/null`, a FIFO, a terminal), written to as it is — never
+//! replaced.
 
 use std::fs::{File, Permissions};
 use std::io::{self, Write};
@@ -19,6 +21,8 @@ pub struct Output {
 
 enum Sink {
     Stdout(io::StdoutLock<'static>),
+    /// A device, FIFO or terminal.
+    Direct(File),
     File {
         temp: tempfile::NamedTempFile,
         dest: PathBuf,
@@ -29,15 +33,19 @@ enum Sink {
 
 impl Output {
     /// `-` is standard output; any other path a file, which must not be one
-    /// of `inputs` unless `in_place` says that is meant. A symbolic link at
-    /// `dest` is replaced, never written through.
+    /// of `inputs` unless `in_place` says that is meant. A symbolic link is
+    /// followed, as a shell's redirection would: its target is written (and
+    /// a regular target replaced), the link stays.
     pub fn create(dest: &Path, inputs: &[&Path], in_place: bool) -> Result<Output, EditError> {
         if dest == Path::new("-") {
             return Ok(Output {
                 sink: Sink::Stdout(io::stdout().lock()),
             });
         }
-        let existing = std::fs::symlink_metadata(dest).ok();
+        // What the path names now (through links); a new file otherwise.
+        let dest = std::fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
+        let dest = dest.as_path();
+        let existing = std::fs::metadata(dest).ok();
         if let Some(meta) = &existing {
             if meta.is_dir() {
                 return Err(EditError::Usage(format!(
@@ -54,6 +62,15 @@ impl Output {
                     "{} is an input: writing it would destroy what is being read (--in-place replaces it once the new cast is complete)",
                     dest.display()
                 )));
+            }
+            if !meta.is_file() {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .map_err(|e| EditError::io(dest, e))?;
+                return Ok(Output {
+                    sink: Sink::Direct(file),
+                });
             }
         }
         let dir = match dest.parent() {
@@ -81,6 +98,9 @@ impl Output {
     pub fn commit(self) -> Result<(), EditError> {
         match self.sink {
             Sink::Stdout(mut out) => out.flush().map_err(|e| EditError::io(Path::new("-"), e)),
+            Sink::Direct(mut file) => file
+                .flush()
+                .map_err(|e| EditError::io(Path::new("output"), e)),
             Sink::File { temp, dest, mode } => {
                 let fail = |e| EditError::io(&dest, e);
                 if let Some(mode) = mode {
@@ -104,6 +124,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.sink {
             Sink::Stdout(out) => out.write(buf),
+            Sink::Direct(file) => file.write(buf),
             Sink::File { temp, .. } => temp.write(buf),
         }
     }
@@ -111,6 +132,7 @@ impl Write for Output {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &mut self.sink {
             Sink::Stdout(out) => out.write_all(buf),
+            Sink::Direct(file) => file.write_all(buf),
             Sink::File { temp, .. } => temp.write_all(buf),
         }
     }
@@ -118,6 +140,7 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.sink {
             Sink::Stdout(out) => out.flush(),
+            Sink::Direct(file) => file.flush(),
             Sink::File { temp, .. } => temp.flush(),
         }
     }
