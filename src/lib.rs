@@ -45,6 +45,7 @@
 pub mod cast;
 pub mod config;
 pub mod edit;
+pub mod history;
 mod log;
 mod record;
 pub mod server;

@@ -85,12 +85,16 @@ pub fn report(result: Result<Written, EditError>, dest: Option<&Path>) -> u8 {
             }
             exit::OK
         }
-        Err(e) => {
-            eprintln!("tvmux: {e}");
-            match e {
-                EditError::Read { .. } => exit::INVALID,
-                _ => exit::ERROR,
-            }
-        }
+        Err(e) => failed(e),
+    }
+}
+
+/// Says why an edit failed; its exit status (1 for an input a player
+/// cannot read, 2 for anything else).
+pub fn failed(e: EditError) -> u8 {
+    eprintln!("tvmux: {e}");
+    match e {
+        EditError::Read { .. } => exit::INVALID,
+        _ => exit::ERROR,
     }
 }

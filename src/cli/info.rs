@@ -31,13 +31,7 @@ pub fn run(args: Args) -> u8 {
                 Format::Human => print!("{}", human(&info)),
                 Format::Json => println!("{}", serde_json::to_string(&info).unwrap()),
             },
-            Err(e) => {
-                eprintln!("tvmux: {e}");
-                status = status.max(match e {
-                    edit::EditError::Read { .. } => exit::INVALID,
-                    _ => exit::ERROR,
-                });
-            }
+            Err(e) => status = status.max(super::edit::failed(e)),
         }
     }
     status

@@ -7,6 +7,7 @@ mod convert;
 mod cut;
 mod edit;
 mod extract;
+mod grep;
 mod info;
 mod inputs;
 mod output;
@@ -16,6 +17,7 @@ mod remote;
 mod repair;
 mod server;
 mod speed;
+mod text;
 mod validate;
 
 use std::process::ExitCode;
@@ -51,6 +53,10 @@ enum Command {
     Extract(extract::Args),
     /// Play faster or slower, and shorten long pauses.
     Speed(speed::Args),
+    /// The text a cast showed: lines as they scrolled off, then the last screen.
+    Text(text::Args),
+    /// Search casts for text as the screen showed it, with the time of each match.
+    Grep(grep::Args),
     /// Record the current tmux window; list and stop recordings.
     Rec(rec::Args),
     /// Control the per-user server that holds the recordings.
@@ -84,6 +90,8 @@ pub fn run() -> ExitCode {
         Command::Cut(args) => Ok(cut::run(args)),
         Command::Extract(args) => Ok(extract::run(args)),
         Command::Speed(args) => Ok(speed::run(args)),
+        Command::Text(args) => Ok(text::run(args)),
+        Command::Grep(args) => Ok(grep::run(args)),
         Command::Rec(args) => rec::run(args),
         Command::Server(command) => server::run(command),
         Command::Config(command) => config::run(command),

@@ -5,11 +5,8 @@
 //! asciinema 3's `convert -f txt|raw` does.
 
 use std::io::Write;
-use std::path::Path;
 
-use avt::observer::Transcript;
-
-use super::{EditError, Input, Output, Screen, Written, edited_header, finish, fits, writer};
+use super::{EditError, Input, Output, Written, edited_header, finish, fits, writer};
 use crate::cast::{Flow, Version};
 
 /// What to convert to.
@@ -70,25 +67,14 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             Ok(written)
         }
         Target::Txt => {
-            let header = events.header();
-            let mut screen = Screen::new(header.cols, header.rows);
-            let mut transcript = Transcript::new();
             let mut out = output;
             let mut written = Written::default();
-            events
-                .for_each(|e| {
-                    let lines = screen.feed_with(&e, &mut transcript);
-                    for line in lines {
-                        writeln!(out, "{line}")?;
-                    }
-                    written.events += 1;
-                    written.duration = e.time;
-                    Ok(Flow::Continue(()))
-                })
-                .map_err(|e| input.error(e))?;
-            for line in transcript.finish(screen.terminal()) {
-                writeln!(out, "{line}").map_err(|e| EditError::io(Path::new("output"), e))?;
-            }
+            crate::history::lines(input, |line| {
+                writeln!(out, "{}", line.text)?;
+                written.events += 1;
+                written.duration = written.duration.max(line.time);
+                Ok(Flow::Continue(()))
+            })?;
             out.commit()?;
             Ok(written)
         }

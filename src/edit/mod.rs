@@ -61,7 +61,7 @@ pub enum EditError {
 }
 
 impl EditError {
-    fn io(path: &Path, source: io::Error) -> EditError {
+    pub(crate) fn io(path: &Path, source: io::Error) -> EditError {
         EditError::Io {
             path: path.to_path_buf(),
             source,
@@ -96,7 +96,7 @@ impl Input {
         Events::open(self.source.bytes()).map_err(|e| self.error(e))
     }
 
-    fn error(&self, source: ReadError) -> EditError {
+    pub(crate) fn error(&self, source: ReadError) -> EditError {
         match source {
             ReadError::Io(e) => EditError::Io {
                 path: PathBuf::from("output"),

@@ -1,0 +1,207 @@
+//! `tvmux grep`
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use rayon::prelude::*;
+use regex::RegexBuilder;
+use serde::Serialize;
+use tvmux::cast::Micros;
+use tvmux::config::Config;
+use tvmux::edit::{EditError, Input};
+use tvmux::history::{self, Hit};
+
+use super::exit;
+use super::inputs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A regular expression (Rust regex syntax), matched against each line
+    /// of text as the screen showed it.
+    pattern: String,
+    /// Casts, or directories searched for `*.cast` (default: the recordings
+    /// directory from the configuration).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Match case-insensitively.
+    #[arg(short = 'i', long)]
+    ignore_case: bool,
+    /// Show N lines of text before and after each match.
+    #[arg(short = 'C', long, value_name = "N", default_value_t = 0)]
+    context: usize,
+    /// One JSON object per line (match or context), times in seconds.
+    #[arg(long)]
+    json: bool,
+    /// Colour matches, paths and times (auto: when printing to a terminal
+    /// and NO_COLOR is not set).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `HH:MM:SS.mmm`.
+pub fn timestamp(t: Micros) -> String {
+    let ms = t / 1000;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    path: &'a str,
+    /// Seconds since the start of the recording.
+    time: f64,
+    line: &'a str,
+    submatches: Vec<Submatch<'a>>,
+}
+
+#[derive(Serialize)]
+struct Submatch<'a> {
+    #[serde(rename = "match")]
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+pub fn run(args: Args) -> u8 {
+    let regex = match RegexBuilder::new(&args.pattern)
+        .case_insensitive(args.ignore_case)
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tvmux: {e}");
+            return exit::ERROR;
+        }
+    };
+    let paths = if args.paths.is_empty() {
+        match Config::load() {
+            Ok(config) => vec![config.output_dir()],
+            Err(e) => {
+                eprintln!("tvmux: {e}");
+                return exit::ERROR;
+            }
+        }
+    } else {
+        args.paths.clone()
+    };
+    let colour = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    } && !args.json;
+    // Every cast is searched in parallel; each one's lines are printed
+    // together, in the order of the paths.
+    let inputs = inputs::expand(&paths, false);
+    let results: Vec<(String, Result<Vec<Hit>, String>)> = inputs
+        .into_par_iter()
+        .map(|input| match input {
+            Err((name, e)) => (name, Err(e.to_string())),
+            Ok(input) => {
+                let name = input.display();
+                let path = match input {
+                    inputs::Input::Stdin => PathBuf::from("-"),
+                    inputs::Input::File(p) => p,
+                };
+                let mut hits = Vec::new();
+                let found = Input::open(&path)
+                    .and_then(|cast| history::search(&cast, &regex, args.context, |h| hits.push(h)))
+                    .map(|_| hits)
+                    .map_err(|e: EditError| e.to_string());
+                (name, found)
+            }
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    let (mut matched, mut failed) = (false, false);
+    for (name, result) in results {
+        let hits = match result {
+            Ok(hits) => hits,
+            Err(e) => {
+                eprintln!("tvmux: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        let mut last: Option<u64> = None;
+        for hit in &hits {
+            matched |= hit.is_match();
+            let printed = if args.json {
+                print_json(&mut out, &name, hit)
+            } else {
+                if args.context > 0 && last.is_some_and(|l| hit.index > l + 1) {
+                    let _ = writeln!(out, "--");
+                }
+                print_line(&mut out, &name, hit, colour)
+            };
+            if printed.is_err() {
+                // Standard output closed (a pager quit): nothing more to say.
+                return if matched { exit::OK } else { exit::INVALID };
+            }
+            last = Some(hit.index);
+        }
+    }
+    if failed {
+        exit::ERROR
+    } else if matched {
+        exit::OK
+    } else {
+        exit::INVALID
+    }
+}
+
+fn print_line(out: &mut impl Write, name: &str, hit: &Hit, colour: bool) -> std::io::Result<()> {
+    let sep = if hit.is_match() { ':' } else { '-' };
+    let time = timestamp(hit.time);
+    if !colour {
+        return writeln!(out, "{name}{sep}{time}{sep} {}", hit.text);
+    }
+    // ripgrep's colours: path magenta, time green, matches bold red.
+    let mut text = String::with_capacity(hit.text.len() + 16);
+    let mut at = 0;
+    for m in &hit.matches {
+        text.push_str(&hit.text[at..m.start]);
+        text.push_str("\x1b[1;31m");
+        text.push_str(&hit.text[m.clone()]);
+        text.push_str("\x1b[0m");
+        at = m.end;
+    }
+    text.push_str(&hit.text[at..]);
+    writeln!(
+        out,
+        "\x1b[35m{name}\x1b[0m{sep}\x1b[32m{time}\x1b[0m{sep} {text}"
+    )
+}
+
+fn print_json(out: &mut impl Write, name: &str, hit: &Hit) -> std::io::Result<()> {
+    let line = JsonLine {
+        kind: if hit.is_match() { "match" } else { "context" },
+        path: name,
+        time: hit.time as f64 / 1e6,
+        line: &hit.text,
+        submatches: hit
+            .matches
+            .iter()
+            .map(|m| Submatch {
+                text: &hit.text[m.clone()],
+                start: m.start,
+                end: m.end,
+            })
+            .collect(),
+    };
+    writeln!(out, "{}", serde_json::to_string(&line).unwrap())
+}

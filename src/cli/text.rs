@@ -1,0 +1,51 @@
+//! `tvmux text`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use tvmux::cast::Flow;
+use tvmux::edit::{self, Input, TimeSpec};
+use tvmux::history;
+
+use super::edit::time_spec;
+use super::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only the screen at this time (seconds, MM:SS(.fff), HH:MM:SS(.fff) or
+    /// a marker's label) instead of the whole text.
+    #[arg(long, value_parser = time_spec)]
+    at: Option<TimeSpec>,
+    /// Begin each line with the time it was written (HH:MM:SS.mmm).
+    #[arg(long, conflicts_with = "at")]
+    times: bool,
+    /// The cast (v1, v2 or v3; `-`: standard input).
+    #[arg(value_name = "CAST")]
+    input: PathBuf,
+}
+
+pub fn run(args: Args) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let result = Input::open(&args.input).and_then(|input| match &args.at {
+        Some(at) => {
+            let [t] = edit::resolve(&input, &[at])?[..] else {
+                unreachable!("one time asked, one given")
+            };
+            for row in history::screen_at(&input, t)? {
+                let _ = writeln!(out, "{row}");
+            }
+            Ok(())
+        }
+        None => history::lines(&input, |line| {
+            if args.times {
+                write!(out, "{} ", super::grep::timestamp(line.time))?;
+            }
+            writeln!(out, "{}", line.text)?;
+            Ok(Flow::Continue(()))
+        }),
+    });
+    match result {
+        Ok(()) => exit::OK,
+        Err(e) => super::edit::failed(e),
+    }
+}
