@@ -142,3 +142,140 @@ fn grep_searches_directories_and_the_recordings_directory_and_says_what_failed()
     assert_eq!(code, 2);
     assert!(err.contains("unclosed"), "{err}");
 }
+
+/// A password typed one key per event (input and its echo), the same
+/// password split by a colour change, in a window title, and a wide one.
+fn secret_cast(dir: &Path) -> PathBuf {
+    let mut lines = vec![r#"{"version": 2, "width": 40, "height": 6}"#.to_string()];
+    let mut t = 0.0;
+    let mut ev = |code: &str, data: &str| {
+        t += 0.1;
+        lines.push(serde_json::to_string(&(t, code, data)).unwrap());
+    };
+    ev("o", "$ ");
+    for key in "mysql -phunter2 db".chars() {
+        ev("i", &key.to_string());
+        ev("o", &key.to_string());
+    }
+    ev("o", "\r\npassword is \u{1b}[31mhun\u{1b}[0mter2 ok\r\n");
+    ev("o", "\u{1b}]0;mysql -phunter2\u{7}title set\r\n");
+    ev("o", "wide: 秘密 here\r\n");
+    let path = dir.join("secret.cast");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The screen (as text) after each of the first `n` events, for every n.
+fn frames(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut vt = vt100::Parser::new(
+        std::num::NonZeroU16::new(6).unwrap(),
+        std::num::NonZeroU16::new(40).unwrap(),
+        0,
+    );
+    let mut frames = Vec::new();
+    for line in text.lines().skip(1) {
+        let (_, code, data): (f64, String, String) = serde_json::from_str(line).unwrap();
+        if code == "o" {
+            vt.process(data.as_bytes());
+        }
+        frames.push(vt.screen().contents());
+    }
+    frames
+}
+
+#[test]
+fn redact_masks_every_secret_in_every_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = secret_cast(dir.path());
+    let c = cast.to_str().unwrap();
+    let out = dir.path().join("clean.cast");
+    // A dry run lists them and writes nothing.
+    let (code, list, err) = run(&[
+        "redact",
+        "--dry-run",
+        "hunter2",
+        c,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(list.lines().count(), 4, "{list}");
+    assert!(err.contains("would mask 4 matches"), "{err}");
+    assert!(!out.exists());
+    let (code, _, err) = run(&[
+        "redact",
+        "-F",
+        "hunter2",
+        "秘密",
+        c,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("masked 5 matches"), "{err}");
+    let bytes = std::fs::read_to_string(&out).unwrap();
+    assert!(!bytes.contains("hunter2") && !bytes.contains("秘密"));
+    assert!(tvmux(&["validate", out.to_str().unwrap()]).status.success());
+    common::asciinema_cat(&out);
+    // Frame by frame, the screens are the input's with the secret masked
+    // (same width: the layout does not move), and none shows it.
+    let before = frames(&cast);
+    let after = frames(&out);
+    assert_eq!(before.len(), after.len());
+    for (a, b) in before.iter().zip(&after) {
+        assert!(!b.contains("hunter2") && !b.contains("hunt"), "{b}");
+        // Cell for cell: the same, or a `*` where the input shows a
+        // secret's character (a wide one covers two cells).
+        let a = a.replace(['秘', '密'], "**");
+        let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        assert_eq!(x.len(), y.len(), "{a}\n{b}");
+        for (p, q) in x.iter().zip(&y) {
+            assert!(p == q || (*q == '*' && "hunter2*".contains(*p)), "{a}\n{b}");
+        }
+    }
+    assert_eq!(
+        after.last().unwrap(),
+        &before
+            .last()
+            .unwrap()
+            .replace("hunter2", "*******")
+            .replace("秘密", "****")
+    );
+}
+
+/// Secrets anywhere in a long stream, split across events at every offset,
+/// are all found: the search's batches and look-back lose none.
+#[test]
+fn redact_finds_secrets_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![r#"{"version": 3, "term": {"cols": 80, "rows": 24}}"#.to_string()];
+    let mut planted = 0;
+    for n in 0..400usize {
+        // 997 bytes of filler: the secrets drift across every offset.
+        let filler: String = "abcdefghij".repeat(100)[..997].to_string();
+        let cut = n % 8;
+        let secret = "hunter2";
+        lines.push(
+            serde_json::to_string(&(0.001, "o", format!("{filler}{}", &secret[..cut]))).unwrap(),
+        );
+        lines.push(
+            serde_json::to_string(&(0.0, "o", format!("\u{1b}[0m{}\r\n", &secret[cut..]))).unwrap(),
+        );
+        planted += 1;
+    }
+    let cast = dir.path().join("long.cast");
+    std::fs::write(&cast, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("clean.cast");
+    let (code, _, err) = run(&[
+        "redact",
+        "hunter2",
+        cast.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("masked {planted} matches")), "{err}");
+    let text = stdout(&tvmux(&["text", out.to_str().unwrap()]));
+    assert!(!text.contains("hunter") && text.matches("*******").count() == planted);
+}

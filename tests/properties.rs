@@ -546,3 +546,42 @@ proptest! {
         prop_assert_eq!(read, want);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Event data decodes to exactly what serde_json reads, whatever the escapes.
+
+/// `s` as a JSON string body, each character written plainly or, at
+/// random, as `\uXXXX` (a surrogate pair beyond the BMP) or a short escape.
+fn escaped(s: &str, how: &[u8]) -> String {
+    let mut out = String::new();
+    for (c, &h) in s.chars().zip(how.iter().cycle()) {
+        match (h % 3, c) {
+            (_, '"') => out.push_str("\\\""),
+            (_, '\\') => out.push_str("\\\\"),
+            (0, c) if (c as u32) >= 0x20 => out.push(c),
+            (1, '\n') => out.push_str("\\n"),
+            (1, '/') => out.push_str("\\/"),
+            _ => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn event_data_decodes_as_serde_json_does(s in "(\\PC|[\\x00-\\x1f\"\\\\/]|\u{1F600}){0,24}", how in proptest::collection::vec(any::<u8>(), 1..8)) {
+        let body = escaped(&s, &how);
+        let line = format!("[0.5, \"o\", \"{body}\"]");
+        let ev = parse_event(line.as_bytes()).unwrap();
+        let want: String = serde_json::from_str(&format!("\"{body}\"")).unwrap();
+        prop_assert_eq!(&want, &s);
+        prop_assert_eq!(ev.data.text().into_owned(), want);
+    }
+}

@@ -68,12 +68,52 @@ impl<'a> JsonStr<'a> {
             // The checker validated UTF-8 before handing this out.
             return Cow::Borrowed(std::str::from_utf8(self.raw).unwrap_or_default());
         }
-        let mut quoted = Vec::with_capacity(self.raw.len() + 2);
-        quoted.push(b'"');
-        quoted.extend_from_slice(self.raw);
-        quoted.push(b'"');
-        Cow::Owned(serde_json::from_slice(&quoted).unwrap_or_default())
+        Cow::Owned(unescape(self.raw))
     }
+}
+
+/// Decodes the body of a JSON string the checker has accepted (valid UTF-8,
+/// well-formed escapes, `\u` surrogates in pairs); by hand, since decoding is
+/// on the hot path of every tool that reads terminal text.
+fn unescape(raw: &[u8]) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'\\', &raw[i..]) {
+        out.extend_from_slice(&raw[i..i + at]);
+        i += at + 1;
+        let Some(&kind) = raw.get(i) else { break };
+        i += 1;
+        let byte = match kind {
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'u' => {
+                let hex = |at: usize| {
+                    raw.get(at..at + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let Some(mut code) = hex(i) else { break };
+                i += 4;
+                if (0xD800..0xDC00).contains(&code)
+                    && raw.get(i..i + 2) == Some(b"\\u")
+                    && let Some(low) = hex(i + 2).filter(|l| (0xDC00..0xE000).contains(l))
+                {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                    i += 6;
+                }
+                let c = char::from_u32(code).unwrap_or('\u{FFFD}');
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            other => other,
+        };
+        out.push(byte);
+    }
+    out.extend_from_slice(&raw[i.min(raw.len())..]);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// One event line's three values, borrowed from the line.

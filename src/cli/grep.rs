@@ -126,7 +126,7 @@ pub fn run(args: Args) -> u8 {
             }
         })
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut matched, mut failed) = (false, false);
     for (name, result) in results {
         let hits = match result {
@@ -155,6 +155,7 @@ pub fn run(args: Args) -> u8 {
             last = Some(hit.index);
         }
     }
+    let _ = out.flush();
     if failed {
         exit::ERROR
     } else if matched {

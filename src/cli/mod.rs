@@ -13,6 +13,7 @@ mod inputs;
 mod output;
 mod progress;
 mod rec;
+mod redact;
 mod remote;
 mod repair;
 mod server;
@@ -57,6 +58,8 @@ enum Command {
     Text(text::Args),
     /// Search casts for text as the screen showed it, with the time of each match.
     Grep(grep::Args),
+    /// Mask secrets: every match in output and input becomes `*` of its width.
+    Redact(redact::Args),
     /// Record the current tmux window; list and stop recordings.
     Rec(rec::Args),
     /// Control the per-user server that holds the recordings.
@@ -92,6 +95,7 @@ pub fn run() -> ExitCode {
         Command::Speed(args) => Ok(speed::run(args)),
         Command::Text(args) => Ok(text::run(args)),
         Command::Grep(args) => Ok(grep::run(args)),
+        Command::Redact(args) => Ok(redact::run(args)),
         Command::Rec(args) => rec::run(args),
         Command::Server(command) => server::run(command),
         Command::Config(command) => config::run(command),

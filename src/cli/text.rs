@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = Input::open(&args.input).and_then(|input| match &args.at {
         Some(at) => {
             let [t] = edit::resolve(&input, &[at])?[..] else {
@@ -43,6 +43,12 @@ pub fn run(args: Args) -> u8 {
             writeln!(out, "{}", line.text)?;
             Ok(Flow::Continue(()))
         }),
+    });
+    let result = result.and_then(|()| {
+        out.flush().map_err(|e| edit::EditError::Io {
+            path: "-".into(),
+            source: e,
+        })
     });
     match result {
         Ok(()) => exit::OK,

@@ -130,7 +130,7 @@ fn fits(version: Version, event: &crate::cast::Event) -> bool {
 
 /// A writer for an edit's output: the version asked for (v1 casts become
 /// v2), buffered in large pieces, made durable when the output commits.
-fn writer(output: Output, header: &Header) -> Result<CastWriter<Output>, EditError> {
+pub(crate) fn writer(output: Output, header: &Header) -> Result<CastWriter<Output>, EditError> {
     let policy = FlushPolicy {
         max_delay: Duration::MAX,
         max_buffer: 256 << 10,
@@ -142,7 +142,7 @@ fn writer(output: Output, header: &Header) -> Result<CastWriter<Output>, EditErr
 /// The header an edit writes: the input's, in `version` (v1 becomes v2),
 /// without `duration` (v2 only, ignored by the players, and stale after an
 /// edit); a v3 terminal type becomes v2's `env.TERM`.
-fn edited_header(header: &Header, version: Option<Version>) -> Header {
+pub(crate) fn edited_header(header: &Header, version: Option<Version>) -> Header {
     let mut out = header.clone();
     out.version = match version.unwrap_or(header.version) {
         Version::V1 => Version::V2,
@@ -158,7 +158,7 @@ fn edited_header(header: &Header, version: Option<Version>) -> Header {
 }
 
 /// Ends a writer and commits its output.
-fn finish(writer: CastWriter<Output>) -> Result<(), EditError> {
+pub(crate) fn finish(writer: CastWriter<Output>) -> Result<(), EditError> {
     let output = writer
         .finish(0.0)
         .map_err(|e| EditError::io(Path::new("output"), e))?;

@@ -20,7 +20,7 @@ pub struct Output {
 }
 
 enum Sink {
-    Stdout(io::StdoutLock<'static>),
+    Stdout(io::BufWriter<io::StdoutLock<'static>>),
     /// A device, FIFO or terminal.
     Direct(File),
     File {
@@ -39,7 +39,8 @@ impl Output {
     pub fn create(dest: &Path, inputs: &[&Path], in_place: bool) -> Result<Output, EditError> {
         if dest == Path::new("-") {
             return Ok(Output {
-                sink: Sink::Stdout(io::stdout().lock()),
+                // Buffered: a text output is written line by line.
+                sink: Sink::Stdout(io::BufWriter::with_capacity(256 << 10, io::stdout().lock())),
             });
         }
         // What the path names now (through links); a new file otherwise.

@@ -1,0 +1,85 @@
+//! `tvmux redact`
+
+use std::path::PathBuf;
+
+use regex::{Regex, RegexBuilder};
+use tvmux::edit::Input;
+use tvmux::history;
+
+use super::edit::OutputArgs;
+use super::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Regular expressions for the secrets (with -F: the secrets as they are).
+    #[arg(required = true, value_name = "PATTERN")]
+    patterns: Vec<String>,
+    /// The cast (v1, v2 or v3; `-`: standard input).
+    #[arg(value_name = "IN")]
+    input: PathBuf,
+    /// The patterns are plain text, not regular expressions.
+    #[arg(short = 'F', long)]
+    fixed_strings: bool,
+    /// Match case-insensitively.
+    #[arg(short = 'i', long)]
+    ignore_case: bool,
+    /// List what would be masked (time, stream, pattern, length); write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn run(args: Args) -> u8 {
+    let patterns: Result<Vec<Regex>, String> = args
+        .patterns
+        .iter()
+        .map(|p| {
+            let p = if args.fixed_strings {
+                regex::escape(p)
+            } else {
+                p.clone()
+            };
+            RegexBuilder::new(&p)
+                .case_insensitive(args.ignore_case)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    let patterns = match patterns {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tvmux: {e}");
+            return exit::ERROR;
+        }
+    };
+    let mut count = 0u64;
+    let list = args.dry_run;
+    let result = Input::open(&args.input).and_then(|input| {
+        let output = if list {
+            None
+        } else {
+            Some(args.output.open(&[&args.input])?)
+        };
+        history::redact(&input, &patterns, output, |r| {
+            count += 1;
+            if list {
+                println!(
+                    "{} {} pattern {} ({} characters)",
+                    super::grep::timestamp(r.time),
+                    r.code,
+                    r.pattern + 1,
+                    r.chars
+                );
+            }
+        })
+    });
+    match result {
+        Ok(events) => {
+            let verb = if list { "would mask" } else { "masked" };
+            eprintln!("tvmux: {verb} {count} matches in {events} events");
+            exit::OK
+        }
+        Err(e) => super::edit::failed(e),
+    }
+}

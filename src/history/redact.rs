@@ -1,0 +1,355 @@
+//! Masking secrets in a recording: every match of the patterns in what the
+//! output (`o`) and the input (`i`) streams write is replaced by `*` of the
+//! same display width, so the screens play the same with the secret gone.
+//!
+//! Matching runs over each stream's text with escape sequences left out, so
+//! a secret split across events (a password echoed one key per event) or
+//! across an escape sequence (a colour change in the middle) is found. Each
+//! event keeps its place, time and escape sequences; only the characters of
+//! a match change. Events no match touches are copied as written.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use regex::Regex;
+use unicode_width::UnicodeWidthChar;
+
+use crate::cast::{Data, Event, Flow, Micros};
+use crate::edit::{EditError, Input, Output};
+
+/// The longest stretch of text a match may span, in bytes: text further
+/// back than this is written out.
+const REACH: usize = 4096;
+/// How much new text is gathered before it is searched.
+const BATCH: usize = 64 << 10;
+
+/// One secret found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redaction {
+    /// When the event holding its first character happened.
+    pub time: Micros,
+    /// `o` or `i`.
+    pub code: char,
+    /// Which pattern matched (0-based).
+    pub pattern: usize,
+    /// How many characters it covers.
+    pub chars: usize,
+}
+
+/// Writes `input` to `output` (none: a dry run) with every match of
+/// `patterns` masked; calls `found` with each match, in order; returns how
+/// many events changed.
+pub fn redact(
+    input: &Input,
+    patterns: &[Regex],
+    output: Option<Output>,
+    mut found: impl FnMut(&Redaction),
+) -> Result<u64, EditError> {
+    let events = input.events()?;
+    let header = crate::edit::edited_header(events.header(), None);
+    let mut writer = match output {
+        Some(out) => Some(crate::edit::writer(out, &header)?),
+        None => None,
+    };
+    let mut masker = Masker::new(patterns);
+    let mut changed = 0;
+    let mut flush = |masker: &mut Masker<'_, '_>, all: bool| -> std::io::Result<()> {
+        for (pending, masked) in masker.ready(all, &mut found) {
+            changed += u64::from(masked.is_some());
+            if let Some(w) = writer.as_mut() {
+                let data = match &masked {
+                    Some(text) => Data::Text(text.as_str().into()),
+                    None => pending.event.data.clone(),
+                };
+                w.event_at(pending.event.time, &pending.event.code, &data)?;
+            }
+        }
+        Ok(())
+    };
+    events
+        .for_each(|e| {
+            masker.push(e);
+            flush(&mut masker, false)?;
+            Ok(Flow::Continue(()))
+        })
+        .map_err(|e| input.error(e))?;
+    flush(&mut masker, true).map_err(|e| EditError::io(&input.path, e))?;
+    if let Some(w) = writer {
+        crate::edit::finish(w)?;
+    }
+    Ok(changed)
+}
+
+/// An event waiting until no match can still reach it.
+struct Pending<'a> {
+    event: Event<'a>,
+    /// Which stream its text went to (0: output, 1: input), if any.
+    stream: Option<usize>,
+    /// The escape parser's state before it, to walk its text again.
+    escape: Escape,
+    /// The stream offsets of its visible text (empty: none).
+    span: Range<usize>,
+}
+
+/// One stream's text with escape sequences left out, from `base` on.
+#[derive(Default)]
+struct Stream {
+    /// The text kept: what a match may still reach, and what is new.
+    window: String,
+    /// The stream offset of `window`'s first byte.
+    base: usize,
+    /// Stream offset up to which matches are final.
+    settled: usize,
+    /// Stream offset up to which the text has been searched.
+    searched: usize,
+    /// Masked stretches, as stream offsets, with their pattern.
+    masks: Vec<Range<usize>>,
+    /// Where an escape sequence cut by an event boundary stands.
+    escape: Escape,
+}
+
+/// Where the escape-sequence parser stands between events.
+#[derive(Default, Clone, Copy, PartialEq)]
+enum Escape {
+    #[default]
+    Text,
+    /// After ESC.
+    Esc,
+    /// In a CSI sequence (`ESC [` … final byte).
+    Csi,
+    /// In a string (OSC, DCS…): its text is kept, up to BEL or ST.
+    Str,
+    /// After ESC inside a string (ST is `ESC \`).
+    StrEsc,
+}
+
+struct Masker<'p, 'a> {
+    patterns: &'p [Regex],
+    streams: [Stream; 2],
+    pending: VecDeque<Pending<'a>>,
+}
+
+impl<'p, 'a> Masker<'p, 'a> {
+    fn new(patterns: &'p [Regex]) -> Self {
+        Masker {
+            patterns,
+            streams: Default::default(),
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Takes an event: its text joins its stream.
+    fn push(&mut self, event: Event<'a>) {
+        let stream = match event.code.as_ref() {
+            "o" => Some(0),
+            "i" => Some(1),
+            _ => None,
+        };
+        let mut escape = Escape::Text;
+        let mut span = 0..0;
+        if let Some(s) = stream {
+            let st = &mut self.streams[s];
+            escape = st.escape;
+            let start = st.base + st.window.len();
+            let text = event.data.text();
+            let mut run_start: Option<usize> = None;
+            for (at, c) in text.char_indices() {
+                let visible = step(&mut st.escape, c);
+                match (visible, run_start) {
+                    (true, None) => run_start = Some(at),
+                    (false, Some(from)) => {
+                        st.window.push_str(&text[from..at]);
+                        run_start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(from) = run_start {
+                st.window.push_str(&text[from..]);
+            }
+            span = start..st.base + st.window.len();
+        }
+        self.pending.push_back(Pending {
+            event,
+            stream,
+            escape,
+            span,
+        });
+    }
+
+    /// Searches what is due and hands back, in order, the events no match
+    /// can reach any more, each with its masked text if a match touched it.
+    fn ready(
+        &mut self,
+        all: bool,
+        found: &mut impl FnMut(&Redaction),
+    ) -> Vec<(Pending<'a>, Option<String>)> {
+        let mut searched = false;
+        for s in 0..2 {
+            let end = self.streams[s].base + self.streams[s].window.len();
+            if all || end - self.streams[s].searched >= BATCH {
+                self.search(s, all, found);
+                searched = true;
+            }
+        }
+        if !searched {
+            // Nothing settled: no event can have become ready.
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        while let Some(front) = self.pending.front() {
+            let reachable = !front.span.is_empty()
+                && front.span.end
+                    > self.streams[front.stream.expect("text is in a stream")].settled;
+            if reachable && !all {
+                break;
+            }
+            let p = self.pending.pop_front().expect("a front");
+            let masked = p.stream.and_then(|s| mask(&p, &self.streams[s].masks));
+            out.push((p, masked));
+        }
+        for st in &mut self.streams {
+            // Text before what may still be searched is no longer needed.
+            let keep_from = st.settled.min(st.searched.saturating_sub(REACH));
+            let first_pending = self
+                .pending
+                .iter()
+                .filter(|p| !p.span.is_empty())
+                .map(|p| p.span.start)
+                .min()
+                .unwrap_or(usize::MAX);
+            let cut = keep_from.min(first_pending).max(st.base);
+            let drop = floor_char(&st.window, cut - st.base);
+            st.window.drain(..drop);
+            st.base += drop;
+            st.masks.retain(|m| m.end > st.base);
+        }
+        out
+    }
+
+    /// Finds matches in stream `s` from `REACH` before what was searched;
+    /// matches starting in the last `REACH` bytes wait for more text unless
+    /// `all`.
+    fn search(&mut self, s: usize, all: bool, found: &mut impl FnMut(&Redaction)) {
+        let st = &mut self.streams[s];
+        let end = st.base + st.window.len();
+        let from = floor_char(
+            &st.window,
+            st.searched.saturating_sub(REACH).max(st.base) - st.base,
+        );
+        let limit = if all { end } else { end.saturating_sub(REACH) };
+        let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
+        for (n, re) in self.patterns.iter().enumerate() {
+            for m in re.find_iter(&st.window[from..]) {
+                let range = st.base + from + m.start()..st.base + from + m.end();
+                if range.start >= st.settled && range.start < limit && !range.is_empty() {
+                    hits.push((range, n));
+                }
+            }
+        }
+        hits.sort_by_key(|h| h.0.start);
+        for (range, n) in hits {
+            if st
+                .masks
+                .iter()
+                .any(|m| m.start <= range.start && range.end <= m.end)
+            {
+                continue;
+            }
+            let text = &st.window[range.start - st.base..range.end - st.base];
+            let time = self
+                .pending
+                .iter()
+                .find(|p| p.stream == Some(s) && p.span.contains(&range.start))
+                .map_or(0, |p| p.event.time);
+            found(&Redaction {
+                time,
+                code: if s == 0 { 'o' } else { 'i' },
+                pattern: n,
+                chars: text.chars().count(),
+            });
+            st.masks.push(range);
+        }
+        st.masks.sort_by_key(|m| m.start);
+        st.searched = end;
+        st.settled = st.settled.max(limit);
+    }
+}
+
+/// Advances the escape parser over `c`: whether `c` is text a viewer sees.
+fn step(state: &mut Escape, c: char) -> bool {
+    use Escape::*;
+    let (next, visible) = match (*state, c) {
+        (Text, '\x1b') => (Esc, false),
+        (Text, _) => (Text, true),
+        (Esc, '[') => (Csi, false),
+        (Esc, ']' | 'P' | 'X' | '^' | '_') => (Str, false),
+        // Intermediate bytes (`ESC ( B`): still in the escape.
+        (Esc, ' '..='/') => (Esc, false),
+        (Esc, _) => (Text, false),
+        (Csi, '@'..='~') => (Text, false),
+        (Csi, _) => (Csi, false),
+        (Str, '\x07') => (Text, false),
+        (Str, '\x1b') => (StrEsc, false),
+        (Str, _) => (Str, true),
+        (StrEsc, '\\') => (Text, false),
+        (StrEsc, _) => (Str, false),
+    };
+    *state = next;
+    visible
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_char(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `p`'s text with the masked characters replaced by `*` of their width;
+/// `None` when no mask touches it.
+fn mask(p: &Pending<'_>, masks: &[Range<usize>]) -> Option<String> {
+    let touched = |r: &Range<usize>| r.start < p.span.end && p.span.start < r.end;
+    if p.span.is_empty() || !masks.iter().any(touched) {
+        return None;
+    }
+    // Walk the text again, as `push` did, to find each character's place in
+    // the stream.
+    let text = p.event.data.text();
+    let mut out = String::with_capacity(text.len());
+    let mut escape = p.escape;
+    let mut at = p.span.start;
+    for c in text.chars() {
+        if !step(&mut escape, c) {
+            out.push(c);
+            continue;
+        }
+        let hidden = masks.iter().any(|m| m.contains(&at));
+        at += c.len_utf8();
+        // Controls (a newline inside a match) stay: the layout is kept.
+        if hidden && !c.is_control() {
+            out.extend(std::iter::repeat_n('*', c.width().unwrap_or(0)));
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_not_text_but_string_payloads_are() {
+        let mut state = Escape::Text;
+        let visible: String = "a\x1b[31mb\x1b]0;title\x07c\x1b(Bd"
+            .chars()
+            .filter(|&c| step(&mut state, c))
+            .collect();
+        // A string's payload is searched whole (a secret in a window title).
+        assert_eq!(visible, "ab0;titlecd");
+    }
+}
