@@ -141,6 +141,16 @@ if [ "$EDIT_MIB" -gt 0 ]; then
   edit_row "cat (the cast twice: 2 GiB read)" cat "$f" "$f"
   edit_row "extract from the middle (emulator)" extract --from "$t50" --to "$t55" "$f"
   edit_row "convert --to txt (emulator)" convert --to txt "$f"
+  edit_row "redact -F (no match)" redact -F "no such secret" "$f"
+  # Searching: grep renders the text through the emulator, as text does.
+  echo
+  echo "| search ($EDIT_MIB MiB) | time | MB/s |"
+  echo "|---|---|---|"
+  for cmd in "text" "grep error\\[E0308\\]"; do
+    # shellcheck disable=SC2086
+    t=$(best_time "$tvmux" $cmd "$f")
+    printf '| %s | %ss | %s |\n' "$cmd" "$t" "$(echo "scale=0; $bytes / 1000000 / $t" | bc -l)"
+  done
 fi
 
 SHAPES_MIB=${SHAPES_MIB:-512}

@@ -4,9 +4,8 @@
 
 mod common;
 
-use std::os::fd::OwnedFd;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::tmux_env::*;
 
@@ -17,77 +16,6 @@ fn start_view(env: &Env, args: &[&str]) -> std::path::PathBuf {
         events(&path).iter().any(|e| e.1 == "o")
     });
     path
-}
-
-/// A user's terminal: `tmux attach` in a pseudo-terminal of `cols`×`rows`,
-/// its output drained.
-struct UserClient {
-    child: Child,
-    _master: OwnedFd,
-}
-
-impl UserClient {
-    fn attach(env: &Env, cols: u16, rows: u16) -> UserClient {
-        let size = nix::pty::Winsize {
-            ws_row: rows,
-            ws_col: cols,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let pty = nix::pty::openpty(&size, None).unwrap();
-        let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &env.name, "attach", "-t", "work"])
-            .env("TERM", "xterm-256color")
-            .env_remove("TMUX")
-            .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-            .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-            .stderr(Stdio::from(pty.slave));
-        use std::os::unix::process::CommandExt;
-        // SAFETY: setsid is async-signal-safe.
-        unsafe {
-            cmd.pre_exec(|| {
-                nix::unistd::setsid()?;
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().unwrap();
-        let mut reader = std::fs::File::from(pty.master.try_clone().unwrap());
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 65536];
-            while reader.read(&mut buf).is_ok_and(|n| n > 0) {}
-        });
-        wait_until("the user's client", || {
-            !env.tmux(&["list-clients", "-t", "work"]).stdout.is_empty()
-        });
-        UserClient {
-            child,
-            _master: pty.master,
-        }
-    }
-
-    /// The user's client as tmux sees it: size and current window.
-    fn seen(env: &Env) -> String {
-        let out = env.tmux(&[
-            "list-clients",
-            "-t",
-            "work",
-            "-F",
-            "#{client_control_mode} #{client_width}x#{client_height} #{window_id}",
-        ]);
-        // Not tvmux's control client.
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.strip_prefix("0 "))
-            .collect()
-    }
-}
-
-impl Drop for UserClient {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Where each pane of the current window of `work` is: (id, left, top,

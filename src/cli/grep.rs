@@ -1,9 +1,8 @@
 //! `tvmux grep`
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use clap::ValueEnum;
 use rayon::prelude::*;
 use regex::RegexBuilder;
 use serde::Serialize;
@@ -33,17 +32,6 @@ pub struct Args {
     /// One JSON object per line (match or context), times in seconds.
     #[arg(long)]
     json: bool,
-    /// Colour matches, paths and times (auto: when printing to a terminal
-    /// and NO_COLOR is not set).
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 /// `HH:MM:SS.mmm`.
@@ -99,11 +87,8 @@ pub fn run(args: Args) -> u8 {
     } else {
         args.paths.clone()
     };
-    let colour = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    } && !args.json;
+    // ripgrep's colours (the global --color decides whether).
+    let colour = super::output::colored() && !args.json;
     // Every cast is searched in parallel; each one's lines are printed
     // together, in the order of the paths.
     let inputs = inputs::expand(&paths, false);

@@ -2,6 +2,7 @@
 
 mod api;
 mod cat;
+mod completions;
 mod config;
 mod convert;
 mod cut;
@@ -32,6 +33,11 @@ use clap::{Parser, Subcommand};
     about = "Validate, repair and record asciinema casts"
 )]
 struct Cli {
+    /// Colour human output: errors red, warnings yellow, paths bold (auto:
+    /// when printing to a terminal and NO_COLOR is not set; never in JSON or
+    /// GitHub output).
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    color: output::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,6 +76,10 @@ enum Command {
     Config(config::ConfigCmd),
     /// Call the server's API: `tvmux api GET /sessions`.
     Api(api::Args),
+    /// Print a shell's completion script: `tvmux completions bash > /etc/bash_completion.d/tvmux`.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page, or write one per subcommand with --dir.
+    Man(completions::ManArgs),
 }
 
 /// Exit codes shared by the subcommands.
@@ -84,6 +94,7 @@ pub mod exit {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    output::set_color(cli.color);
     let result = match cli.command {
         Command::Validate(args) => Ok(validate::run(args)),
         Command::Repair(args) => Ok(repair::run(args)),
@@ -100,6 +111,8 @@ pub fn run() -> ExitCode {
         Command::Server(command) => server::run(command),
         Command::Config(command) => config::run(command),
         Command::Api(args) => api::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

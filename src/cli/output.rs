@@ -1,8 +1,58 @@
 //! How findings are printed: like a compiler, as JSON, or as GitHub
-//! workflow annotations.
+//! workflow annotations; and whether human output is coloured.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 use tvmux::cast::{Finding, Severity};
+
+/// When to colour human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Decides once, for the whole run, whether human output is coloured.
+pub fn set_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // no-color.org: set and not empty means no colour.
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    COLOR.store(on, Ordering::Relaxed);
+}
+
+/// Whether human output is coloured.
+pub fn colored() -> bool {
+    COLOR.load(Ordering::Relaxed)
+}
+
+/// `text` in an SGR style (`"1;31"`: bold red) when colour is on.
+pub fn paint(style: &str, text: &str) -> String {
+    if colored() {
+        format!("\x1b[{style}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The style of a severity: errors red, warnings yellow.
+fn severity_style(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -19,8 +69,9 @@ pub fn human(path: &str, f: &Finding) -> String {
         None => format!("{path}:byte {}", f.offset),
     };
     format!(
-        "{place}: {}: {} [{}]",
-        f.severity.as_str(),
+        "{}: {}: {} [{}]",
+        paint("1", &place),
+        paint(severity_style(f.severity), f.severity.as_str()),
         f.message,
         f.kind.name()
     )

@@ -1,4 +1,4 @@
-//! `tvmux rec start|ls|stop`
+//! `tvmux rec start|ls|stop|forget|toggle|status`
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use tvmux::server::client::ClientError;
 use tvmux::server::protocol::{RecordingStatus, StartRequest, State, View};
 
 use super::exit;
+use super::output::paint;
 use super::remote::Remote;
 
 #[derive(clap::Args)]
@@ -36,6 +37,25 @@ enum Rec {
     Forget {
         #[arg(value_name = "ID", required = true)]
         ids: Vec<String>,
+    },
+    /// Stop the window's recording if it has one, else start one (the tmux
+    /// plugin's key).
+    Toggle {
+        #[command(flatten)]
+        start: StartArgs,
+        /// Also say what happened in tmux's status line.
+        #[arg(long)]
+        message: bool,
+    },
+    /// Print `● REC` if the window is being recorded, nothing otherwise
+    /// (for a status line).
+    Status {
+        /// The window (any tmux target); default: the current one.
+        #[arg(short = 't', long)]
+        target: Option<String>,
+        /// Styled for tmux's status line.
+        #[arg(long)]
+        tmux: bool,
     },
 }
 
@@ -84,7 +104,80 @@ pub fn run(args: Args) -> Result<u8> {
         Some(Rec::Ls(ls)) => list(&remote, ls),
         Some(Rec::Stop { ids }) => stop(&remote, ids),
         Some(Rec::Forget { ids }) => forget(&remote, ids),
+        Some(Rec::Toggle { start, message }) => toggle(&remote, start, message),
+        Some(Rec::Status { target, tmux }) => status(&remote, target, tmux),
     }
+}
+
+/// The id (`@N`) of the window `target` names, asked of the tmux of `$TMUX`.
+fn window_id(target: Option<&str>) -> Result<u32> {
+    let target = match target {
+        Some(t) => t.to_string(),
+        None => {
+            std::env::var("TMUX_PANE").context("$TMUX_PANE is not set: name the window with -t")?
+        }
+    };
+    let out = std::process::Command::new("tmux")
+        .args(["display-message", "-p", "-t", &target, "#{window_id}"])
+        .output()
+        .context("cannot run tmux")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .strip_prefix('@')
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow!("tmux: can't find window {target}"))
+}
+
+/// The active recording of window `@id`, if any.
+fn recording_of(remote: &Remote, id: u32) -> Result<Option<RecordingStatus>> {
+    Ok(recordings(remote, false)?
+        .into_iter()
+        .find(|r| r.window_id == id && r.state == State::Recording))
+}
+
+fn toggle(remote: &Remote, args: StartArgs, message: bool) -> Result<u8> {
+    let id = window_id(args.target.as_deref())?;
+    let (code, said) = match recording_of(remote, id)? {
+        Some(r) => {
+            let stopped = remote.call(async |c| c.stop(&r.id).await)?;
+            let path = printable(&stopped.path.display().to_string());
+            (
+                exit::OK,
+                format!("tvmux: stopped recording @{id}, saved {path}"),
+            )
+        }
+        None => {
+            let args = StartArgs {
+                target: Some(format!("@{id}")),
+                ..args
+            };
+            start(remote, args)?;
+            let path = recording_of(remote, id)?
+                .map(|r| printable(&r.path.display().to_string()))
+                .unwrap_or_default();
+            (exit::OK, format!("tvmux: recording @{id} to {path}"))
+        }
+    };
+    println!("{said}");
+    if message {
+        // An argument vector: the path is never read by a shell.
+        let _ = std::process::Command::new("tmux")
+            .args(["display-message", "-d", "3000", &said])
+            .status();
+    }
+    Ok(code)
+}
+
+fn status(remote: &Remote, target: Option<String>, tmux: bool) -> Result<u8> {
+    let id = window_id(target.as_deref())?;
+    if recording_of(remote, id)?.is_some() {
+        if tmux {
+            println!("#[fg=red,bold]● REC#[default] ");
+        } else {
+            println!("● REC");
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
@@ -149,17 +242,18 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
             "ID", "STATE", "SESSION", "WINDOW", "VIEW", "BYTES", "DURATION"
         );
         for r in &recordings {
+            // Padded before painting: escapes take no columns.
             let state = match r.state {
-                State::Recording => "recording",
-                State::Stopped => "stopped",
-                State::Failed => "FAILED",
+                State::Recording => paint("32", &format!("{:<9}", "recording")),
+                State::Stopped => format!("{:<9}", "stopped"),
+                State::Failed => paint("1;31", &format!("{:<9}", "FAILED")),
             };
             let view = match r.view {
                 View::Pane => r.active_pane.map(|p| format!("%{p}")).unwrap_or_default(),
                 View::Window => "window".to_string(),
             };
             println!(
-                "{:<4} {:<9} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
+                "{:<4} {} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
                 r.id,
                 state,
                 printable(&r.session),

@@ -22,7 +22,7 @@ pub struct Output {
 enum Sink {
     Stdout(io::BufWriter<io::StdoutLock<'static>>),
     /// A device, FIFO or terminal.
-    Direct(File),
+    Direct(io::BufWriter<File>),
     File {
         temp: tempfile::NamedTempFile,
         dest: PathBuf,
@@ -70,7 +70,7 @@ impl Output {
                     .open(dest)
                     .map_err(|e| EditError::io(dest, e))?;
                 return Ok(Output {
-                    sink: Sink::Direct(file),
+                    sink: Sink::Direct(io::BufWriter::with_capacity(256 << 10, file)),
                 });
             }
         }

@@ -3,8 +3,9 @@
 //! killed when the [`Env`] is dropped. Also: reading casts back (events,
 //! the screen an independent emulator shows).
 
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -305,4 +306,82 @@ pub fn assert_same_screen(env: &Env, target: &str, path: &Path) {
         trim(&want),
         "the emulator's screen differs from tmux's"
     );
+}
+
+/// A user's terminal: `tmux attach` in a pseudo-terminal of `cols`×`rows`,
+/// its output drained.
+pub struct UserClient {
+    child: Child,
+    master: OwnedFd,
+}
+
+impl UserClient {
+    pub fn attach(env: &Env, cols: u16, rows: u16) -> UserClient {
+        let size = nix::pty::Winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = nix::pty::openpty(&size, None).unwrap();
+        let mut cmd = Command::new("tmux");
+        cmd.args(["-L", &env.name, "attach", "-t", "work"])
+            .env("TERM", "xterm-256color")
+            .env_remove("TMUX")
+            .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+            .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+            .stderr(Stdio::from(pty.slave));
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::unistd::setsid()?;
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        let mut reader = std::fs::File::from(pty.master.try_clone().unwrap());
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 65536];
+            while reader.read(&mut buf).is_ok_and(|n| n > 0) {}
+        });
+        wait_until("the user's client", || {
+            !env.tmux(&["list-clients", "-t", "work"]).stdout.is_empty()
+        });
+        UserClient {
+            child,
+            master: pty.master,
+        }
+    }
+
+    /// Types `keys` on the user's keyboard (through tmux's key tables).
+    pub fn press(&self, keys: &[u8]) {
+        use std::io::Write;
+        let mut tty = std::fs::File::from(self.master.try_clone().unwrap());
+        tty.write_all(keys).unwrap();
+    }
+
+    /// The user's client as tmux sees it: size and current window.
+    pub fn seen(env: &Env) -> String {
+        let out = env.tmux(&[
+            "list-clients",
+            "-t",
+            "work",
+            "-F",
+            "#{client_control_mode} #{client_width}x#{client_height} #{window_id}",
+        ]);
+        // Not tvmux's control client.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("0 "))
+            .collect()
+    }
+}
+
+impl Drop for UserClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
