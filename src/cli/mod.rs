@@ -5,9 +5,7 @@ mod cat;
 mod completions;
 mod config;
 mod convert;
-mod cut;
 mod edit;
-mod extract;
 mod grep;
 mod info;
 mod inputs;
@@ -18,6 +16,7 @@ mod redact;
 mod remote;
 mod repair;
 mod server;
+mod span;
 mod speed;
 mod text;
 mod validate;
@@ -55,9 +54,9 @@ enum Command {
     /// Join casts one after the other.
     Cat(cat::Args),
     /// Remove a stretch of time; the screen after it is redrawn exactly.
-    Cut(cut::Args),
+    Cut(span::Args),
     /// Keep only a stretch of time, starting from a redraw of its first screen.
-    Extract(extract::Args),
+    Extract(span::Args),
     /// Play faster or slower, and shorten long pauses.
     Speed(speed::Args),
     /// The text a cast showed: lines as they scrolled off, then the last screen.
@@ -101,8 +100,8 @@ pub fn run() -> ExitCode {
         Command::Info(args) => Ok(info::run(args)),
         Command::Convert(args) => Ok(convert::run(args)),
         Command::Cat(args) => Ok(cat::run(args)),
-        Command::Cut(args) => Ok(cut::run(args)),
-        Command::Extract(args) => Ok(extract::run(args)),
+        Command::Cut(args) => Ok(span::cut(args)),
+        Command::Extract(args) => Ok(span::extract(args)),
         Command::Speed(args) => Ok(speed::run(args)),
         Command::Text(args) => Ok(text::run(args)),
         Command::Grep(args) => Ok(grep::run(args)),

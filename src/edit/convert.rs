@@ -41,9 +41,7 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
                         written.dropped += 1;
                         return Ok(Flow::Continue(()));
                     }
-                    w.event_at(e.time, &e.code, &e.data)?;
-                    written.events += 1;
-                    written.duration = e.time;
+                    written.write(&mut w, e.time, &e)?;
                     Ok(Flow::Continue(()))
                 })
                 .map_err(|e| input.error(e))?;

@@ -45,10 +45,7 @@ pub fn join(inputs: &[Input], gap: Micros, output: Output) -> Result<Written, Ed
                 {
                     size = (s.cols, s.rows);
                 }
-                let time = offset + e.time;
-                w.event_at(time, &e.code, &e.data)?;
-                written.events += 1;
-                written.duration = time;
+                written.write(&mut w, offset + e.time, &e)?;
                 Ok(Flow::Continue(()))
             })
             .map_err(|e| input.error(e))?;

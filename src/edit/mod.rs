@@ -122,6 +122,21 @@ pub struct Written {
     pub dropped: u64,
 }
 
+impl Written {
+    /// Writes `event` at `time` and counts it.
+    fn write(
+        &mut self,
+        w: &mut CastWriter<Output>,
+        time: Micros,
+        event: &crate::cast::Event,
+    ) -> io::Result<()> {
+        w.event_at(time, &event.code, &event.data)?;
+        self.events += 1;
+        self.duration = time;
+        Ok(())
+    }
+}
+
 /// Whether `version` can hold `event`: v3 reads `x` as an exit status, so
 /// its data must be an integer there.
 fn fits(version: Version, event: &crate::cast::Event) -> bool {

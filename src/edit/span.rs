@@ -48,18 +48,12 @@ pub fn cut(input: &Input, from: Micros, to: Micros, output: Output) -> Result<Wr
     // The size the output's viewer has, and whether the keyframe is out.
     let mut size = (header.cols, header.rows);
     let (mut joined, mut removed) = (false, false);
-    let mut emit = |w: &mut CastWriter<Output>, time, e: &crate::cast::Event| {
-        w.event_at(time, &e.code, &e.data)?;
-        written.events += 1;
-        written.duration = time;
-        std::io::Result::Ok(())
-    };
     events
         .for_each(|e| {
             if e.time < from {
                 screen.apply(&e);
                 size = screen.size();
-                emit(&mut w, e.time, &e)?;
+                written.write(&mut w, e.time, &e)?;
             } else if e.time < to {
                 screen.apply(&e);
                 removed = true;
@@ -68,7 +62,7 @@ pub fn cut(input: &Input, from: Micros, to: Micros, output: Output) -> Result<Wr
                     joined = true;
                     keyframe(&mut w, from, &screen, size)?;
                 }
-                emit(&mut w, e.time - (to - from), &e)?;
+                written.write(&mut w, e.time - (to - from), &e)?;
             }
             Ok(Flow::Continue(()))
         })
@@ -126,9 +120,7 @@ pub fn extract(
                 }
             }
             let w = out.as_mut().expect("started");
-            w.event_at(e.time - from, &e.code, &e.data)?;
-            written.events += 1;
-            written.duration = e.time - from;
+            written.write(w, e.time - from, &e)?;
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;

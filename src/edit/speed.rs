@@ -33,9 +33,7 @@ pub fn speed(
             let gap = (e.time - before).min(limit);
             before = e.time;
             time += (gap as f64 / factor).round() as Micros;
-            w.event_at(time, &e.code, &e.data)?;
-            written.events += 1;
-            written.duration = time;
+            written.write(&mut w, time, &e)?;
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;

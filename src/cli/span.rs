@@ -1,4 +1,4 @@
-//! `tvmux extract`
+//! `tvmux cut` and `tvmux extract`: the same arguments, opposite edits.
 
 use std::path::PathBuf;
 
@@ -8,11 +8,11 @@ use super::edit::{OutputArgs, time_spec};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Where the kept stretch begins: seconds, MM:SS(.fff), HH:MM:SS(.fff) or
-    /// a marker's label.
+    /// Where the stretch begins: seconds, MM:SS(.fff), HH:MM:SS(.fff) or a
+    /// marker's label.
     #[arg(long, value_parser = time_spec)]
     from: TimeSpec,
-    /// Where it ends (included).
+    /// Where it ends.
     #[arg(long, value_parser = time_spec)]
     to: TimeSpec,
     /// The cast (v1, v2 or v3; `-`: standard input).
@@ -22,11 +22,23 @@ pub struct Args {
     output: OutputArgs,
 }
 
-pub fn run(args: Args) -> u8 {
+/// Removes the stretch (what happens from `--to` on is kept).
+pub fn cut(args: Args) -> u8 {
+    run(args, edit::cut)
+}
+
+/// Keeps only the stretch (`--to` included).
+pub fn extract(args: Args) -> u8 {
+    run(args, edit::extract)
+}
+
+type Edit = fn(&edit::Input, u64, u64, edit::Output) -> Result<edit::Written, edit::EditError>;
+
+fn run(args: Args, edit: Edit) -> u8 {
     super::edit::run(&args.input, &args.output, |input, output| {
         let [from, to] = edit::resolve(input, &[&args.from, &args.to])?[..] else {
             unreachable!("two times asked, two given")
         };
-        edit::extract(input, from, to, output)
+        edit(input, from, to, output)
     })
 }
