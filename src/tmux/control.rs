@@ -217,7 +217,18 @@ fn split_word(s: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// A number as tmux prints one: decimal digits, no sign, no leading zero.
+/// Anything else is not tmux's (pane text such as `%end 01700000000 7 1`
+/// must not close a reply whose guard reads `1700000000 7 1`).
 fn number(s: &[u8]) -> Option<u64> {
+    let canonical = match s {
+        [] => false,
+        [b'0', _, ..] => false,
+        _ => s.iter().all(u8::is_ascii_digit),
+    };
+    if !canonical {
+        return None;
+    }
     std::str::from_utf8(s).ok()?.parse().ok()
 }
 
@@ -286,6 +297,26 @@ mod tests {
         );
         assert_eq!(parse(b"%begin 1 2"), Line::Notification);
         assert_eq!(parse(b"80 24"), Line::Text(b"80 24".to_vec()));
+    }
+
+    /// Found by fuzzing: a line that spells the guard's numbers differently
+    /// (a leading zero, a sign) is pane text, not the end of the reply.
+    #[test]
+    fn only_tmux_spelling_ends_a_reply() {
+        let mut demux = Demux::default();
+        assert_eq!(demux.push(b"%begin 1700000000 7 1"), None);
+        for text in [
+            &b"%end 01700000000 7 1"[..],
+            b"%end +1700000000 7 1",
+            b"%error 1700000000 07 1",
+        ] {
+            assert_eq!(demux.push(text), None, "{}", String::from_utf8_lossy(text));
+        }
+        let Some(Event::Reply(reply)) = demux.push(b"%end 1700000000 7 1") else {
+            panic!("the real end closes it")
+        };
+        assert_eq!(reply.lines.len(), 3);
+        assert_eq!(parse(b"%begin 0 0 0"), Line::Begin(guard(0, 0, 0)));
     }
 
     /// A capture of a screen that shows protocol lines stays one reply.
