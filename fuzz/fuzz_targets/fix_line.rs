@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use tvmux::cast::{Checker, Clock, Verdict, Version};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, line)) = data.split_first() else { return };
+    let Some((&first, rest)) = data.split_first() else { return };
+    // A line, as the checker is given lines: split at newlines.
+    let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
     let version = if first & 1 == 0 { Version::V2 } else { Version::V3 };
     let checker = Checker::new(version);
     let clock = Clock { latest: (first & 2 != 0).then_some(f64::from(first >> 2)) };

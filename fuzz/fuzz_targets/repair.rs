@@ -22,7 +22,15 @@ fuzz_target!(|data: &[u8]| {
             if let Some(body) = before.body {
                 if !body.layout.bom {
                     let first_bad = body.first_edit.unwrap_or(body.layout.body_end).min(body.layout.body_end);
-                    assert!(repaired.starts_with(&data[..first_bad]));
+                    if body.header_fix {
+                        // The header itself was mended (a lone CR taken out):
+                        // the body up to the first bad line follows it as it was.
+                        let start = body.layout.body_start.min(first_bad);
+                        let header_end = repaired.iter().position(|&b| b == b'\n').map_or(repaired.len(), |i| i + 1);
+                        assert!(repaired[header_end..].starts_with(&data[start..first_bad]));
+                    } else {
+                        assert!(repaired.starts_with(&data[..first_bad]));
+                    }
                 }
             }
             let again = repair_path(&path, &opts).unwrap();

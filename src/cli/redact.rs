@@ -53,27 +53,30 @@ pub fn run(args: Args) -> u8 {
             return exit::ERROR;
         }
     };
-    let mut count = 0u64;
     let list = args.dry_run;
+    let mut found: Vec<history::Redaction> = Vec::new();
     let result = Input::open(&args.input).and_then(|input| {
         let output = if list {
             None
         } else {
             Some(args.output.open(&[&args.input])?)
         };
-        history::redact(&input, &patterns, output, |r| {
-            count += 1;
-            if list {
-                println!(
-                    "{} {} pattern {} ({} characters)",
-                    super::grep::timestamp(r.time),
-                    r.code,
-                    r.pattern + 1,
-                    r.chars
-                );
-            }
-        })
+        history::redact(&input, &patterns, output, |r| found.push(r.clone()))
     });
+    // Found stream by stream: listed in time order.
+    found.sort_by_key(|r| r.time);
+    if list {
+        for r in &found {
+            println!(
+                "{} {} pattern {} ({} characters)",
+                super::grep::timestamp(r.time),
+                r.code,
+                r.pattern + 1,
+                r.chars
+            );
+        }
+    }
+    let count = found.len();
     match result {
         Ok(events) => {
             let verb = if list { "would mask" } else { "masked" };
