@@ -568,3 +568,89 @@ fn refusals_are_clear_and_leave_files_alone() {
     let (_, events) = read(&input);
     assert_eq!(events[0].0, 0.125);
 }
+
+/// The 80 real-world casts beside the project (CI has them): every one
+/// tvmux calls valid survives v2 -> v3 -> v2 byte for byte, and its cut
+/// and speed-up validate and play in asciinema 3.2.
+#[test]
+#[cfg_attr(
+    not(realworld_casts),
+    ignore = "../shared/realworld-casts not found beside the project"
+)]
+fn real_world_casts_edit_cleanly() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-casts");
+    let dir = tempfile::tempdir().unwrap();
+    let mut casts: Vec<PathBuf> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cast"))
+        .collect();
+    casts.sort();
+    let mut edited = 0;
+    for input in casts {
+        let i = input.to_str().unwrap();
+        if !tvmux(&["validate", "-q", i]).status.success() {
+            continue;
+        }
+        let p = |n: &str| dir.path().join(n);
+        let (v2, v3, back) = (p("a.cast"), p("b.cast"), p("c.cast"));
+        run_ok(&["convert", "--to", "v2", i, "-o", v2.to_str().unwrap()]);
+        run_ok(&[
+            "convert",
+            "--to",
+            "v3",
+            v2.to_str().unwrap(),
+            "-o",
+            v3.to_str().unwrap(),
+        ]);
+        run_ok(&[
+            "convert",
+            "--to",
+            "v2",
+            v3.to_str().unwrap(),
+            "-o",
+            back.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            std::fs::read(&v2).unwrap(),
+            std::fs::read(&back).unwrap(),
+            "{i}: v2 -> v3 -> v2 changed it"
+        );
+        let info: serde_json::Value =
+            serde_json::from_slice(&run_ok(&["info", "--format", "json", i]).stdout).unwrap();
+        let duration = info["duration"].as_f64().unwrap();
+        let (from, to) = (format!("{}", duration * 0.3), format!("{}", duration * 0.6));
+        let mut edits = vec![(
+            "fast.cast",
+            vec!["speed", "--factor", "4", "--idle-limit", "1"],
+        )];
+        // A cast whose events all come at once has nothing to cut.
+        if duration > 0.01 {
+            edits.push(("cut.cast", vec!["cut", "--from", &from, "--to", &to]));
+        }
+        for (name, args) in edits {
+            let out = p(name);
+            let mut argv = args.clone();
+            argv.extend([i, "-o", out.to_str().unwrap()]);
+            run_ok(&argv);
+            assert!(
+                tvmux(&["validate", "-q", out.to_str().unwrap()])
+                    .status
+                    .success(),
+                "{i}: {name}"
+            );
+            let played = Command::new(asciinema3())
+                .args(["convert", "-f", "raw"])
+                .arg(&out)
+                .arg("/dev/null")
+                .status()
+                .unwrap();
+            assert!(
+                played.success(),
+                "{i}: asciinema 3.2 cannot play its {name}"
+            );
+        }
+        edited += 1;
+    }
+    assert!(edited >= 50, "only {edited} real-world casts were edited");
+}
