@@ -949,3 +949,71 @@ fn fidelity_across_switches() {
     validate_full(&path);
     validate_full(&second);
 }
+
+/// `GET /events` through `tvmux events`: the history after a number, and a
+/// follower that sees each event as it happens and ends when the server does.
+#[test]
+fn events_tell_what_happened_and_follow() {
+    let env = Env::new();
+    let path = env.start();
+    env.must(&["rename-window", "-t", "work:0", "renamed-now"]);
+    let stopped = stop_all(&env);
+    assert!(stopped.contains(&path.display().to_string()), "{stopped}");
+    let events = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = env.tvmux(&[&["events", "--json"], args].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let history = events(&["--since", "0", "--no-follow"]);
+    let kinds: Vec<&str> = history
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"started"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"stopped"), "{kinds:?}");
+    assert_eq!(
+        history[0]["recording"],
+        history.last().unwrap()["recording"]
+    );
+    assert!(
+        history.iter().any(|e| e["kind"] == "tmux"
+            && e["detail"].as_str().unwrap().starts_with("%window-renamed")
+            && e["detail"].as_str().unwrap().ends_with("renamed-now")),
+        "{history:?}"
+    );
+    // Numbers grow; --since skips what came before.
+    let last = history.last().unwrap()["seq"].as_u64().unwrap();
+    assert!(events(&["--since", &last.to_string(), "--no-follow"]).is_empty());
+
+    // A follower sees the next recording start, and ends with the server.
+    let mut follower = env
+        .tvmux_command(&["events", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follower.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    // The follower is connected once the server has it; then start.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    env.start();
+    let seen = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let event: serde_json::Value = serde_json::from_str(&seen).unwrap();
+    assert_eq!(event["kind"], "started", "{seen}");
+    assert!(env.tvmux(&["server", "stop"]).status.success());
+    wait_until("the follower to end with the server", || {
+        follower.try_wait().unwrap().is_some()
+    });
+}

@@ -6,6 +6,7 @@ mod completions;
 mod config;
 mod convert;
 mod edit;
+mod events;
 mod grep;
 mod info;
 mod inputs;
@@ -67,6 +68,9 @@ enum Command {
     Redact(redact::Args),
     /// Record the current tmux window; list and stop recordings.
     Rec(rec::Args),
+    /// Follow what happens on the server: recordings started, stopped,
+    /// failed, repaired, and tmux's news of recorded sessions.
+    Events(events::Args),
     /// Control the per-user server that holds the recordings.
     #[command(subcommand)]
     Server(server::Server),
@@ -107,6 +111,7 @@ pub fn run() -> ExitCode {
         Command::Grep(args) => Ok(grep::run(args)),
         Command::Redact(args) => Ok(redact::run(args)),
         Command::Rec(args) => rec::run(args),
+        Command::Events(args) => events::run(args),
         Command::Server(command) => server::run(command),
         Command::Config(command) => config::run(command),
         Command::Api(args) => api::run(args),

@@ -64,7 +64,15 @@ pub struct SessionHandle {
 
 /// Starts `tmux -C attach -t $SESSION -f ignore-size` on the server at
 /// `socket` and the task that reads it.
-pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
+/// Told every notification tmux sends about the session, as tmux wrote it
+/// (not pane output, not replies).
+pub type OnNotification = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+pub fn start(
+    socket: PathBuf,
+    session: SessionId,
+    tell: OnNotification,
+) -> io::Result<SessionHandle> {
     let tmux = Tmux::new(Some(&socket));
     let conn = client::connect(&tmux, session)?;
     let (requests, requests_rx) = mpsc::channel(16);
@@ -80,6 +88,7 @@ pub fn start(socket: PathBuf, session: SessionId) -> io::Result<SessionHandle> {
         demux: control::Demux::default(),
         reattached: VecDeque::new(),
         pens: HashMap::new(),
+        tell,
     };
     tokio::spawn(client.run(requests_rx));
     Ok(SessionHandle { requests })
@@ -114,6 +123,8 @@ struct Client {
     reattached: VecDeque<Instant>,
     /// The pen and charsets of every pane of a recorded window.
     pens: HashMap<PaneId, Pen>,
+    /// Where tmux's notifications about the session go.
+    tell: OnNotification,
 }
 
 impl Client {
@@ -389,7 +400,15 @@ impl Client {
                     Flow::Go
                 }
             }
-            Some(Event::Line(line)) => self.notification(line).await,
+            Some(Event::Line(parsed)) => {
+                if !matches!(
+                    parsed,
+                    Line::Output { .. } | Line::Text(_) | Line::Begin(_) | Line::End { .. }
+                ) {
+                    (self.tell)(&String::from_utf8_lossy(line));
+                }
+                self.notification(parsed).await
+            }
         }
     }
 

@@ -12,12 +12,15 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::manager::{Manager, Started};
-use super::protocol::{RecordingStatus, ServerStatus, ShutdownReply, StartReply, StartRequest};
+use super::protocol::{
+    RecordingStatus, ServerEvent, ServerStatus, ShutdownReply, StartReply, StartRequest,
+};
 
 /// Every route of the server, each with its description.
 pub fn routes() -> OpenApiRouter<Arc<Manager>> {
@@ -27,6 +30,7 @@ pub fn routes() -> OpenApiRouter<Arc<Manager>> {
         .routes(routes!(one, stop))
         .routes(routes!(shutdown))
         .routes(routes!(openapi_json))
+        .routes(routes!(events))
         .merge(super::tmux_api::routes())
 }
 
@@ -113,6 +117,55 @@ async fn stop(
 async fn shutdown(State(m): State<Arc<Manager>>) -> Json<ShutdownReply> {
     m.shutdown.notify_one();
     Json(ShutdownReply { stopping: true })
+}
+
+/// `?since=N&follow=false`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EventsQuery {
+    /// First replay the kept events numbered after N (0: all kept ones).
+    since: Option<u64>,
+    /// Keep the response open and send each event as it happens (default);
+    /// false: end after the replay.
+    #[serde(default = "following")]
+    follow: bool,
+}
+
+fn following() -> bool {
+    true
+}
+
+#[utoipa::path(get, path = "/events", tag = "server", params(EventsQuery),
+    responses((status = 200, body = ServerEvent, content_type = "application/x-ndjson",
+        description = "One ServerEvent per line: the kept ones after `since`, then each as it happens, until the server stops")))]
+async fn events(
+    State(m): State<Arc<Manager>>,
+    Query(q): Query<EventsQuery>,
+) -> axum::response::Response {
+    use futures_util::StreamExt;
+    let (replay, live) = m.events.follow(q.since.unwrap_or(u64::MAX));
+    let line = |e: ServerEvent| {
+        let mut bytes = serde_json::to_vec(&e).expect("protocol types serialize");
+        bytes.push(b'\n');
+        Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(bytes))
+    };
+    let replayed = futures_util::stream::iter(replay).map(line);
+    let body = if q.follow {
+        let following = futures_util::stream::unfold(live, move |mut live| async move {
+            loop {
+                match live.recv().await {
+                    Ok(e) => return Some((line(e), live)),
+                    // A follower too slow for a burst misses some.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        axum::body::Body::from_stream(replayed.chain(following))
+    } else {
+        axum::body::Body::from_stream(replayed)
+    };
+    ([("content-type", "application/x-ndjson")], body).into_response()
 }
 
 #[utoipa::path(get, path = "/openapi.json", tag = "server",

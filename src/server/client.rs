@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use tokio::net::UnixStream;
 
 use super::protocol::{
-    ErrorReply, RecordingStatus, ServerStatus, ShutdownReply, StartReply, StartRequest,
+    ErrorReply, RecordingStatus, ServerEvent, ServerStatus, ShutdownReply, StartReply, StartRequest,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +129,57 @@ impl Client {
     pub async fn stop(&self, id: &str) -> Result<RecordingStatus, ClientError> {
         self.call(Method::DELETE, &format!("/recordings/{id}"), None::<&()>)
             .await
+    }
+
+    /// `GET /events`: calls `each` with the kept events after `since` (if
+    /// given), then, with `follow`, with each event as it happens, until
+    /// `each` returns false or the server stops.
+    pub async fn events(
+        &self,
+        since: Option<u64>,
+        follow: bool,
+        mut each: impl FnMut(ServerEvent) -> bool,
+    ) -> Result<(), ClientError> {
+        let mut path = format!("/events?follow={follow}");
+        if let Some(n) = since {
+            path.push_str(&format!("&since={n}"));
+        }
+        let http = |e: hyper::Error| ClientError::Http(e.to_string());
+        let stream = UnixStream::connect(&self.socket)
+            .await
+            .map_err(ClientError::NotRunning)?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(http)?;
+        tokio::spawn(connection);
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(path)
+            .header("host", "tvmux")
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let mut body = sender
+            .send_request(request)
+            .await
+            .map_err(http)?
+            .into_body();
+        let mut pending: Vec<u8> = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map_err(http)?.into_data() else {
+                continue;
+            };
+            pending.extend_from_slice(&data);
+            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let event = serde_json::from_slice(&line).map_err(|e| {
+                    ClientError::Http(format!("unexpected event from the server: {e}"))
+                })?;
+                if !each(event) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `POST /shutdown`: stop every recording, then exit.

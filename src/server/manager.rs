@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
+use super::events::EventLog;
 use super::paths::Paths;
+use super::protocol::EventKind;
 use crate::cast;
 use crate::cast::FlushPolicy;
 use crate::config::Config;
@@ -47,11 +49,18 @@ pub struct Manager {
     pub repaired_orphans: Vec<PathBuf>,
     inner: Mutex<Inner>,
     pub shutdown: Notify,
+    /// What happened, for `GET /events`.
+    pub events: EventLog,
 }
 
 impl Manager {
     pub fn new(config: Config, paths: Paths, repaired_orphans: Vec<PathBuf>) -> Arc<Manager> {
+        let events = EventLog::default();
+        for path in &repaired_orphans {
+            events.emit(EventKind::Repaired, None, Some(path.display().to_string()));
+        }
         Arc::new(Manager {
+            events,
             config,
             paths,
             started: std::time::Instant::now(),
@@ -205,6 +214,7 @@ impl Manager {
         self.save_live_list();
         let manager = self.clone();
         let first = status.lock().unwrap().clone();
+        self.events.emit(EventKind::Started, Some(&first), None);
         tokio::spawn(async move {
             let result = done_rx
                 .await
@@ -241,6 +251,13 @@ impl Manager {
                 }
             }
             manager.save_live_list();
+            let last = status.lock().unwrap().clone();
+            let kind = if last.state == State::Failed {
+                EventKind::Failed
+            } else {
+                EventKind::Stopped
+            };
+            manager.events.emit(kind, Some(&last), None);
             let _ = finished_tx.send(true);
             if manager.config.server.auto_shutdown && manager.active().is_empty() {
                 manager.shutdown.notify_one();
@@ -250,7 +267,7 @@ impl Manager {
     }
 
     async fn send_to_session(
-        &self,
+        self: &Arc<Self>,
         socket: &Path,
         session_id: u32,
         new: NewRecording,
@@ -265,7 +282,14 @@ impl Manager {
             },
             None => new,
         };
-        let handle = session::start(socket.to_path_buf(), SessionId(session_id))
+        // tmux's notifications about the session become events.
+        let manager = Arc::downgrade(self);
+        let tell: session::OnNotification = Arc::new(move |line: &str| {
+            if let Some(m) = manager.upgrade() {
+                m.events.emit(EventKind::Tmux, None, Some(line.to_string()));
+            }
+        });
+        let handle = session::start(socket.to_path_buf(), SessionId(session_id), tell)
             .map_err(|e| ApiError::new(502, format!("cannot start tmux in control mode: {e}")))?;
         let tx = handle.requests;
         self.inner.lock().unwrap().sessions.insert(key, tx.clone());

@@ -4,6 +4,7 @@
 mod api;
 pub mod client;
 mod error;
+mod events;
 mod listener;
 mod manager;
 mod openapi;
@@ -95,6 +96,8 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
         for s in stopped {
             crate::log::info(&format!("saved {}", s.path.display()));
         }
+        // Followers of /events would hold the graceful shutdown open.
+        m.events.close();
     };
     axum::serve(listener::OwnerOnly::new(listener), api::router(manager))
         .with_graceful_shutdown(stopping)

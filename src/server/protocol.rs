@@ -11,6 +11,7 @@
 //! | GET | /recordings/{id} | | [`RecordingStatus`] |
 //! | DELETE | /recordings/{id} | | [`RecordingStatus`] (stopped, or forgotten) |
 //! | POST | /shutdown | | [`ShutdownReply`] |
+//! | GET | /events`[?since=N][&follow=false]` | | [`ServerEvent`] per line (NDJSON) |
 //!
 //! Any error: [`ErrorReply`] with a 4xx/5xx status.
 
@@ -78,6 +79,43 @@ pub struct ServerStatus {
 pub struct ShutdownReply {
     /// Always true: the server stops every recording, then exits.
     pub stopping: bool,
+}
+
+/// Something that happened: one JSON object per line of `GET /events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ServerEvent {
+    /// Increasing from 1: `?since=N` replays the events after N.
+    pub seq: u64,
+    /// Unix time, in seconds.
+    pub time: f64,
+    /// What happened.
+    pub kind: EventKind,
+    /// The recording it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<String>,
+    /// The recording's state when it started or ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RecordingStatus>,
+    /// A repaired cast's path, or a tmux notification as tmux wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The kinds of [`ServerEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A recording started.
+    Started,
+    /// A recording ended normally (stopped, its window closed, its session ended).
+    Stopped,
+    /// A recording ended for another reason (in its status's `error`).
+    Failed,
+    /// A cast a crashed server left was repaired.
+    Repaired,
+    /// tmux reported a change in a recorded session (a window or pane added,
+    /// closed, renamed, resized or made active; the session renamed).
+    Tmux,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -103,16 +103,21 @@ impl Env {
     }
 
     pub fn tvmux(&self, args: &[&str]) -> Output {
+        self.tvmux_command(args).output().expect("tvmux runs")
+    }
+
+    /// `tvmux ARGS…` as run from the session's pane, not started yet.
+    pub fn tvmux_command(&self, args: &[&str]) -> Command {
         let pane = self.query(&self.session, "#{pane_id}");
-        Command::new(env!("CARGO_BIN_EXE_tvmux"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tvmux"));
+        command
             .args(args)
             .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
             .env("TVMUX_CONFIG_FILE", self.dir.path().join("none.conf"))
             .env("TVMUX_OUTPUT_DIRECTORY", self.out_dir())
             .env("TMUX", format!("{},1,0", self.socket.display()))
-            .env("TMUX_PANE", pane)
-            .output()
-            .expect("tvmux runs")
+            .env("TMUX_PANE", pane);
+        command
     }
 
     /// `tvmux api ARGS…`: its exit code and the JSON it printed (null if none).
