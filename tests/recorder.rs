@@ -971,6 +971,17 @@ fn events_tell_what_happened_and_follow() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     };
+    // The stop answers once the cast is synced, which a disk busy with
+    // another test's flood can delay past the stop's own wait.
+    wait_until_for(
+        "the stopped event",
+        std::time::Duration::from_secs(90),
+        || {
+            events(&["--since", "0", "--no-follow"])
+                .last()
+                .is_some_and(|e| e["kind"] == "stopped")
+        },
+    );
     let history = events(&["--since", "0", "--no-follow"]);
     let kinds: Vec<&str> = history
         .iter()

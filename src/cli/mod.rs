@@ -30,7 +30,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "tvmux",
     version,
-    about = "Validate, repair and record asciinema casts"
+    about = "Check, repair, edit, search and record asciinema casts"
 )]
 struct Cli {
     /// Colour human output: errors red, warnings yellow, paths bold (auto:
