@@ -236,36 +236,34 @@ fn every_edit_of_every_valid_cast_validates_and_plays() {
     }
 }
 
+/// Converts `input` to v2, that to v3 and back to v2 in `dir`; the two v2
+/// files must be the same byte for byte. Returns the v3 file.
+fn round_trip(input: &Path, dir: &Path) -> PathBuf {
+    let (v2, v3, back) = (dir.join("a.cast"), dir.join("b.cast"), dir.join("c.cast"));
+    for (from, to, out) in [(input, "v2", &v2), (&v2, "v3", &v3), (&v3, "v2", &back)] {
+        run_ok(&[
+            "convert",
+            "--to",
+            to,
+            from.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+    }
+    assert_eq!(
+        std::fs::read(&v2).unwrap(),
+        std::fs::read(&back).unwrap(),
+        "{}: v2 -> v3 -> v2 changed the cast",
+        input.display()
+    );
+    v3
+}
+
 #[test]
 fn conversions_keep_every_time_to_the_microsecond_and_every_byte() {
     let dir = tempfile::tempdir().unwrap();
     for input in valid_casts(dir.path()) {
-        let i = input.to_str().unwrap();
-        let p = |n: &str| dir.path().join(n);
-        let (v2, v3, back) = (p("a.cast"), p("b.cast"), p("c.cast"));
-        run_ok(&["convert", "--to", "v2", i, "-o", v2.to_str().unwrap()]);
-        run_ok(&[
-            "convert",
-            "--to",
-            "v3",
-            v2.to_str().unwrap(),
-            "-o",
-            v3.to_str().unwrap(),
-        ]);
-        run_ok(&[
-            "convert",
-            "--to",
-            "v2",
-            v3.to_str().unwrap(),
-            "-o",
-            back.to_str().unwrap(),
-        ]);
-        assert_eq!(
-            std::fs::read(&v2).unwrap(),
-            std::fs::read(&back).unwrap(),
-            "{}: v2 -> v3 -> v2 changed the cast",
-            input.display()
-        );
+        let v3 = round_trip(&input, dir.path());
         let (_, original) = read(&input);
         let (_, converted) = read(&v3);
         assert_eq!(original.len(), converted.len());
@@ -592,30 +590,8 @@ fn real_world_casts_edit_cleanly() {
         if !tvmux(&["validate", "-q", i]).status.success() {
             continue;
         }
+        round_trip(&input, dir.path());
         let p = |n: &str| dir.path().join(n);
-        let (v2, v3, back) = (p("a.cast"), p("b.cast"), p("c.cast"));
-        run_ok(&["convert", "--to", "v2", i, "-o", v2.to_str().unwrap()]);
-        run_ok(&[
-            "convert",
-            "--to",
-            "v3",
-            v2.to_str().unwrap(),
-            "-o",
-            v3.to_str().unwrap(),
-        ]);
-        run_ok(&[
-            "convert",
-            "--to",
-            "v2",
-            v3.to_str().unwrap(),
-            "-o",
-            back.to_str().unwrap(),
-        ]);
-        assert_eq!(
-            std::fs::read(&v2).unwrap(),
-            std::fs::read(&back).unwrap(),
-            "{i}: v2 -> v3 -> v2 changed it"
-        );
         let info: serde_json::Value =
             serde_json::from_slice(&run_ok(&["info", "--format", "json", i]).stdout).unwrap();
         let duration = info["duration"].as_f64().unwrap();
