@@ -214,7 +214,7 @@ impl Checker {
                 }
             }
             "x" if self.rules.exit_events => {
-                if ev.data.text().parse::<i32>().is_err() {
+                if !self.version.holds("x", || ev.data.text()) {
                     note(Issue::error(
                         data_offset(line, ev),
                         Kind::BadExitStatus,

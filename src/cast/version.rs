@@ -2,6 +2,8 @@
 //! dispatches to [`v1`](super::v1), [`v2`](super::v2) and
 //! [`v3`](super::v3), where everything about a version lives.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -43,6 +45,13 @@ impl Version {
             Self::V2 => 2,
             Self::V3 => 3,
         }
+    }
+
+    /// Whether an event with `code` and `data` is readable in this version:
+    /// v3 reads `x` data as an exit status, an `i32`; anything else goes.
+    /// `data` is asked for only when it matters.
+    pub fn holds<'d>(self, code: &str, data: impl FnOnce() -> Cow<'d, str>) -> bool {
+        !(code == "x" && self.rules().exit_events) || data().parse::<i32>().is_ok()
     }
 
     /// What the version's event lines may hold and how its clock runs.

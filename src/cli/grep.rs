@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use regex::RegexBuilder;
 use serde::Serialize;
-use tvmux::cast::Micros;
 use tvmux::config::Config;
-use tvmux::edit::{EditError, Input};
+use tvmux::edit::{EditError, Input, timestamp};
 use tvmux::history::{self, Hit};
 
 use super::exit;
@@ -32,18 +31,6 @@ pub struct Args {
     /// One JSON object per line (match or context), times in seconds.
     #[arg(long)]
     json: bool,
-}
-
-/// `HH:MM:SS.mmm`.
-pub fn timestamp(t: Micros) -> String {
-    let ms = t / 1000;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
-    )
 }
 
 #[derive(Serialize)]

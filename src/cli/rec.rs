@@ -7,7 +7,7 @@ use clap::{Subcommand, ValueEnum};
 use tvmux::cast::Version;
 use tvmux::config::Config;
 use tvmux::server::client::ClientError;
-use tvmux::server::protocol::{RecordingStatus, StartRequest, State, View};
+use tvmux::server::protocol::{RecordingStatus, StartReply, StartRequest, State, View};
 
 use super::exit;
 use super::output::paint;
@@ -135,28 +135,18 @@ fn recording_of(remote: &Remote, id: u32) -> Result<Option<RecordingStatus>> {
         .find(|r| r.window_id == id && r.state == State::Recording))
 }
 
+/// Asks to start; the server answers with the window's recording if it has
+/// one already, which is then stopped: one request decides.
 fn toggle(remote: &Remote, args: StartArgs, message: bool) -> Result<u8> {
-    let id = window_id(args.target.as_deref())?;
-    let (code, said) = match recording_of(remote, id)? {
-        Some(r) => {
-            let stopped = remote.call(async |c| c.stop(&r.id).await)?;
-            let path = printable(&stopped.path.display().to_string());
-            (
-                exit::OK,
-                format!("tvmux: stopped recording @{id}, saved {path}"),
-            )
-        }
-        None => {
-            let args = StartArgs {
-                target: Some(format!("@{id}")),
-                ..args
-            };
-            start(remote, args)?;
-            let path = recording_of(remote, id)?
-                .map(|r| printable(&r.path.display().to_string()))
-                .unwrap_or_default();
-            (exit::OK, format!("tvmux: recording @{id} to {path}"))
-        }
+    let reply = request_start(remote, args)?;
+    let r = reply.recording;
+    let said = if reply.already {
+        let stopped = remote.call(async |c| c.stop(&r.id).await)?;
+        let path = printable(&stopped.path.display().to_string());
+        format!("tvmux: stopped recording @{}, saved {path}", r.window_id)
+    } else {
+        let path = printable(&r.path.display().to_string());
+        format!("tvmux: recording @{} to {path}", r.window_id)
     };
     println!("{said}");
     if message {
@@ -165,7 +155,7 @@ fn toggle(remote: &Remote, args: StartArgs, message: bool) -> Result<u8> {
             .args(["display-message", "-d", "3000", &said])
             .status();
     }
-    Ok(code)
+    Ok(exit::OK)
 }
 
 fn status(remote: &Remote, target: Option<String>, tmux: bool) -> Result<u8> {
@@ -181,6 +171,19 @@ fn status(remote: &Remote, target: Option<String>, tmux: bool) -> Result<u8> {
 }
 
 fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
+    let reply = request_start(remote, args)?;
+    let (id, path) = (&reply.recording.id, reply.recording.path.display());
+    if reply.already {
+        println!("already recording this window: {id} {path}");
+    } else {
+        println!("recording {id} {path}");
+    }
+    Ok(exit::OK)
+}
+
+/// `POST /recordings` for the current (or the named) window, the server
+/// started if need be.
+fn request_start(remote: &Remote, args: StartArgs) -> Result<StartReply> {
     let tmux = std::env::var("TMUX").ok().filter(|t| !t.is_empty());
     let socket = tmux
         .as_deref()
@@ -207,14 +210,7 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
         view: args.view,
         status_line: args.status.then_some(true),
     };
-    let reply = remote.call(async |c| c.start(&request).await)?;
-    let (id, path) = (&reply.recording.id, reply.recording.path.display());
-    if reply.already {
-        println!("already recording this window: {id} {path}");
-    } else {
-        println!("recording {id} {path}");
-    }
-    Ok(exit::OK)
+    Ok(remote.call(async |c| c.start(&request).await)?)
 }
 
 /// The recordings the server lists (`all`: stopped ones too).

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> u8 {
         for r in &found {
             println!(
                 "{} {} pattern {} ({} characters)",
-                super::grep::timestamp(r.time),
+                tvmux::edit::timestamp(r.time),
                 r.code,
                 r.pattern + 1,
                 r.chars

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> u8 {
         }
         None => history::lines(&input, |line| {
             if args.times {
-                write!(out, "{} ", super::grep::timestamp(line.time))?;
+                write!(out, "{} ", tvmux::edit::timestamp(line.time))?;
             }
             writeln!(out, "{}", line.text)?;
             Ok(Flow::Continue(()))

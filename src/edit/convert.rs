@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::{EditError, Input, Output, Written, edited_header, finish, fits, writer};
+use super::{EditError, Input, Output, Written, edited_header, finish, writer};
 use crate::cast::{Flow, Version};
 
 /// What to convert to.
@@ -24,9 +24,9 @@ pub enum Target {
 
 /// Converts `input` into `output`.
 pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, EditError> {
-    let events = input.events()?;
     match to {
         Target::V2 | Target::V3 => {
+            let events = input.events()?;
             let version = if to == Target::V2 {
                 Version::V2
             } else {
@@ -37,11 +37,7 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             let mut written = Written::default();
             events
                 .for_each(|e| {
-                    if !fits(version, &e) {
-                        written.dropped += 1;
-                        return Ok(Flow::Continue(()));
-                    }
-                    written.write(&mut w, e.time, &e)?;
+                    written.copy(&mut w, e.time, &e)?;
                     Ok(Flow::Continue(()))
                 })
                 .map_err(|e| input.error(e))?;
@@ -51,7 +47,8 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
         Target::Raw => {
             let mut out = output;
             let mut written = Written::default();
-            events
+            input
+                .events()?
                 .for_each(|e| {
                     if e.code == "o" {
                         out.write_all(e.data.text().as_bytes())?;

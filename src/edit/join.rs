@@ -3,7 +3,7 @@
 //! announces a different terminal size, and a reset clears what the
 //! previous cast left on screen, so each part looks as it did alone.
 
-use super::{EditError, Input, Output, Written, edited_header, finish, fits, writer};
+use super::{EditError, Input, Output, Written, edited_header, finish, writer};
 use crate::cast::{Data, Flow, Micros};
 
 /// Joins `inputs` (any versions) into `output`, in the first one's version
@@ -23,29 +23,25 @@ pub fn join(inputs: &[Input], gap: Micros, output: Output) -> Result<Written, Ed
         if n > 0 {
             offset = written.duration + gap;
             let h = events.header();
-            if (h.cols, h.rows) != size {
-                size = (h.cols, h.rows);
-                let data = format!("{}x{}", size.0, size.1);
-                w.event_at(offset, "r", &Data::Text(data.into()))
-                    .map_err(|e| EditError::io(&input.path, e))?;
-            }
-            w.event_at(offset, "o", &Data::Text(super::screen::RESET.into()))
-                .map_err(|e| EditError::io(&input.path, e))?;
-            written.events += 1;
-            written.duration = offset;
+            let mut join = || {
+                if (h.cols, h.rows) != size {
+                    size = (h.cols, h.rows);
+                    let data = format!("{}x{}", size.0, size.1);
+                    written.write(&mut w, offset, "r", &Data::Text(data.into()))?;
+                }
+                let reset = Data::Text(super::screen::RESET.into());
+                written.write(&mut w, offset, "o", &reset)
+            };
+            join().map_err(|e| input.error(e.into()))?;
         }
         events
             .for_each(|e| {
-                if !fits(header.version, &e) {
-                    written.dropped += 1;
-                    return Ok(Flow::Continue(()));
-                }
                 if e.code == "r"
                     && let Some(s) = crate::cast::Size::parse(&e.data.text())
                 {
                     size = (s.cols, s.rows);
                 }
-                written.write(&mut w, offset + e.time, &e)?;
+                written.copy(&mut w, offset + e.time, &e)?;
                 Ok(Flow::Continue(()))
             })
             .map_err(|e| input.error(e))?;

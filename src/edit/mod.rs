@@ -30,10 +30,10 @@ pub use output::Output;
 pub use screen::Screen;
 pub use span::{cut, extract};
 pub use speed::speed;
-pub use time::{TimeSpec, clock, resolve};
+pub use time::{TimeSpec, clock, resolve, timestamp};
 
 use crate::cast::{
-    CastWriter, Events, FlushPolicy, Fsync, Header, Micros, ReadError, Source, Version,
+    CastWriter, Data, Event, Events, FlushPolicy, Fsync, Header, Micros, ReadError, Source, Version,
 };
 
 /// Why an edit failed. Nothing was replaced.
@@ -123,35 +123,45 @@ pub struct Written {
 }
 
 impl Written {
-    /// Writes `event` at `time` and counts it.
+    /// Writes an event at `time` and counts it.
     fn write(
         &mut self,
         w: &mut CastWriter<Output>,
         time: Micros,
-        event: &crate::cast::Event,
+        code: &str,
+        data: &Data,
     ) -> io::Result<()> {
-        w.event_at(time, &event.code, &event.data)?;
+        w.event_at(time, code, data)?;
         self.events += 1;
         self.duration = time;
         Ok(())
     }
+
+    /// Writes `event` at `time` if `w`'s version can hold it (counted as
+    /// dropped otherwise).
+    fn copy(&mut self, w: &mut CastWriter<Output>, time: Micros, event: &Event) -> io::Result<()> {
+        if !w.version().holds(&event.code, || event.data.text()) {
+            self.dropped += 1;
+            return Ok(());
+        }
+        self.write(w, time, &event.code, &event.data)
+    }
 }
 
-/// Whether `version` can hold `event`: v3 reads `x` as an exit status, so
-/// its data must be an integer there.
-fn fits(version: Version, event: &crate::cast::Event) -> bool {
-    version != Version::V3 || event.code != "x" || event.data.text().parse::<i32>().is_ok()
-}
-
-/// A writer for an edit's output: the version asked for (v1 casts become
-/// v2), buffered in large pieces, made durable when the output commits.
-pub(crate) fn writer(output: Output, header: &Header) -> Result<CastWriter<Output>, EditError> {
+/// A writer for an edit's output: buffered in large pieces, made durable
+/// when the output commits.
+pub(crate) fn open_writer(output: Output, header: &Header) -> io::Result<CastWriter<Output>> {
     let policy = FlushPolicy {
         max_delay: Duration::MAX,
         max_buffer: 256 << 10,
         fsync: Fsync::Never,
     };
-    CastWriter::create(output, header, policy).map_err(|e| EditError::io(Path::new("output"), e))
+    CastWriter::create(output, header, policy)
+}
+
+/// [`open_writer`], its failure an [`EditError`].
+pub(crate) fn writer(output: Output, header: &Header) -> Result<CastWriter<Output>, EditError> {
+    open_writer(output, header).map_err(|e| EditError::io(Path::new("output"), e))
 }
 
 /// The header an edit writes: the input's, in `version` (v1 becomes v2),

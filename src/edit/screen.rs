@@ -24,15 +24,7 @@ impl Screen {
     /// Plays one event: output is drawn, a resize resizes; others change
     /// nothing on screen.
     pub fn apply(&mut self, event: &Event) {
-        match event.code.as_ref() {
-            "o" => self.vt.feed(event.data.text().as_ref()),
-            "r" => {
-                if let Some(size) = Size::parse(&event.data.text()) {
-                    self.vt.resize(size.cols as usize, size.rows as usize);
-                }
-            }
-            _ => {}
-        }
+        self.feed_with(event, ());
     }
 
     /// [`Screen::apply`] with an observer of what changes (the lines that

@@ -3,7 +3,9 @@
 //! keyframe (`avt` emulates the cast up to that point), so what follows
 //! looks exactly as it did.
 
-use super::{EditError, Input, Output, Screen, Written, edited_header, finish, writer};
+use super::{
+    EditError, Input, Output, Screen, Written, edited_header, finish, open_writer, writer,
+};
 use crate::cast::{CastWriter, Data, Flow, Micros};
 
 fn check_range(from: Micros, to: Micros) -> Result<(), EditError> {
@@ -17,22 +19,20 @@ fn check_range(from: Micros, to: Micros) -> Result<(), EditError> {
     Ok(())
 }
 
-/// Writes `screen` as it is at `time`: a resize if its size differs from
-/// `size`, then the keyframe.
+/// Writes `screen` as it is at `time` to a viewer whose terminal is
+/// `size`: a resize if the screen's size differs, then the keyframe.
 fn keyframe(
+    written: &mut Written,
     w: &mut CastWriter<Output>,
     time: Micros,
     screen: &Screen,
     size: (u32, u32),
-) -> std::io::Result<u64> {
-    let mut events = 1;
+) -> std::io::Result<()> {
     if screen.size() != size {
         let (cols, rows) = screen.size();
-        w.event_at(time, "r", &Data::Text(format!("{cols}x{rows}").into()))?;
-        events += 1;
+        written.write(w, time, "r", &Data::Text(format!("{cols}x{rows}").into()))?;
     }
-    w.event_at(time, "o", &Data::Text(screen.keyframe().into()))?;
-    Ok(events)
+    written.write(w, time, "o", &Data::Text(screen.keyframe().into()))
 }
 
 /// Removes what happened from `from` up to (not including) `to`; what
@@ -45,31 +45,33 @@ pub fn cut(input: &Input, from: Micros, to: Micros, output: Output) -> Result<Wr
     let mut screen = Screen::new(header.cols, header.rows);
     let mut w = writer(output, &header)?;
     let mut written = Written::default();
-    // The size the output's viewer has, and whether the keyframe is out.
-    let mut size = (header.cols, header.rows);
-    let (mut joined, mut removed) = (false, false);
+    // The viewer's terminal size at the cut (once it is reached), and
+    // whether the keyframe is out.
+    let mut size_at_cut = None;
+    let mut joined = false;
     events
         .for_each(|e| {
+            if e.time >= from && size_at_cut.is_none() {
+                size_at_cut = Some(screen.size());
+            }
             if e.time < from {
                 screen.apply(&e);
-                size = screen.size();
-                written.write(&mut w, e.time, &e)?;
+                written.copy(&mut w, e.time, &e)?;
             } else if e.time < to {
                 screen.apply(&e);
-                removed = true;
             } else {
                 if !joined {
                     joined = true;
-                    keyframe(&mut w, from, &screen, size)?;
+                    keyframe(&mut written, &mut w, from, &screen, size_at_cut.unwrap())?;
                 }
-                written.write(&mut w, e.time - (to - from), &e)?;
+                written.copy(&mut w, e.time - (to - from), &e)?;
             }
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;
-    if !joined && removed {
+    if let (false, Some(size)) = (joined, size_at_cut) {
         // The cast ended inside the cut: its last screen closes the output.
-        keyframe(&mut w, from, &screen, size).map_err(|e| input.error(e.into()))?;
+        keyframe(&mut written, &mut w, from, &screen, size).map_err(|e| input.error(e.into()))?;
     }
     finish(w)?;
     Ok(written)
@@ -87,20 +89,18 @@ pub fn extract(
     let events = input.events()?;
     let header = events.header();
     let mut screen = Screen::new(header.cols, header.rows);
+    let mut written = Written::default();
+    // Opened at `from`, when the screen's size there is known.
     let mut out: Option<CastWriter<Output>> = None;
     let mut output = Some(output);
-    let mut written = Written::default();
-    let start =
-        |screen: &Screen, output: &mut Option<Output>| -> Result<CastWriter<Output>, EditError> {
-            // The cast starts at the size the screen has at `from`.
+    let mut start =
+        |screen: &Screen, written: &mut Written| -> std::io::Result<CastWriter<Output>> {
             let mut h = edited_header(header, None);
             (h.cols, h.rows) = screen.size();
-            let mut w = writer(output.take().expect("started once"), &h)?;
-            w.event_at(0, "o", &Data::Text(screen.keyframe().into()))
-                .map_err(|e| input.error(e.into()))?;
+            let mut w = open_writer(output.take().expect("started once"), &h)?;
+            keyframe(written, &mut w, 0, screen, screen.size())?;
             Ok(w)
         };
-    let mut failed = None;
     events
         .for_each(|e| {
             if e.time > to {
@@ -110,27 +110,18 @@ pub fn extract(
                 screen.apply(&e);
                 return Ok(Flow::Continue(()));
             }
-            if out.is_none() {
-                match start(&screen, &mut output) {
-                    Ok(w) => out = Some(w),
-                    Err(e) => {
-                        failed = Some(e);
-                        return Ok(Flow::Break(()));
-                    }
-                }
-            }
-            let w = out.as_mut().expect("started");
-            written.write(w, e.time - from, &e)?;
+            let w = match &mut out {
+                Some(w) => w,
+                None => out.insert(start(&screen, &mut written)?),
+            };
+            written.copy(w, e.time - from, &e)?;
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
     let w = match out {
         Some(w) => w,
         // Nothing happened in the range: the screen at `from`, alone.
-        None => start(&screen, &mut output)?,
+        None => start(&screen, &mut written).map_err(|e| input.error(e.into()))?,
     };
     finish(w)?;
     Ok(written)

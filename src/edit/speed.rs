@@ -33,7 +33,7 @@ pub fn speed(
             let gap = (e.time - before).min(limit);
             before = e.time;
             time += (gap as f64 / factor).round() as Micros;
-            written.write(&mut w, time, &e)?;
+            written.copy(&mut w, time, &e)?;
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;

@@ -97,6 +97,18 @@ pub fn clock(t: Micros) -> String {
     }
 }
 
+/// `HH:MM:SS.mmm`, fixed width, as `grep` and `text --times` print times.
+pub fn timestamp(t: Micros) -> String {
+    let ms = t / 1000;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
