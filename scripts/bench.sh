@@ -7,7 +7,8 @@
 # Then a table per line shape at $SHAPES_MIB (default 512; 0 skips it): the
 # generator's mixed output, an interactive shell (one-key echoes) and a
 # full-screen program, each against `wc -l`, the naive loop and asciinema 3.2
-# (`convert -f raw`, one run: it is slow; $ASCIINEMA3, as the tests find it).
+# (`convert -f raw`, one run: it is slow; $ASCIINEMA3, else where
+# `scripts/test.sh --tools-only` installs it).
 #
 # Casts go to $BENCH_DIR (default: target/bench-data, about 3x the largest
 # size on disk). Each timing is the best of $RUNS runs (default 3) with the file
@@ -22,6 +23,9 @@ dir=${BENCH_DIR:-target/bench-data}
 mkdir -p "$dir"
 cargo build --release --quiet --bin tvmux --example gencast --example naive_check
 tvmux=target/release/tvmux
+# asciinema 3.2, once, where the tests keep it (unless $ASCIINEMA3 names one).
+[ -n "${ASCIINEMA3:-}" ] || scripts/test.sh --tools-only >/dev/null
+command -v bc >/dev/null || { echo "bench.sh needs bc (apt-get install bc)" >&2; exit 2; }
 
 # best_time CMD... : prints the best wall time in seconds over $RUNS runs.
 best_time() {
@@ -112,7 +116,7 @@ done
 # and `cp` of it, each timed once here (the writes make repeats noisy).
 EDIT_MIB=${EDIT_MIB:-1024}
 if [ "$EDIT_MIB" -gt 0 ]; then
-  a3=${ASCIINEMA3:-/opt/asciinema3/bin/asciinema}
+  a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
   f="$dir/clean-$EDIT_MIB.cast"
   [ -f "$f" ] || target/release/examples/gencast "$EDIT_MIB" "$f" v2 clean
   bytes=$(stat -c %s "$f")
@@ -155,7 +159,7 @@ fi
 
 SHAPES_MIB=${SHAPES_MIB:-512}
 [ "$SHAPES_MIB" -gt 0 ] || exit 0
-a3=${ASCIINEMA3:-/opt/asciinema3/bin/asciinema}
+a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
 echo
 echo "| shape ($SHAPES_MIB MiB) | bytes/line | wc -l | naive serde_json | asciinema 3.2 | validate | vs wc -l | vs asciinema 3.2 | vs naive | peak RssAnon |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

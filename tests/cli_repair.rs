@@ -6,6 +6,12 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
 use common::*;
+use tvmux::cast::{Action, Kind, RepairRecord};
+
+/// The one `repair --format json` line of a run.
+fn repair_record(out: &std::process::Output) -> RepairRecord {
+    serde_json::from_str(stdout(out).trim()).unwrap()
+}
 
 fn validate_full(path: &std::path::Path) -> std::process::Output {
     tvmux(&["validate", "--full", "--strict", path_str(path)])
@@ -238,20 +244,24 @@ fn json_report() {
     let dir = tempfile::tempdir().unwrap();
     let path = copy_in(dir.path(), "damaged/torn-at-utf8.cast");
     let out = tvmux(&["repair", "--format", "json", path_str(&path)]);
-    let r: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(r["action"]["kind"], "truncate");
-    assert_eq!(r["dropped_lines"], 1);
-    assert_eq!(r["findings"][0]["kind"], "torn-line");
+    let RepairRecord::Repaired(r) = repair_record(&out) else {
+        panic!("not repaired")
+    };
+    assert!(matches!(r.report.action, Action::Truncate { .. }));
+    assert_eq!(r.report.dropped_lines, 1);
+    assert_eq!(r.findings[0].kind, Kind::TornLine);
     assert!(
-        r["side_file"]
-            .as_str()
+        r.report
+            .side_file
             .unwrap()
             .ends_with("torn-at-utf8.cast.removed")
     );
     let refused = copy_in(dir.path(), "refused/not-a-cast.cast");
     let out = tvmux(&["repair", "--format", "json", path_str(&refused)]);
-    let r: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(r["refused"], true);
+    let RepairRecord::Failed(r) = repair_record(&out) else {
+        panic!("not refused")
+    };
+    assert!(r.refused);
 }
 
 #[test]
@@ -524,7 +534,10 @@ fn a_nul_only_cut_says_what_it_cut() {
 fn unreadable_inputs_get_a_result_in_json() {
     let out = tvmux(&["repair", "--format", "json", "/nonexistent/x.cast"]);
     assert_eq!(out.status.code(), Some(2));
-    let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(record["path"], "/nonexistent/x.cast");
-    assert!(record["error"].as_str().unwrap().contains("No such file"));
+    let RepairRecord::Failed(record) = repair_record(&out) else {
+        panic!("not failed")
+    };
+    assert_eq!(record.path, "/nonexistent/x.cast");
+    assert!(!record.refused);
+    assert!(record.error.contains("No such file"));
 }

@@ -3,6 +3,15 @@
 mod common;
 
 use common::*;
+use tvmux::cast::{Checked, Kind, ValidateRecord};
+
+/// A `validate --format json` line of a file that was read.
+fn checked(line: &str) -> Checked {
+    match serde_json::from_str(line).unwrap() {
+        ValidateRecord::Checked(record) => record,
+        other => panic!("not checked: {other:?}"),
+    }
+}
 
 /// Each damaged cast and the finding `validate --full` must report first.
 const DAMAGED: &[(&str, &str)] = &[
@@ -140,19 +149,16 @@ fn json_format_is_one_object_per_file() {
         path_str(&torn),
         path_str(&valid),
     ]);
-    let records: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Checked> = stdout(&out).lines().map(checked).collect();
     assert_eq!(records.len(), 2);
-    assert_eq!(records[0]["valid"], false);
-    assert_eq!(records[0]["version"], 2);
-    assert_eq!(records[0]["errors"], 2);
-    assert_eq!(records[0]["findings"][1]["kind"], "nul-tail");
-    assert_eq!(records[0]["findings"][1]["line"], 5);
-    assert_eq!(records[1]["valid"], true);
-    assert_eq!(records[1]["version"], 3);
-    assert_eq!(records[1]["events"], 6);
+    assert!(!records[0].valid);
+    assert_eq!(records[0].version, Some(2));
+    assert_eq!(records[0].errors, 2);
+    assert_eq!(records[0].findings[1].kind, Kind::NulTail);
+    assert_eq!(records[0].findings[1].line, Some(5));
+    assert!(records[1].valid);
+    assert_eq!(records[1].version, Some(3));
+    assert_eq!(records[1].events, Some(6));
 }
 
 #[test]
@@ -187,9 +193,9 @@ fn max_errors_limits_what_is_shown_not_what_is_counted() {
         "json",
         path_str(&path),
     ]);
-    let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(record["errors"], 50);
-    assert_eq!(record["findings"].as_array().unwrap().len(), 3);
+    let record = checked(stdout(&out).trim());
+    assert_eq!(record.errors, 50);
+    assert_eq!(record.findings.len(), 3);
     let out = tvmux(&["validate", "--full", "--max-errors", "3", path_str(&path)]);
     assert!(
         stdout(&out).contains("47 more findings not shown"),
@@ -303,10 +309,13 @@ fn no_casts_found_is_an_error_unless_allowed() {
 fn unreadable_inputs_get_one_result_in_every_format() {
     let out = tvmux(&["validate", "--format", "json", "/nonexistent/x.cast"]);
     assert_eq!(out.status.code(), Some(2));
-    let record: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let record: ValidateRecord = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let ValidateRecord::Unreadable(record) = record else {
+        panic!("{record:?}")
+    };
     assert_eq!(
-        (record["path"].as_str(), record["valid"].as_bool()),
-        (Some("/nonexistent/x.cast"), Some(false))
+        (record.path.as_str(), record.valid),
+        ("/nonexistent/x.cast", false)
     );
     let out = tvmux(&["validate", "--format", "github", "/nonexistent/x.cast"]);
     assert!(

@@ -7,7 +7,7 @@
 //! except for the deliberate rules in [`DELIBERATE`]. Every file that tvmux
 //! repairs must then be played by both.
 //!
-//! The players are required: `scripts/install-players.sh` installs them.
+//! The players are required: `scripts/test.sh` installs them.
 //! `TVMUX_DIFF_CASES` (default 1000) and `TVMUX_DIFF_SEED` vary the run.
 
 mod common;
@@ -46,7 +46,7 @@ const DELIBERATE: &[(Kind, &str)] = &[
 /// that silently checks nothing would be worse than none.
 fn require_players() {
     asciinema3();
-    common::programs::require_asciinema2();
+    common::programs::python24();
 }
 
 /// asciinema 3.2 plays the whole file.
@@ -64,7 +64,7 @@ fn plays_v3(path: &Path) -> bool {
 /// asciinema 2.4's verdict on each file, from one Python process.
 fn plays_v2(paths: &[PathBuf]) -> Vec<Result<(), String>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/play24.py");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(common::programs::python24())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,8 +1,8 @@
 //! What the validator reports: a located, classified finding.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 /// Whether a finding makes the file invalid.
 pub enum Severity {
@@ -23,7 +23,7 @@ impl Severity {
 }
 
 /// Stable, machine-readable names for every kind of finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// The first line is not an asciicast header at all.
@@ -109,7 +109,7 @@ impl Kind {
 /// and the 0-based byte offset of the same spot. The line is unknown only
 /// where counting lines would cost time proportional to the file (the quick
 /// check of a large file).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// 1-based line, when it was counted (the full check always counts).
     pub line: Option<u64>,

@@ -13,6 +13,7 @@ mod header;
 mod json;
 mod layout;
 mod repair;
+mod report;
 mod scan;
 mod size;
 mod source;
@@ -30,6 +31,7 @@ pub use header::{Header, Theme};
 pub use repair::{
     Action, RepairError, RepairMode, RepairOptions, Report, repair_path, side_file_path,
 };
+pub use report::{Checked, RepairFailed, RepairRecord, Repaired, Unreadable, ValidateRecord};
 pub use scan::{Body, Mode, Options, Partial, Scan, scan};
 pub use size::Size;
 pub use source::{Source, guard_sigbus};

@@ -141,3 +141,16 @@ pub fn serialize_number<S: serde::Serializer>(
 ) -> Result<S::Ok, S::Error> {
     version.map(Version::number).serialize(s)
 }
+
+/// Reads back what [`serialize_number`] wrote.
+pub fn deserialize_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Version>, D::Error> {
+    match Option::<u8>::deserialize(d)? {
+        None => Ok(None),
+        Some(1) => Ok(Some(Version::V1)),
+        Some(2) => Ok(Some(Version::V2)),
+        Some(3) => Ok(Some(Version::V3)),
+        Some(n) => Err(serde::de::Error::custom(format!("no version {n}"))),
+    }
+}

@@ -1,7 +1,7 @@
 //! How findings are printed: like a compiler, as JSON, or as GitHub
 //! workflow annotations; and whether human output is coloured.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
@@ -141,4 +141,10 @@ mod tests {
             "::error file=d%2C1%3Aa.cast,line=3,col=7,title=tvmux torn-line::torn 100%25%0Aline"
         );
     }
+}
+
+/// One record as a line of JSON (`--format json`).
+pub fn json_line(out: &mut impl Write, record: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    writeln!(out)
 }

@@ -4,9 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use serde_json::json;
 use tvmux::cast::{self, RepairError, RepairMode, RepairOptions, Severity};
-use tvmux::cast::{Action, Report};
+use tvmux::cast::{Action, RepairFailed, RepairRecord, Repaired, Report};
 
 use super::exit;
 use super::inputs::{self, Input};
@@ -218,8 +217,12 @@ fn print_failure(
             Ok(())
         }
         Format::Json => {
-            let record = json!({"path": name, "refused": false, "error": error});
-            writeln!(out, "{record}")
+            let record = RepairRecord::Failed(RepairFailed {
+                path: name.to_string(),
+                refused: false,
+                error: error.to_string(),
+            });
+            output::json_line(out, &record)
         }
     }
 }
@@ -230,18 +233,17 @@ fn print_json(
     result: &Result<Report, RepairError>,
 ) -> std::io::Result<()> {
     let record = match result {
-        Ok(report) => {
-            let mut record = serde_json::to_value(report).expect("a report serializes");
-            record["path"] = json!(name);
-            record["errors"] = json!(report.findings.errors);
-            record["findings"] = json!(report.findings.list);
-            record
-        }
-        Err(e) => json!({
-            "path": name,
-            "refused": e.is_refusal(),
-            "error": e.to_string(),
+        Ok(report) => RepairRecord::Repaired(Repaired {
+            path: name.to_string(),
+            report: report.clone(),
+            errors: report.findings.errors,
+            findings: report.findings.list.clone(),
+        }),
+        Err(e) => RepairRecord::Failed(RepairFailed {
+            path: name.to_string(),
+            refused: e.is_refusal(),
+            error: e.to_string(),
         }),
     };
-    writeln!(out, "{record}")
+    output::json_line(out, &record)
 }

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde_json::json;
-use tvmux::cast::{self, Mode, Scan, Severity, Source};
+use tvmux::cast::{self, Checked, Mode, Scan, Severity, Source, Unreadable, ValidateRecord};
 
 use super::exit;
 use super::inputs::{self, Input};
@@ -148,19 +147,18 @@ fn print(
             }
         }
         Format::Json => {
-            let findings: Vec<_> = shown.collect();
-            let record = json!({
-                "path": name,
-                "valid": ok,
-                "version": scan.version.map(|v| v.number()),
-                "mode": scan.mode,
-                "lines": scan.lines,
-                "events": scan.events,
-                "errors": scan.findings.errors,
-                "warnings": scan.findings.warnings,
-                "findings": findings,
+            let record = ValidateRecord::Checked(Checked {
+                path: name.to_string(),
+                valid: ok,
+                version: scan.version.map(|v| v.number()),
+                mode: scan.mode,
+                lines: scan.lines,
+                events: scan.events,
+                errors: scan.findings.errors,
+                warnings: scan.findings.warnings,
+                findings: shown.cloned().collect(),
             });
-            writeln!(out, "{record}")?;
+            output::json_line(out, &record)?;
         }
     }
     Ok(())
@@ -181,12 +179,12 @@ fn print_failure(
         }
         Format::Github => writeln!(out, "{}", output::github_failure(name, &e.to_string())),
         Format::Json => {
-            let record = json!({
-                "path": name,
-                "valid": false,
-                "error": e.to_string(),
+            let record = ValidateRecord::Unreadable(Unreadable {
+                path: name.to_string(),
+                valid: false,
+                error: e.to_string(),
             });
-            writeln!(out, "{record}")
+            output::json_line(out, &record)
         }
     }
 }

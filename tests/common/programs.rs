@@ -7,7 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// How to install everything at once.
-const INSTALL: &str = "scripts/install-players.sh installs both players; apt-get install tmux curl";
+const INSTALL: &str = "scripts/test.sh installs them and runs the tests";
+
+/// Where scripts/test.sh installs the players.
+fn test_tools() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools")
+}
 
 /// `program ARGS` runs and succeeds; its standard output.
 fn probe(program: &Path, args: &[&str]) -> Option<String> {
@@ -34,14 +39,15 @@ pub fn require_tmux() {
 }
 
 /// asciinema 3.x, for `convert -f raw` (its `cat` concatenates files,
-/// asciinema issue #672): `$ASCIINEMA3`, else `/opt/asciinema3/bin/asciinema`
-/// (where scripts/install-players.sh puts it), else an `asciinema` on PATH
-/// that says it is 3.x.
+/// asciinema issue #672): `$ASCIINEMA3`, else where scripts/test.sh puts
+/// it, else `/opt/asciinema3/bin/asciinema`, else an `asciinema` on PATH
+/// that says it is 3.2.
 pub fn asciinema3() -> PathBuf {
     let candidates = std::env::var_os("ASCIINEMA3")
         .map(PathBuf::from)
         .into_iter()
         .chain([
+            test_tools().join("asciinema3/bin/asciinema"),
             PathBuf::from("/opt/asciinema3/bin/asciinema"),
             PathBuf::from("asciinema"),
         ]);
@@ -55,25 +61,37 @@ pub fn asciinema3() -> PathBuf {
     );
 }
 
-/// asciinema 2.4, as a Python module (`python3 -m asciinema`): found by its
-/// version, so an asciinema 3 on PATH is never taken for it.
-pub fn require_asciinema2() {
-    let version = probe(
-        Path::new("python3"),
-        &[
-            "-c",
-            "import importlib.metadata as m; print(m.version('asciinema'))",
-        ],
-    );
-    if !version.is_some_and(|v| v.starts_with("2.4")) {
-        panic!("asciinema 2.4 is needed for this test and python3 cannot import it ({INSTALL})");
+/// A Python that imports asciinema 2.4 (found by its version, so an
+/// asciinema 3 on PATH is never taken for it): `$TVMUX_TEST_PYTHON`, else
+/// the virtual environment scripts/test.sh makes, else `python3`.
+pub fn python24() -> PathBuf {
+    let candidates = std::env::var_os("TVMUX_TEST_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            test_tools().join("asciinema2/bin/python"),
+            PathBuf::from("python3"),
+        ]);
+    for candidate in candidates {
+        let version = probe(
+            &candidate,
+            &[
+                "-c",
+                "import importlib.metadata as m; print(m.version('asciinema'))",
+            ],
+        );
+        if version.is_some_and(|v| v.starts_with("2.4")) {
+            return candidate;
+        }
     }
+    panic!(
+        "asciinema 2.4 is needed for this test and no Python imports it ({INSTALL}; or set TVMUX_TEST_PYTHON)"
+    );
 }
 
 /// Plays a cast with asciinema 2.4 (`asciinema cat`): what it prints.
 pub fn asciinema_cat(path: &Path) -> Vec<u8> {
-    require_asciinema2();
-    let out = Command::new("python3")
+    let out = Command::new(python24())
         .args(["-m", "asciinema", "cat"])
         .arg(path)
         .stdin(Stdio::null())

@@ -20,7 +20,7 @@ use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::event::Verdict;
 use super::finding::{Findings, Kind};
@@ -102,7 +102,7 @@ impl RepairError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 /// What repair did to the file.
 pub enum Action {
@@ -119,10 +119,13 @@ pub enum Action {
     Rewrite,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 /// What one repair found and did.
 pub struct Report {
-    #[serde(serialize_with = "super::version::serialize_number")]
+    #[serde(
+        serialize_with = "super::version::serialize_number",
+        deserialize_with = "super::version::deserialize_number"
+    )]
     /// The file's version, when its header was read.
     pub version: Option<Version>,
     /// What was done to the file.

@@ -1,29 +1,31 @@
-//! Checking a whole cast held in memory (a mapped file): the quick check of
-//! header and tail, and the full parallel check of every line.
+//! Checking a whole cast held in memory (a mapped file): the header here,
+//! then the quick check of the tail (`quick.rs`) or the full parallel check
+//! of every line (`full.rs`).
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::event::{self, Checker, Clock, Verdict};
-use super::finding::{Findings, Issue, Kind};
-use super::header::{self, FirstLine, Header, Version};
-use super::json;
-use super::layout::{self, Layout};
-use super::v1;
+use crate::cast::event::{self, Checker, Clock, Verdict};
+use crate::cast::finding::{Findings, Issue, Kind};
+use crate::cast::header::{self, FirstLine, Header, Version};
+use crate::cast::layout::Layout;
+use crate::cast::v1;
+
+mod full;
+mod quick;
+mod tail;
+
+use full::full;
+pub use quick::QUICK_WINDOW_LINES;
+use quick::quick;
+use tail::check_tail;
 
 /// Work unit of the parallel check: small enough to balance two cores and
 /// stay cache friendly, large enough that scheduling costs nothing.
 const CHUNK: usize = 4 << 20;
-/// The quick check counts lines (for line numbers) only below this size.
-const QUICK_COUNT_LIMIT: usize = 16 << 20;
-/// How far back the quick check looks for the last valid event.
-pub const QUICK_WINDOW_LINES: usize = 4096;
-const QUICK_WINDOW_BYTES: usize = 16 << 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 /// How much of a cast is checked.
 pub enum Mode {
@@ -237,305 +239,6 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
 }
 
 /// Facts about one chunk, checked on its own.
-struct ChunkScan {
-    lines: u64,
-    events: u64,
-    findings: Findings,
-    first_time: Option<f64>,
-    clock_out: Clock,
-    keep_end: Option<usize>,
-    first_edit: Option<usize>,
-}
-
-fn check_chunk(
-    bytes: &[u8],
-    range: Range<usize>,
-    checker: Checker,
-    clock_in: Clock,
-    limit: usize,
-) -> ChunkScan {
-    let mut c = ChunkScan {
-        lines: 0,
-        events: 0,
-        findings: Findings::new(limit),
-        first_time: None,
-        clock_out: clock_in,
-        keep_end: None,
-        first_edit: None,
-    };
-    let mut clock = clock_in;
-    let utf8_checked = simdutf8::basic::from_utf8(&bytes[range.clone()]).is_ok();
-    let mut start = range.start;
-    while start < range.end {
-        let rest = &bytes[start..range.end];
-        let line_index = c.lines;
-        c.lines += 1;
-        let findings = &mut c.findings;
-        let mut note = |line: &[u8], issue: Issue| {
-            if findings.wants(issue.severity) {
-                // Line numbers are made absolute once all chunks are counted.
-                findings
-                    .list
-                    .push(issue.locate(line, Some(line_index), start as u64));
-            }
-        };
-        // Fast path: a well-formed event parsed straight from the chunk.
-        let fast = if utf8_checked {
-            json::parse_event_at(rest)
-        } else {
-            None
-        };
-        let (len, verdict) = match fast {
-            Some((event, len)) => {
-                let line = &rest[..len];
-                (
-                    len,
-                    checker.check_event(line, &event, &mut clock, &mut |i| note(line, i)),
-                )
-            }
-            None => {
-                let len = memchr::memchr(b'\n', rest).expect("chunks end with a newline");
-                let line = &rest[..len];
-                (
-                    len,
-                    checker.check_in(line, utf8_checked, &mut clock, &mut |i| note(line, i)),
-                )
-            }
-        };
-        match verdict {
-            Verdict::Event(time) => {
-                c.events += 1;
-                c.first_time.get_or_insert(time);
-                c.keep_end = Some(start + len + 1);
-            }
-            Verdict::Keep => c.keep_end = Some(start + len + 1),
-            Verdict::Fix { events } => {
-                // A fix in the first event of a chunk may depend on the clock
-                // before it (a v2 time going backwards): older than anything,
-                // so the chunk is re-checked with the clock that comes before.
-                c.events += u64::from(events);
-                c.first_time.get_or_insert(f64::NEG_INFINITY);
-                c.first_edit.get_or_insert(start);
-                c.keep_end = Some(start + len + 1);
-            }
-            Verdict::Drop => {
-                c.first_edit.get_or_insert(start);
-            }
-        }
-        start += len + 1;
-    }
-    c.clock_out = clock;
-    c
-}
-
-fn full(bytes: &[u8], layout: Layout, checker: Checker, opts: &Options, scan: &mut Scan) -> Body {
-    let ranges =
-        layout::split_at_newlines(bytes, layout.body_start..layout.body_end, opts.chunk_size);
-    let done = AtomicU64::new(0);
-    let limit = opts.max_findings;
-    let results: Vec<ChunkScan> = ranges
-        .par_iter()
-        .map(|r| {
-            let c = check_chunk(bytes, r.clone(), checker, Clock::default(), limit);
-            if let Some(progress) = opts.progress {
-                progress(done.fetch_add(r.len() as u64, Ordering::Relaxed) + r.len() as u64);
-            }
-            c
-        })
-        .collect();
-    // Join the chunks in order: carry the v2 clock (re-checking a chunk whose
-    // first event is older than what came before) and number the lines.
-    let mut clock = Clock::default();
-    // The line after the header's newline (the header is line 1).
-    let mut line_no = if layout.header_unterminated() { 1 } else { 2 };
-    let mut events = 0;
-    let mut keep_end = layout.body_start;
-    let mut first_edit = None;
-    let mut chunks = Vec::with_capacity(ranges.len());
-    for (range, mut result) in ranges.into_iter().zip(results) {
-        let older = matches!((clock.latest, result.first_time), (Some(m), Some(t)) if t < m);
-        if checker.absolute_times() && older {
-            result = check_chunk(bytes, range.clone(), checker, clock, limit);
-        }
-        chunks.push(Chunk {
-            range,
-            clock_in: clock,
-            edited: result.first_edit.is_some(),
-        });
-        clock = clock.max(result.clock_out);
-        let mut found = result.findings;
-        for f in &mut found.list {
-            f.line = f.line.map(|l| l + line_no);
-        }
-        scan.findings.extend(found);
-        line_no += result.lines;
-        events += result.events;
-        keep_end = result.keep_end.unwrap_or(keep_end);
-        first_edit = first_edit.or(result.first_edit);
-    }
-    let partial = check_tail(bytes, &layout, checker, clock, Some(line_no), scan);
-    scan.lines = Some(line_no - 1 + u64::from(layout.has_unterminated_line()));
-    scan.events = Some(
-        events
-            + match partial {
-                Partial::Complete(v) => v.events(),
-                _ => 0,
-            },
-    );
-    Body {
-        layout,
-        checker,
-        keep_end,
-        first_edit,
-        partial,
-        clock,
-        chunks,
-        window_exhausted: false,
-        header_fix: false,
-    }
-}
-
-/// Looks only at the end: the partial line, the NUL run, and the last
-/// complete lines back to two events (bounded), checked forward from the
-/// earlier one so that a time going backwards at the end is seen. Trusts
-/// everything before.
-fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut Scan) -> Body {
-    let counted = bytes.len() <= QUICK_COUNT_LIMIT;
-    let line_at_body_end =
-        counted.then(|| 1 + memchr::memchr_iter(b'\n', &bytes[..layout.body_end]).count() as u64);
-    // Walk back to the second line that is an event on its own.
-    let mut starts = Vec::new();
-    let mut events_seen = 0;
-    let mut end = layout.body_end;
-    let mut window_exhausted = false;
-    while end > layout.body_start && events_seen < 2 {
-        if starts.len() == QUICK_WINDOW_LINES || layout.body_end - end > QUICK_WINDOW_BYTES {
-            window_exhausted = events_seen == 0;
-            break;
-        }
-        let start = memchr::memrchr(b'\n', &bytes[layout.body_start..end - 1])
-            .map_or(layout.body_start, |i| layout.body_start + i + 1);
-        starts.push(start);
-        let alone = checker.check(&bytes[start..end - 1], &mut Clock::default(), &mut |_| {});
-        if alone.events() > 0 {
-            events_seen += 1;
-        }
-        end = start;
-    }
-    let window_start = starts.last().copied().unwrap_or(layout.body_end);
-    let mut clock = Clock::default();
-    let mut keep_end = window_start;
-    let mut first_edit = None;
-    for (k, &start) in starts.iter().enumerate().rev() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(layout.body_end, |i| start + i);
-        let line = &bytes[start..end];
-        let line_no = line_at_body_end.map(|n| n - 1 - k as u64);
-        let mut issues = Vec::new();
-        let verdict = checker.check(line, &mut clock, &mut |i| issues.push(i));
-        for issue in issues {
-            scan.findings
-                .push(issue.locate(line, line_no, start as u64));
-        }
-        if verdict.survives() {
-            keep_end = end + 1;
-        }
-        if !verdict.is_kept() {
-            first_edit.get_or_insert(start);
-        }
-    }
-    let partial = check_tail(bytes, &layout, checker, clock, line_at_body_end, scan);
-    if counted {
-        scan.lines = line_at_body_end.map(|n| n - 1 + u64::from(layout.has_unterminated_line()));
-    }
-    let chunks = vec![
-        Chunk {
-            range: layout.body_start..window_start,
-            clock_in: Clock::default(),
-            edited: false,
-        },
-        Chunk {
-            range: window_start..layout.body_end,
-            clock_in: Clock::default(),
-            edited: first_edit.is_some(),
-        },
-    ];
-    Body {
-        layout,
-        checker,
-        keep_end,
-        first_edit,
-        partial,
-        clock,
-        chunks,
-        window_exhausted,
-        header_fix: false,
-    }
-}
-
-/// Reports the unterminated last piece and the NUL run, if any.
-fn check_tail(
-    bytes: &[u8],
-    layout: &Layout,
-    checker: Checker,
-    clock: Clock,
-    line_no: Option<u64>,
-    scan: &mut Scan,
-) -> Partial {
-    let mut partial = Partial::None;
-    let line = &bytes[layout.partial.clone()];
-    let start = layout.partial.start as u64;
-    if !line.is_empty() {
-        let mut issues = Vec::new();
-        let verdict = checker.check(line, &mut clock.clone(), &mut |i| issues.push(i));
-        if verdict == Verdict::Drop {
-            partial = Partial::Torn;
-            let first = issues
-                .into_iter()
-                .find(|i| i.severity == super::finding::Severity::Error);
-            let (at, why) = first.map_or((0, String::new()), |i| (i.at, i.message));
-            let issue = Issue::error(
-                at,
-                Kind::TornLine,
-                format!("torn last line (no newline; {why})"),
-            );
-            scan.findings.push(issue.locate(line, line_no, start));
-        } else {
-            partial = Partial::Complete(verdict);
-            for issue in issues {
-                scan.findings.push(issue.locate(line, line_no, start));
-            }
-            let issue = Issue::warning(
-                line.len(),
-                Kind::MissingFinalNewline,
-                "missing final newline",
-            );
-            scan.findings.push(issue.locate(line, line_no, start));
-        }
-    } else if layout.header_unterminated() && layout.body_start == layout.body_end {
-        let header_line = &bytes[layout.header.clone()];
-        let issue = Issue::warning(
-            header_line.len(),
-            Kind::MissingFinalNewline,
-            "missing final newline",
-        );
-        scan.findings
-            .push(issue.locate(header_line, Some(1), layout.header.start as u64));
-    }
-    if !layout.nul_tail.is_empty() {
-        let n = layout.nul_tail.len();
-        let issue = Issue::error(
-            line.len(),
-            Kind::NulTail,
-            format!(
-                "{n} NUL byte{} at the end of the file (data lost in a crash)",
-                if n == 1 { "" } else { "s" }
-            ),
-        );
-        scan.findings.push(issue.locate(line, line_no, start));
-    }
-    partial
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,384 @@
+//! One tmux control-mode client per recorded session, feeding each recorded
+//! window of that session into its cast.
+//!
+//! A pane view records the active pane's `%output`. A window view records
+//! what a tmux client draws for the window ([`super::window_view`]); this
+//! client follows its size and tells its end from a helper killed by hand.
+//!
+//! Output comes from `%output`; a switch of active pane (`%window-pane-changed`)
+//! is followed by `display` and `capture-pane` sent on the same connection, so
+//! the redraw frame lands exactly between the old pane's bytes and the new one's:
+//! output of the new pane that arrives before the replies is already in the
+//! capture and is dropped; what arrives after is recorded.
+
+mod notifications;
+mod replies;
+mod view;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fs::File;
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cast::FlushPolicy;
+use crate::cast::Version;
+use crate::record::pen::Pen;
+use crate::record::query::Query;
+use crate::record::status::{RecordingStatus, State, View};
+use crate::record::window_recording::WindowRecording;
+use crate::record::window_view::Drawn;
+use crate::tmux::client::{self, Connection};
+use crate::tmux::control::{self, Event, Line};
+use crate::tmux::{PaneId, SessionId, Tmux, WindowId};
+
+/// What a new window recording needs.
+pub struct NewRecording {
+    pub window: WindowId,
+    pub file: File,
+    pub version: Version,
+    pub policy: FlushPolicy,
+    pub follow_active_pane: bool,
+    pub view: View,
+    /// Window view: draw the status line too.
+    pub status_line: bool,
+    pub title: String,
+    pub status: Arc<Mutex<RecordingStatus>>,
+    /// Told once the recording has ended and its cast is complete.
+    pub done: oneshot::Sender<io::Result<()>>,
+}
+
+pub enum Request {
+    Add(NewRecording),
+    /// Stop recording a window; the recording's `done` is told when it is saved.
+    Stop(WindowId),
+}
+
+/// A running control client: send it requests; it ends when its last
+/// recording does.
+pub struct SessionHandle {
+    pub requests: mpsc::Sender<Request>,
+}
+
+/// Starts `tmux -C attach -t $SESSION -f ignore-size` on the server at
+/// `socket` and the task that reads it.
+/// Told every notification tmux sends about the session, as tmux wrote it
+/// (not pane output, not replies).
+pub type OnNotification = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+pub fn start(
+    socket: PathBuf,
+    session: SessionId,
+    tell: OnNotification,
+) -> io::Result<SessionHandle> {
+    let tmux = Tmux::new(Some(&socket));
+    let conn = client::connect(&tmux, session)?;
+    let (requests, requests_rx) = mpsc::channel(16);
+    let (drawn_tx, drawn) = mpsc::channel(64);
+    let client = Client {
+        drawn_tx,
+        drawn,
+        tmux,
+        session,
+        conn,
+        windows: HashMap::new(),
+        pending: VecDeque::new(),
+        demux: control::Demux::default(),
+        reattached: VecDeque::new(),
+        pens: HashMap::new(),
+        tell,
+    };
+    tokio::spawn(client.run(requests_rx));
+    Ok(SessionHandle { requests })
+}
+
+/// What the client does after a line from tmux.
+enum Flow {
+    Go,
+    /// The connection is gone (detached, moved to another session, %exit).
+    Lost,
+    /// No window is recorded any more.
+    Done,
+}
+
+/// At most this many reattaches in [`REATTACH_WINDOW`]: a client detached
+/// again and again is given up on, with a reason.
+const REATTACH_LIMIT: usize = 5;
+const REATTACH_WINDOW: Duration = Duration::from_secs(10);
+
+struct Client {
+    /// What window views' clients draw, and their ends.
+    drawn: mpsc::Receiver<Drawn>,
+    drawn_tx: mpsc::Sender<Drawn>,
+    tmux: Tmux,
+    session: SessionId,
+    conn: Connection,
+    windows: HashMap<WindowId, WindowRecording>,
+    /// Queries sent whose replies have not come yet, oldest first.
+    pending: VecDeque<Query>,
+    demux: control::Demux,
+    /// When the client reattached lately.
+    reattached: VecDeque<Instant>,
+    /// The pen and charsets of every pane of a recorded window.
+    pens: HashMap<PaneId, Pen>,
+    /// Where tmux's notifications about the session go.
+    tell: OnNotification,
+}
+
+impl Client {
+    async fn run(mut self, mut requests: mpsc::Receiver<Request>) {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut accepting = true;
+        loop {
+            tokio::select! {
+                line = self.conn.lines.recv() => {
+                    let flow = match line {
+                        Some(line) => self.handle(&line).await,
+                        None => Flow::Lost,
+                    };
+                    match flow {
+                        Flow::Go => {}
+                        Flow::Done => {
+                            if !self.wind_down(&mut requests).await {
+                                break;
+                            }
+                        }
+                        Flow::Lost => {
+                            if !self.reattach().await {
+                                break;
+                            }
+                        }
+                    }
+                }
+                Some(drawn) = self.drawn.recv() => self.on_drawn(drawn).await,
+                request = requests.recv(), if accepting => match request {
+                    Some(Request::Add(new)) => self.add(new).await,
+                    Some(Request::Stop(window)) => {
+                        self.finish(window);
+                        if self.windows.is_empty() && !self.wind_down(&mut requests).await {
+                            break;
+                        }
+                    }
+                    None => accepting = false,
+                },
+                _ = tick.tick() => {
+                    for w in self.windows.values_mut() {
+                        if let Some(writer) = &mut w.writer {
+                            let _ = writer.flush_if_due();
+                            w.status.lock().unwrap().bytes = writer.sink_mut().written;
+                        }
+                    }
+                }
+            }
+        }
+        for id in self.window_ids() {
+            self.finish(id);
+        }
+        // Refuse further requests, then detach and drain.
+        requests.close();
+        while let Ok(Request::Add(new)) = requests.try_recv() {
+            let _ = new
+                .done
+                .send(Err(io::Error::other("the tmux session ended")));
+        }
+        self.conn.close().await;
+    }
+
+    /// No window is recorded any more: take no new requests (the manager
+    /// starts a new client for them), but serve those already queued, which
+    /// a caller is waiting on. True when that leaves windows to record.
+    async fn wind_down(&mut self, requests: &mut mpsc::Receiver<Request>) -> bool {
+        requests.close();
+        while let Ok(request) = requests.try_recv() {
+            match request {
+                Request::Add(new) => self.add(new).await,
+                Request::Stop(window) => self.finish(window),
+            }
+        }
+        !self.windows.is_empty()
+    }
+
+    /// The control client lost its connection: if the session still exists
+    /// (a detach, `attach -d` elsewhere), attach again and redraw every
+    /// recorded window; if it is gone, the recordings end normally. False
+    /// when the client is done.
+    async fn reattach(&mut self) -> bool {
+        if !self.tmux.has_session(self.session).await {
+            // The session ended: every recording ends with it.
+            return false;
+        }
+        let now = Instant::now();
+        self.reattached
+            .retain(|t| now.duration_since(*t) < REATTACH_WINDOW);
+        if self.reattached.len() >= REATTACH_LIMIT {
+            self.fail_all("tmux detached the recorder again and again; gave up");
+            return false;
+        }
+        self.reattached.push_back(now);
+        let conn = match client::connect(&self.tmux, self.session) {
+            Ok(conn) => conn,
+            Err(e) => {
+                self.fail_all(&format!("cannot attach to tmux again: {e}"));
+                return false;
+            }
+        };
+        let old = std::mem::replace(&mut self.conn, conn);
+        tokio::spawn(old.close());
+        self.demux = control::Demux::default();
+        self.pending.clear();
+        crate::log::info(&format!(
+            "session {}: the recorder was detached; attached again and redrew {} window(s)",
+            self.session,
+            self.windows.len()
+        ));
+        let windows = self.window_ids();
+        for window in windows {
+            if let Some(w) = self.windows.get_mut(&window) {
+                // Output waits for the redraw frame, which has everything before it.
+                w.active = None;
+                w.switching = None;
+            }
+            self.send(Query::ActivePane(window)).await;
+        }
+        true
+    }
+
+    fn window_ids(&self) -> Vec<WindowId> {
+        self.windows.keys().copied().collect()
+    }
+
+    fn fail_all(&mut self, why: &str) {
+        for id in self.window_ids() {
+            self.fail(id, why);
+        }
+    }
+
+    async fn send(&mut self, query: Query) {
+        self.pending.push_back(query);
+        let line = format!("{}\n", query.command());
+        if self.conn.stdin.write_all(line.as_bytes()).await.is_err() {
+            self.pending.pop_back();
+        }
+    }
+
+    async fn add(&mut self, new: NewRecording) {
+        let window = new.window;
+        if self.windows.contains_key(&window) {
+            let _ = new.done.send(Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "already recorded",
+            )));
+            return;
+        }
+        let status = new.status.clone();
+        let view = new.view;
+        let follow = new.follow_active_pane && view == View::Pane;
+        let status_line = new.status_line;
+        self.windows.insert(
+            window,
+            WindowRecording {
+                new: Some(new),
+                writer: None,
+                start: Instant::now(),
+                active: None,
+                switching: None,
+                state: None,
+                screen: Vec::new(),
+                size: (0, 0),
+                status,
+                follow,
+                panes: HashSet::new(),
+                view,
+                status_line,
+                drawing: None,
+                drawing_ended: false,
+            },
+        );
+        self.send(Query::Layout(window)).await;
+        if view == View::Pane {
+            self.send(Query::ActivePane(window)).await;
+        }
+    }
+
+    /// Handles one line from tmux.
+    async fn handle(&mut self, line: &[u8]) -> Flow {
+        match self.demux.push(line) {
+            None => Flow::Go,
+            Some(Event::Reply(reply)) => {
+                // Replies come in the order the commands were sent.
+                // Not ours: the attach itself, say.
+                let query = if reply.ours() {
+                    self.pending.pop_front()
+                } else {
+                    None
+                };
+                if let Some(query) = query {
+                    self.on_reply(query, reply.error, reply.lines).await;
+                }
+                if self.windows.is_empty() {
+                    Flow::Done
+                } else {
+                    Flow::Go
+                }
+            }
+            Some(Event::Line(parsed)) => {
+                if !matches!(
+                    parsed,
+                    Line::Output { .. } | Line::Text(_) | Line::Begin(_) | Line::End { .. }
+                ) {
+                    (self.tell)(&String::from_utf8_lossy(line));
+                }
+                self.notification(parsed).await
+            }
+        }
+    }
+
+    /// Ends a recording that cannot go on, keeping what it has.
+    fn fail(&mut self, window: WindowId, why: &str) {
+        if let Some(w) = self.windows.get_mut(&window) {
+            w.status.lock().unwrap().error = Some(why.to_string());
+        }
+        self.finish(window);
+    }
+
+    /// Completes a window's cast and tells whoever waits for it.
+    fn finish(&mut self, window: WindowId) {
+        let Some(mut w) = self.windows.remove(&window) else {
+            return;
+        };
+        let time = w.start.elapsed().as_secs_f64();
+        let written = w
+            .writer
+            .take()
+            .map(|writer| writer.finish(time).map(|sink| sink.written));
+        {
+            let mut status = w.status.lock().unwrap();
+            status.state = State::Stopped;
+            status.duration = time;
+            if let Some(Ok(bytes)) = written {
+                status.bytes = bytes;
+            }
+        }
+        let result = written.map_or(Ok(()), |r| r.map(|_| ()));
+        let done = w.new.take().map(|new| new.done);
+        let tell = move || {
+            if let Some(done) = done {
+                let _ = done.send(result);
+            }
+        };
+        // Whoever waits for the end also sees the helper session gone.
+        match w.drawing.take() {
+            Some(view) => {
+                tokio::spawn(async move {
+                    view.close().await;
+                    tell();
+                });
+            }
+            None => tell(),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! What tmux tells the session's client: pane output, pane switches, layout
+//! changes, windows closed or renamed; and the frame a switch asks for.
+
+use crate::record::geometry;
+use crate::record::query::Query;
+use crate::record::status::View;
+use crate::tmux::control::Line;
+use crate::tmux::{PaneId, WindowId};
+use std::collections::HashSet;
+
+use super::{Client, Flow};
+
+impl Client {
+    /// A pane's output: into every cast that follows the pane; its pen and
+    /// charsets followed.
+    ///
+    /// Output of panes no recording needs is not switched off for this
+    /// client (`refresh-client -A %N:off`): tmux 3.3a crashes (SIGSEGV in
+    /// `control_append_data`) when a pane with output still queued for the
+    /// client is switched off, which a busy pane does.
+    pub(super) async fn on_output(&mut self, pane: PaneId, data: &[u8]) {
+        let mut needed = false;
+        for w in self.windows.values_mut() {
+            needed |=
+                w.panes.contains(&pane) || w.active == Some(pane) || w.switching == Some(pane);
+            if w.active == Some(pane)
+                && w.switching.is_none()
+                && let Some(writer) = &mut w.writer
+            {
+                let _ = writer.output(w.start.elapsed().as_secs_f64(), data);
+            }
+        }
+        if !needed {
+            return;
+        }
+        let pen = self.pens.entry(pane).or_default();
+        pen.feed(data);
+        // tmux restores the normal screen rewrapped to the pane's width
+        // (after a resize in less or vim); a player cannot: redraw.
+        if pen.take_left_alternate() {
+            let followers: Vec<WindowId> = self
+                .windows
+                .iter()
+                .filter(|(_, w)| w.active == Some(pane) && w.switching.is_none())
+                .map(|(id, _)| *id)
+                .collect();
+            for window in followers {
+                self.request_frame(window, pane).await;
+            }
+        }
+    }
+
+    /// Handles a notification.
+    pub(super) async fn notification(&mut self, line: Line) -> Flow {
+        match line {
+            Line::Output { pane, data } => self.on_output(pane, &data).await,
+            Line::WindowPaneChanged { window, pane } => {
+                let follow = self
+                    .windows
+                    .get(&window)
+                    .is_some_and(|w| w.follow && w.active.is_some());
+                if follow && self.windows[&window].active != Some(pane) {
+                    self.request_frame(window, pane).await;
+                }
+            }
+            Line::LayoutChange {
+                window,
+                layout,
+                visible,
+            } => {
+                if self.windows.get(&window).map(|w| w.view) == Some(View::Window) {
+                    self.resize_view(window, &layout);
+                    return Flow::Go;
+                }
+                self.set_panes(window, &layout);
+                let mut redraw = None;
+                // A frame on its way (a switch) brings the size itself.
+                if let Some(w) = self.windows.get_mut(&window)
+                    && w.switching.is_none()
+                    && let (Some(pane), Some(writer)) = (w.active, &mut w.writer)
+                    && let Some(size) = geometry::pane_size(&visible, pane)
+                    && size != w.size
+                {
+                    w.size = size;
+                    let _ = writer.resize(w.start.elapsed().as_secs_f64(), size.0, size.1);
+                    redraw = Some(pane);
+                }
+                // A terminal that changes size only adds or cuts rows; tmux
+                // also brings lines back from history and rewraps. A frame
+                // after the resize shows what tmux shows.
+                if let Some(pane) = redraw {
+                    self.request_frame(window, pane).await;
+                }
+            }
+            // tmux says this for any unlink (a grouped session killed,
+            // `unlink-window` of another link, `move-window`): ask whether
+            // the window is really gone before ending its recording.
+            Line::WindowClose { window } if self.windows.contains_key(&window) => {
+                self.send(Query::WindowLinks(window)).await;
+            }
+            Line::WindowRenamed { window, name } => {
+                if let Some(w) = self.windows.get(&window) {
+                    w.status.lock().unwrap().window = name;
+                }
+            }
+            Line::SessionRenamed { session, name } if session == self.session => {
+                for w in self.windows.values() {
+                    w.status.lock().unwrap().session = name.clone();
+                }
+            }
+            Line::SessionChanged { session } if session != self.session => return Flow::Lost,
+            Line::Exit => return Flow::Lost,
+            Line::WindowClose { .. }
+            | Line::SessionChanged { .. }
+            | Line::SessionRenamed { .. }
+            | Line::Notification
+            | Line::Begin(_)
+            | Line::End { .. }
+            | Line::Text(_) => {}
+        }
+        Flow::Go
+    }
+
+    /// The panes `window` has, from its layout; pens of panes gone are dropped.
+    pub(super) fn set_panes(&mut self, window: WindowId, layout: &str) {
+        let (Some(w), Some(panes)) = (self.windows.get_mut(&window), geometry::panes(layout))
+        else {
+            return;
+        };
+        w.panes = panes.into_iter().map(|(id, _)| id).collect();
+        let live: HashSet<PaneId> = self
+            .windows
+            .values()
+            .flat_map(|w| w.panes.iter().copied())
+            .collect();
+        self.pens.retain(|pane, _| live.contains(pane));
+    }
+
+    /// Asks for the state and screens of `pane`, to redraw it in `window`'s cast.
+    pub(super) async fn request_frame(&mut self, window: WindowId, pane: PaneId) {
+        if let Some(w) = self.windows.get_mut(&window) {
+            w.switching = Some(pane);
+            w.status.lock().unwrap().active_pane = Some(pane.0);
+        }
+        // Output from here on is ordered after the frame's replies.
+        self.send(Query::State(window, pane)).await;
+        self.send(Query::Screen(window, pane)).await;
+        self.send(Query::Saved(window, pane)).await;
+    }
+}
