@@ -110,6 +110,12 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One record as a line of JSON (`--format json`).
+pub fn json_line(out: &mut impl Write, record: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    writeln!(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,10 +147,4 @@ mod tests {
             "::error file=d%2C1%3Aa.cast,line=3,col=7,title=tvmux torn-line::torn 100%25%0Aline"
         );
     }
-}
-
-/// One record as a line of JSON (`--format json`).
-pub fn json_line(out: &mut impl Write, record: &impl serde::Serialize) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, record)?;
-    writeln!(out)
 }
