@@ -375,7 +375,7 @@ fn curl_over_the_socket_and_the_openapi_document_matches_the_routes() {
             assert!(value != Value::Null, "{method} {path}: no JSON (405?)");
         }
     }
-    // The operations the README's tables list, but /shutdown.
+    // The operations docs/RECORDING.md's tables list, but /shutdown.
     assert_eq!(operations, 32);
 }
 

@@ -4,7 +4,7 @@
 //! "Valid" means what the players read: asciinema 3.2 (which reads v2 and v3
 //! through serde) and asciinema 2.4 (which reads v2 line by line in Python's
 //! universal-newline text mode). Each rule's message names the player it
-//! protects; the README lists them all.
+//! protects; docs/GUIDE.md lists them all.
 
 mod rewrite;
 mod time;
