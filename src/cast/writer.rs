@@ -24,11 +24,28 @@ pub trait CastSink: Write {
     fn copy_from(&mut self, _src: &File, range: Range<usize>, bytes: &[u8]) -> io::Result<()> {
         self.write_all(&bytes[range])
     }
+
+    /// Takes back the last `bytes` written: a line a failed write tore.
+    /// Sinks that cannot (a pipe) say so.
+    fn take_back(&mut self, _bytes: u64) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "a torn line cannot be taken back here",
+        ))
+    }
 }
 
 impl CastSink for File {
     fn sync(&mut self) -> io::Result<()> {
         self.sync_data()
+    }
+
+    fn take_back(&mut self, bytes: u64) -> io::Result<()> {
+        // Shrinking a file needs no space, so this works on a full disk.
+        let end = self.stream_position()?;
+        let end = end.saturating_sub(bytes);
+        self.set_len(end)?;
+        self.seek(SeekFrom::Start(end)).map(|_| ())
     }
 
     fn copy_from(&mut self, src: &File, range: Range<usize>, _bytes: &[u8]) -> io::Result<()> {
@@ -50,6 +67,11 @@ impl CastSink for Vec<u8> {
     fn sync(&mut self) -> io::Result<()> {
         Ok(())
     }
+
+    fn take_back(&mut self, bytes: u64) -> io::Result<()> {
+        self.truncate(self.len().saturating_sub(bytes as usize));
+        Ok(())
+    }
 }
 
 impl CastSink for io::Sink {
@@ -65,6 +87,10 @@ impl<S: CastSink + ?Sized> CastSink for &mut S {
 
     fn copy_from(&mut self, src: &File, range: Range<usize>, bytes: &[u8]) -> io::Result<()> {
         (**self).copy_from(src, range, bytes)
+    }
+
+    fn take_back(&mut self, bytes: u64) -> io::Result<()> {
+        (**self).take_back(bytes)
     }
 }
 
@@ -104,8 +130,16 @@ impl Default for FlushPolicy {
 }
 
 /// The one writer of cast bytes (v2, v3): the header, then one complete line per event; terminal output decoded as UTF-8 incrementally; flushed and synced as its [`FlushPolicy`] says.
+///
+/// A failed write (a full disk) fails the writer for good: the line it
+/// tore is taken back where the sink can, so the cast ends at its last
+/// complete event; nothing is buffered or written after it, so no byte is
+/// ever written twice and memory stays bounded. Every later call returns
+/// the first error again.
 pub struct CastWriter<W: CastSink> {
     out: W,
+    /// The first write error, repeated to every later call.
+    failed: Option<(io::ErrorKind, String)>,
     version: Version,
     policy: FlushPolicy,
     buf: Vec<u8>,
@@ -141,6 +175,7 @@ impl<W: CastSink> CastWriter<W> {
     pub fn resume(out: W, version: Version, time: f64, policy: FlushPolicy) -> Self {
         Self {
             out,
+            failed: None,
             version,
             policy,
             buf: Vec::with_capacity(policy.max_buffer + 4096),
@@ -151,6 +186,11 @@ impl<W: CastSink> CastWriter<W> {
             input: Utf8Decoder::new(),
             text: String::new(),
         }
+    }
+
+    /// A write failed: the writer takes nothing more.
+    pub fn has_failed(&self) -> bool {
+        self.failed.is_some()
     }
 
     /// The version it writes.
@@ -170,7 +210,7 @@ impl<W: CastSink> CastWriter<W> {
         debug_assert!(lines.is_empty() || lines.ends_with(b"\n"));
         if lines.len() >= self.policy.max_buffer {
             self.flush_buffer()?;
-            self.out.write_all(lines)?;
+            self.write_out(lines)?;
             return self.after_write();
         }
         self.buf.extend_from_slice(lines);
@@ -332,6 +372,7 @@ impl<W: CastSink> CastWriter<W> {
     }
 
     fn after_write(&mut self) -> io::Result<()> {
+        self.check_failed()?;
         if self.buf.len() >= self.policy.max_buffer {
             self.flush()?;
         } else if self.policy.max_delay != Duration::MAX {
@@ -342,11 +383,55 @@ impl<W: CastSink> CastWriter<W> {
     }
 
     fn flush_buffer(&mut self) -> io::Result<()> {
+        self.check_failed()?;
         if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
+            let buf = std::mem::take(&mut self.buf);
+            let written = self.write_out(&buf);
+            self.buf = buf;
             self.buf.clear();
+            written?;
         }
         self.last_flush = Instant::now();
+        Ok(())
+    }
+
+    /// The first error again, once the writer has failed (what was
+    /// buffered since is dropped: it can never be written in order).
+    fn check_failed(&mut self) -> io::Result<()> {
+        match &self.failed {
+            None => Ok(()),
+            Some((kind, message)) => {
+                self.buf.clear();
+                Err(io::Error::new(*kind, message.clone()))
+            }
+        }
+    }
+
+    /// Writes complete lines to the sink. When a write fails, the part of
+    /// a line it got through is taken back and the writer fails for good.
+    fn write_out(&mut self, lines: &[u8]) -> io::Result<()> {
+        let mut done = 0;
+        while done < lines.len() {
+            let error = match self.out.write(&lines[done..]) {
+                Ok(0) => io::Error::new(io::ErrorKind::WriteZero, "the cast's sink took no bytes"),
+                Ok(n) => {
+                    done += n;
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => e,
+            };
+            let complete = memchr::memrchr(b'\n', &lines[..done]).map_or(0, |i| i + 1);
+            let torn = (done - complete) as u64;
+            let mut message = error.to_string();
+            if torn > 0
+                && let Err(e) = self.out.take_back(torn)
+            {
+                message = format!("{message} (and the torn last line could not be cut: {e})");
+            }
+            self.failed = Some((error.kind(), message.clone()));
+            return Err(io::Error::new(error.kind(), message));
+        }
         Ok(())
     }
 }
@@ -355,6 +440,94 @@ impl<W: CastSink> CastWriter<W> {
 mod tests {
     use super::*;
     use crate::cast::{Mode, Options, scan};
+
+    /// A disk with `room` bytes left, that may get more later.
+    struct FullDisk {
+        data: Vec<u8>,
+        room: usize,
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            self.data.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl CastSink for FullDisk {
+        fn sync(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn take_back(&mut self, bytes: u64) -> io::Result<()> {
+            self.data.truncate(self.data.len() - bytes as usize);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_fails_the_writer_at_a_complete_line_and_nothing_is_written_twice() {
+        let policy = FlushPolicy {
+            max_buffer: 100,
+            ..FlushPolicy::default()
+        };
+        for room in [0, 1, 30, 57, 200, 333, 1000] {
+            let disk = FullDisk {
+                data: Vec::new(),
+                room,
+            };
+            let mut w = match CastWriter::create(disk, &Header::new(Version::V2, 80, 24), policy) {
+                Ok(w) => w,
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+                    continue;
+                }
+            };
+            let mut first_error = None;
+            for i in 0..200 {
+                let r = w.output(i as f64 * 0.1, format!("line {i}\r\n").as_bytes());
+                if let Err(e) = r {
+                    first_error.get_or_insert(e.kind());
+                    // Space comes back: the writer must still refuse.
+                    w.sink_mut().room = usize::MAX;
+                }
+            }
+            assert_eq!(first_error, Some(io::ErrorKind::StorageFull), "room {room}");
+            assert!(w.has_failed());
+            assert!(w.flush().is_err() && w.buf.is_empty());
+            let data = std::mem::take(&mut w.sink_mut().data);
+            assert!(w.finish(20.0).is_err());
+            assert!(
+                data.ends_with(b"\n"),
+                "room {room}: ends at a complete line"
+            );
+            let text = String::from_utf8(data).unwrap();
+            let lines: Vec<&str> = text.lines().skip(1).collect();
+            for (i, line) in lines.iter().enumerate() {
+                assert!(
+                    line.contains(&format!("\"line {i}\\r\\n\"")),
+                    "room {room}: {line}"
+                );
+            }
+            assert!(
+                scan(
+                    text.as_bytes(),
+                    &Options {
+                        mode: Mode::Full,
+                        ..Default::default()
+                    }
+                )
+                .is_valid()
+            );
+        }
+    }
 
     fn write(
         version: Version,

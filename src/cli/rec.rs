@@ -7,7 +7,9 @@ use clap::{Subcommand, ValueEnum};
 use tvmux::cast::Version;
 use tvmux::config::Config;
 use tvmux::server::client::ClientError;
-use tvmux::server::protocol::{RecordingStatus, StartReply, StartRequest, State, View};
+use tvmux::server::protocol::{
+    RecordingStatus, StartReply, StartRequest, State, View, check_target,
+};
 
 use super::exit;
 use super::output::paint;
@@ -117,6 +119,7 @@ fn window_id(target: Option<&str>) -> Result<u32> {
             std::env::var("TMUX_PANE").context("$TMUX_PANE is not set: name the window with -t")?
         }
     };
+    check_target(&target).map_err(|e| anyhow!(e))?;
     let out = std::process::Command::new("tmux")
         .args(["display-message", "-p", "-t", &target, "#{window_id}"])
         .output()
@@ -140,22 +143,50 @@ fn recording_of(remote: &Remote, id: u32) -> Result<Option<RecordingStatus>> {
 fn toggle(remote: &Remote, args: StartArgs, message: bool) -> Result<u8> {
     let reply = request_start(remote, args)?;
     let r = reply.recording;
-    let said = if reply.already {
+    let (said, code) = if reply.already {
         let stopped = remote.call(async |c| c.stop(&r.id).await)?;
-        let path = printable(&stopped.path.display().to_string());
-        format!("tvmux: stopped recording @{}, saved {path}", r.window_id)
+        let (ok, outcome) = stop_outcome(&stopped);
+        let said = format!("tvmux: stopped recording @{}: {outcome}", r.window_id);
+        (said, if ok { exit::OK } else { exit::INVALID })
     } else {
         let path = printable(&r.path.display().to_string());
-        format!("tvmux: recording @{} to {path}", r.window_id)
+        (
+            format!("tvmux: recording @{} to {path}", r.window_id),
+            exit::OK,
+        )
     };
-    println!("{said}");
+    if code == exit::OK {
+        println!("{said}");
+    } else {
+        eprintln!("{said}");
+    }
     if message {
-        // An argument vector: the path is never read by a shell.
+        // An argument vector: the path is never read by a shell; `#` would
+        // be read by tmux as a format.
         let _ = std::process::Command::new("tmux")
-            .args(["display-message", "-d", "3000", &said])
+            .args(["display-message", "-d", "3000", &said.replace('#', "##")])
             .status();
     }
-    Ok(exit::OK)
+    Ok(code)
+}
+
+/// What a stop left: true and "saved PATH" when the cast is valid and
+/// complete; false and what went wrong (and what the file holds) when not.
+fn stop_outcome(rec: &RecordingStatus) -> (bool, String) {
+    let path = printable(&rec.path.display().to_string());
+    match (&rec.state, &rec.error) {
+        (State::Failed, why) => (
+            false,
+            format!("failed: {}", printable(why.as_deref().unwrap_or("unknown"))),
+        ),
+        (State::Recording, _) => (false, "still recording".to_string()),
+        (State::Stopped, _) if rec.empty => (
+            true,
+            "nothing was recorded (stopped before the first frame; no file left)".to_string(),
+        ),
+        (State::Stopped, Some(note)) => (true, format!("saved {path} ({})", printable(note))),
+        (State::Stopped, None) => (true, format!("saved {path}")),
+    }
 }
 
 fn status(remote: &Remote, target: Option<String>, tmux: bool) -> Result<u8> {
@@ -197,6 +228,7 @@ fn request_start(remote: &Remote, args: StartArgs) -> Result<StartReply> {
             std::env::var("TMUX_PANE").context("$TMUX_PANE is not set: name the window with -t")?
         }
     };
+    check_target(&target).map_err(|e| anyhow!(e))?;
     let config = Config::load()?;
     if args.status && args.view.unwrap_or(config.recording.view) != View::Window {
         bail!("--status draws the status line of a window view: add --view window");
@@ -300,13 +332,13 @@ fn stop(remote: &Remote, ids: Vec<String>) -> Result<u8> {
     let mut code = exit::OK;
     for id in ids {
         match remote.call(async |c| c.stop(&id).await) {
-            Ok(rec) => {
-                let path = printable(&rec.path.display().to_string());
-                match &rec.error {
-                    Some(e) => println!("stopped {id}: saved {path} ({})", printable(e)),
-                    None => println!("stopped {id}: saved {path}"),
+            Ok(rec) => match stop_outcome(&rec) {
+                (true, outcome) => println!("stopped {id}: {outcome}"),
+                (false, outcome) => {
+                    eprintln!("tvmux: stopped {id}: {outcome}");
+                    code = exit::INVALID;
                 }
-            }
+            },
             Err(e) => {
                 eprintln!("tvmux: recording {id}: {e}");
                 code = exit::INVALID;

@@ -70,4 +70,7 @@ pub struct RecordingStatus {
     /// Why the recording failed, or what went wrong when it was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Stopped before anything was recorded: the empty file was removed.
+    #[serde(default)]
+    pub empty: bool,
 }

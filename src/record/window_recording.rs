@@ -103,4 +103,10 @@ impl CastSink for Counting {
     fn sync(&mut self) -> io::Result<()> {
         self.file.sync_data()
     }
+
+    fn take_back(&mut self, bytes: u64) -> io::Result<()> {
+        self.file.take_back(bytes)?;
+        self.written = self.written.saturating_sub(bytes);
+        Ok(())
+    }
 }

@@ -14,6 +14,7 @@ use super::protocol::EventKind;
 use crate::cast;
 use crate::cast::FlushPolicy;
 use crate::config::Config;
+use crate::edit;
 use crate::record::naming;
 use crate::record::session::{self, NewRecording, Request};
 use crate::record::status::{RecordingStatus, State, View};
@@ -22,6 +23,9 @@ use crate::tmux::{SessionId, Tmux, WindowId};
 
 pub use super::error::ApiError;
 pub use super::protocol::StartRequest;
+
+/// How long a stop waits for the cast to be complete and checked.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub enum Started {
     New(RecordingStatus),
@@ -48,6 +52,10 @@ pub struct Manager {
     /// Casts a crashed server left behind, repaired when this one started.
     pub repaired_orphans: Vec<PathBuf>,
     inner: Mutex<Inner>,
+    /// Held through a start: two starts of one window cannot both pass the
+    /// "already recorded" check, and a session's client is replaced by one
+    /// start at a time.
+    starting: tokio::sync::Mutex<()>,
     pub shutdown: Notify,
     /// What happened, for `GET /events`.
     pub events: EventLog,
@@ -69,6 +77,7 @@ impl Manager {
                 next_id: 1,
                 ..Inner::default()
             }),
+            starting: tokio::sync::Mutex::new(()),
             shutdown: Notify::new(),
         })
     }
@@ -118,6 +127,7 @@ impl Manager {
     }
 
     pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ApiError> {
+        let _one_at_a_time = self.starting.lock().await;
         let target = resolve(&req.tmux_socket, &req.target).await?;
         let already = {
             let inner = self.inner.lock().unwrap();
@@ -179,6 +189,7 @@ impl Manager {
             duration: 0.0,
             state: State::Recording,
             error: None,
+            empty: false,
         }));
         let (done_tx, done_rx) = oneshot::channel();
         let new = NewRecording {
@@ -220,7 +231,12 @@ impl Manager {
                 .await
                 .unwrap_or_else(|_| Err(std::io::Error::other("recorder ended")));
             if let Err(e) = result {
-                status.lock().unwrap().error = Some(e.to_string());
+                // The first reason is the one worth telling.
+                status
+                    .lock()
+                    .unwrap()
+                    .error
+                    .get_or_insert_with(|| e.to_string());
             }
             {
                 // Anything but a normal end is logged and stays listed.
@@ -240,14 +256,37 @@ impl Manager {
                     ));
                 }
             }
-            if manager.config.recording.repair_on_stop {
+            let (empty, failed) = {
+                let s = status.lock().unwrap();
+                (s.empty, s.state == State::Failed)
+            };
+            // A failed recording is always checked: its reply says what
+            // the file holds.
+            if !empty && (failed || manager.config.recording.repair_on_stop) {
                 let path = path.clone();
-                let verdict = tokio::task::spawn_blocking(move || verify(&path)).await;
-                if let Ok(Err(e)) = verdict {
-                    let mut s = status.lock().unwrap();
-                    crate::log::warn(&format!("recording {}: {e}", s.id));
-                    s.error = Some(e);
-                    s.state = State::Failed;
+                let verdict = tokio::task::spawn_blocking(move || (verify(&path), valid_to(&path)))
+                    .await
+                    .unwrap_or_else(|e| (Err(e.to_string()), None));
+                let mut s = status.lock().unwrap();
+                let cast = s.path.display().to_string();
+                match verdict {
+                    (Err(e), _) => {
+                        crate::log::warn(&format!("recording {}: {e}", s.id));
+                        s.error = Some(match s.error.take() {
+                            Some(why) => {
+                                format!("{why}; the cast at {cast} could not be made valid: {e}")
+                            }
+                            None => e,
+                        });
+                        s.state = State::Failed;
+                    }
+                    (Ok(()), end) if s.state == State::Failed => {
+                        let upto = end
+                            .map_or_else(String::new, |t| format!(" up to {}", edit::timestamp(t)));
+                        let why = s.error.take().unwrap_or_default();
+                        s.error = Some(format!("{why}; the cast{upto} is valid at {cast}"));
+                    }
+                    (Ok(()), _) => {}
                 }
             }
             manager.save_live_list();
@@ -266,22 +305,49 @@ impl Manager {
         Ok(Started::New(first))
     }
 
+    /// Hands `new` to the session's control client, starting one when
+    /// there is none or the one there is winding down (it hands the
+    /// recording back).
     async fn send_to_session(
         self: &Arc<Self>,
         socket: &Path,
         session_id: u32,
-        new: NewRecording,
+        mut new: NewRecording,
     ) -> Result<(), ApiError> {
         let key = (socket.to_path_buf(), session_id);
-        let existing = self.inner.lock().unwrap().sessions.get(&key).cloned();
-        let new = match existing {
-            Some(tx) => match tx.send(Request::Add(new)).await {
-                Ok(()) => return Ok(()),
-                Err(mpsc::error::SendError(Request::Add(new))) => new,
+        for _ in 0..3 {
+            let existing = self.inner.lock().unwrap().sessions.get(&key).cloned();
+            let tx = match existing {
+                Some(tx) if !tx.is_closed() => tx,
+                _ => self.start_session(socket, session_id)?,
+            };
+            let (taken_tx, taken) = oneshot::channel();
+            new = match tx.send(Request::Add(new, taken_tx)).await {
+                Err(mpsc::error::SendError(Request::Add(new, _))) => new,
                 Err(_) => unreachable!("only Add was sent"),
-            },
-            None => new,
-        };
+                Ok(()) => match taken.await {
+                    Ok(None) => return Ok(()),
+                    Ok(Some(new)) => new,
+                    Err(_) => {
+                        return Err(ApiError::new(502, "the tmux control client ended"));
+                    }
+                },
+            };
+            // That client is ending: the next try starts a new one.
+            self.inner.lock().unwrap().sessions.remove(&key);
+        }
+        Err(ApiError::new(
+            502,
+            "the tmux control client kept ending before it took the recording",
+        ))
+    }
+
+    /// Starts the control client of a session.
+    fn start_session(
+        self: &Arc<Self>,
+        socket: &Path,
+        session_id: u32,
+    ) -> Result<mpsc::Sender<Request>, ApiError> {
         // tmux's notifications about the session become events.
         let manager = Arc::downgrade(self);
         let tell: session::OnNotification = Arc::new(move |line: &str| {
@@ -292,10 +358,9 @@ impl Manager {
         let handle = session::start(socket.to_path_buf(), SessionId(session_id), tell)
             .map_err(|e| ApiError::new(502, format!("cannot start tmux in control mode: {e}")))?;
         let tx = handle.requests;
+        let key = (socket.to_path_buf(), session_id);
         self.inner.lock().unwrap().sessions.insert(key, tx.clone());
-        tx.send(Request::Add(new))
-            .await
-            .map_err(|_| ApiError::new(502, "the tmux control client ended at once"))
+        Ok(tx)
     }
 
     /// Stops a recording and waits until its cast is complete and checked.
@@ -324,8 +389,16 @@ impl Manager {
         if let Some(tx) = tx {
             let _ = tx.send(Request::Stop(WindowId(window_id))).await;
         }
-        let _ =
-            tokio::time::timeout(Duration::from_secs(30), finished.wait_for(|done| *done)).await;
+        let waited = tokio::time::timeout(STOP_TIMEOUT, finished.wait_for(|done| *done)).await;
+        if waited.is_err() {
+            return Err(ApiError::new(
+                504,
+                format!(
+                    "recording {id} did not stop within {} s: the recorder is stuck (see the server's log)",
+                    STOP_TIMEOUT.as_secs()
+                ),
+            ));
+        }
         let done = status.lock().unwrap().clone();
         Ok(done)
     }
@@ -423,6 +496,14 @@ fn verify(path: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Where the valid cast at `path` ends, in microseconds.
+fn valid_to(path: &Path) -> Option<cast::Micros> {
+    let input = edit::Input::open(path).ok()?;
+    edit::info(&input)
+        .ok()
+        .map(|info| cast::micros(info.duration))
+}
+
 /// Repairs the casts a crashed server was recording (those no longer locked).
 pub fn repair_orphans(paths: &Paths) -> Vec<PathBuf> {
     let list: Vec<PathBuf> = read_list(&paths.live_list());
@@ -454,6 +535,7 @@ pub struct Target {
 /// the current pane), with tmux's own message: 404 through the runner's one
 /// "not found" rule.
 async fn resolve(socket: &Path, target: &str) -> Result<Target, ApiError> {
+    super::protocol::check_target(target).map_err(|e| ApiError::new(400, e))?;
     let tmux = super::tmux::Tmux::new(Some(socket));
     let found = tmux
         .list(

@@ -23,6 +23,25 @@ use utoipa::ToSchema;
 use crate::cast::Version;
 pub use crate::record::status::{RecordingStatus, State, View};
 
+/// Whether `target` may be handed to tmux as `-t TARGET`: not empty (tmux
+/// reads that as "the most recent session"), not starting with `-` (which
+/// tmux would read as an option), and without control characters.
+pub fn check_target(target: &str) -> Result<(), String> {
+    if target.trim().is_empty() {
+        Err("the target is empty: name a window (%3, @2, work:1, …)".into())
+    } else if target.starts_with('-') {
+        Err(format!(
+            "{target:?} is not a tmux target (it starts with '-')"
+        ))
+    } else if target.chars().any(char::is_control) {
+        Err(format!(
+            "{target:?} is not a tmux target (it holds a control character)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Start recording a window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StartRequest {

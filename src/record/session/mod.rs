@@ -53,7 +53,10 @@ pub struct NewRecording {
 }
 
 pub enum Request {
-    Add(NewRecording),
+    /// Record a window. `taken` is told `None` once the client has it, or
+    /// given the recording back when the client is winding down (it takes
+    /// no new windows then: the manager starts a new client for it).
+    Add(NewRecording, oneshot::Sender<Option<NewRecording>>),
     /// Stop recording a window; the recording's `done` is told when it is saved.
     Stop(WindowId),
 }
@@ -143,9 +146,8 @@ impl Client {
                     match flow {
                         Flow::Go => {}
                         Flow::Done => {
-                            if !self.wind_down(&mut requests).await {
-                                break;
-                            }
+                            self.wind_down(&mut requests);
+                            break;
                         }
                         Flow::Lost => {
                             if !self.reattach().await {
@@ -156,21 +158,31 @@ impl Client {
                 }
                 Some(drawn) = self.drawn.recv() => self.on_drawn(drawn).await,
                 request = requests.recv(), if accepting => match request {
-                    Some(Request::Add(new)) => self.add(new).await,
+                    Some(Request::Add(new, taken)) => {
+                        let _ = taken.send(None);
+                        self.add(new).await;
+                    }
                     Some(Request::Stop(window)) => {
                         self.finish(window);
-                        if self.windows.is_empty() && !self.wind_down(&mut requests).await {
+                        if self.windows.is_empty() {
+                            self.wind_down(&mut requests);
                             break;
                         }
                     }
                     None => accepting = false,
                 },
                 _ = tick.tick() => {
-                    for w in self.windows.values_mut() {
+                    let mut failed = Vec::new();
+                    for (id, w) in self.windows.iter_mut() {
                         if let Some(writer) = &mut w.writer {
-                            let _ = writer.flush_if_due();
+                            if let Err(e) = writer.flush_if_due() {
+                                failed.push((*id, e));
+                            }
                             w.status.lock().unwrap().bytes = writer.sink_mut().written;
                         }
+                    }
+                    for (window, e) in failed {
+                        self.write_failed(window, &e);
                     }
                 }
             }
@@ -178,28 +190,27 @@ impl Client {
         for id in self.window_ids() {
             self.finish(id);
         }
-        // Refuse further requests, then detach and drain.
+        // Refuse further requests, hand back those queued, then detach.
         requests.close();
-        while let Ok(Request::Add(new)) = requests.try_recv() {
-            let _ = new
-                .done
-                .send(Err(io::Error::other("the tmux session ended")));
+        while let Ok(request) = requests.try_recv() {
+            if let Request::Add(new, taken) = request {
+                let _ = taken.send(Some(new));
+            }
         }
         self.conn.close().await;
     }
 
-    /// No window is recorded any more: take no new requests (the manager
-    /// starts a new client for them), but serve those already queued, which
-    /// a caller is waiting on. True when that leaves windows to record.
-    async fn wind_down(&mut self, requests: &mut mpsc::Receiver<Request>) -> bool {
+    /// No window is recorded any more: the client ends. New windows queued
+    /// meanwhile are handed back (the manager starts a new client for
+    /// them): a client that took one here could never be told to stop it,
+    /// its request channel being closed.
+    fn wind_down(&mut self, requests: &mut mpsc::Receiver<Request>) {
         requests.close();
         while let Ok(request) = requests.try_recv() {
-            match request {
-                Request::Add(new) => self.add(new).await,
-                Request::Stop(window) => self.finish(window),
+            if let Request::Add(new, taken) = request {
+                let _ = taken.send(Some(new));
             }
         }
-        !self.windows.is_empty()
     }
 
     /// The control client lost its connection: if the session still exists
@@ -316,9 +327,11 @@ impl Client {
                 } else {
                     None
                 };
-                if let Some(query) = query {
-                    self.on_reply(query, reply.error, reply.lines).await;
-                }
+                let Some(query) = query else {
+                    return Flow::Go;
+                };
+                self.on_reply(query, reply.error, reply.lines).await;
+                // The reply may have ended the last recording.
                 if self.windows.is_empty() {
                     Flow::Done
                 } else {
@@ -337,12 +350,27 @@ impl Client {
         }
     }
 
-    /// Ends a recording that cannot go on, keeping what it has.
+    /// Ends a recording that cannot go on, keeping what it has, and says so
+    /// on the session's clients (the server's log and events say it too).
     fn fail(&mut self, window: WindowId, why: &str) {
-        if let Some(w) = self.windows.get_mut(&window) {
-            w.status.lock().unwrap().error = Some(why.to_string());
-        }
+        let Some(w) = self.windows.get_mut(&window) else {
+            return;
+        };
+        w.status
+            .lock()
+            .unwrap()
+            .error
+            .get_or_insert_with(|| why.to_string());
+        let message = format!("tvmux: recording of {window} failed: {why}");
+        let (tmux, session) = (self.tmux.clone(), self.session.to_string());
+        tokio::spawn(async move { tell_clients(&tmux, &session, &message).await });
         self.finish(window);
+    }
+
+    /// A write to `window`'s cast failed (a full disk, say): the writer has
+    /// cut its torn line and takes nothing more, so the recording ends here.
+    pub(super) fn write_failed(&mut self, window: WindowId, e: &io::Error) {
+        self.fail(window, &format!("cannot write the cast: {e}"));
     }
 
     /// Completes a window's cast and tells whoever waits for it.
@@ -351,19 +379,26 @@ impl Client {
             return;
         };
         let time = w.start.elapsed().as_secs_f64();
-        let written = w
-            .writer
-            .take()
-            .map(|writer| writer.finish(time).map(|sink| sink.written));
+        let mut bytes = 0;
+        let result = match w.writer.take() {
+            Some(mut writer) => {
+                bytes = writer.sink_mut().written;
+                writer.finish(time).map(|sink| bytes = sink.written)
+            }
+            // Stopped before the first frame: nothing to keep.
+            None => Ok(()),
+        };
         {
             let mut status = w.status.lock().unwrap();
             status.state = State::Stopped;
             status.duration = time;
-            if let Some(Ok(bytes)) = written {
-                status.bytes = bytes;
+            status.bytes = bytes;
+            if bytes == 0
+                && let Some(new) = &w.new
+            {
+                status.empty = remove_if_empty(&new.file, &status.path);
             }
         }
-        let result = written.map_or(Ok(()), |r| r.map(|_| ()));
         let done = w.new.take().map(|new| new.done);
         let tell = move || {
             if let Some(done) = done {
@@ -381,4 +416,33 @@ impl Client {
             None => tell(),
         }
     }
+}
+
+/// Shows `message` on every client attached to `session` (a message is a
+/// tmux format: `#` is doubled so a path or reason is shown as it is).
+async fn tell_clients(tmux: &Tmux, session: &str, message: &str) {
+    let clients = tmux
+        .list(&["list-clients", "-t", session], &["client_name"], |f| {
+            f.first().map(|c| c.to_string())
+        })
+        .await
+        .unwrap_or_default();
+    let text = message.replace('#', "##");
+    for client in clients {
+        let _ = tmux
+            .run(&["display-message", "-c", &client, "-d", "5000", &text])
+            .await;
+    }
+}
+
+/// Removes the cast at `path` if it is still `file` (the same inode, not a
+/// link planted in its place) and holds nothing; true when it did.
+fn remove_if_empty(file: &File, path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(ours), Ok(there)) = (file.metadata(), std::fs::symlink_metadata(path)) else {
+        return false;
+    };
+    ours.len() == 0
+        && (ours.dev(), ours.ino()) == (there.dev(), there.ino())
+        && std::fs::remove_file(path).is_ok()
 }

@@ -20,15 +20,20 @@ impl Client {
     /// client is switched off, which a busy pane does.
     pub(super) async fn on_output(&mut self, pane: PaneId, data: &[u8]) {
         let mut needed = false;
-        for w in self.windows.values_mut() {
+        let mut failed = Vec::new();
+        for (id, w) in self.windows.iter_mut() {
             needed |=
                 w.panes.contains(&pane) || w.active == Some(pane) || w.switching == Some(pane);
             if w.active == Some(pane)
                 && w.switching.is_none()
                 && let Some(writer) = &mut w.writer
+                && let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), data)
             {
-                let _ = writer.output(w.start.elapsed().as_secs_f64(), data);
+                failed.push((*id, e));
             }
+        }
+        for (window, e) in failed {
+            self.write_failed(window, &e);
         }
         if !needed {
             return;
@@ -82,7 +87,10 @@ impl Client {
                     && size != w.size
                 {
                     w.size = size;
-                    let _ = writer.resize(w.start.elapsed().as_secs_f64(), size.0, size.1);
+                    if let Err(e) = writer.resize(w.start.elapsed().as_secs_f64(), size.0, size.1) {
+                        self.write_failed(window, &e);
+                        return Flow::Go;
+                    }
                     redraw = Some(pane);
                 }
                 // A terminal that changes size only adds or cuts rows; tmux

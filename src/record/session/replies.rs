@@ -107,7 +107,7 @@ impl Client {
                     frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
                 bytes.extend_from_slice(&pen);
                 if let Err(e) = w.write_frame(&state, &bytes, pane) {
-                    self.fail(window, &e.to_string());
+                    self.write_failed(window, &e);
                 }
             }
         }

@@ -59,7 +59,7 @@ impl Client {
                     && let Some(writer) = &mut w.writer
                     && let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), &data)
                 {
-                    self.fail(window, &e.to_string());
+                    self.write_failed(window, &e);
                 }
             }
             Drawn::End(window) => {
