@@ -247,3 +247,222 @@ fn empty_and_option_like_targets_are_refused() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(env.tvmux(&["rec", "stop"]).status.success());
 }
+
+/// A runtime directory others can write is refused (not just chmodded);
+/// once closed, links planted in it are never followed, and a planted list
+/// of live casts cannot point repair at a file outside the output
+/// directory. Before: the victim's files were appended to, truncated and
+/// "repaired".
+#[test]
+fn a_runtime_directory_others_could_write_is_refused_and_planted_files_are_not_followed() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let env = Env::new();
+    let run = env.dir.path().join("run");
+    std::fs::create_dir(&run).unwrap();
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let victim = env.dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let victim_cast = env.dir.path().join("victim.cast");
+    let torn = b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"kept\"]\n[1.0, \"o\", \"to";
+    std::fs::write(&victim_cast, torn).unwrap();
+    for name in ["server.log", "server.pid", "recordings.json.tmp"] {
+        symlink(&victim, run.join(name)).unwrap();
+    }
+    std::fs::write(
+        run.join("recordings.json"),
+        serde_json::to_vec(&[&victim_cast]).unwrap(),
+    )
+    .unwrap();
+    let untouched = || {
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert_eq!(std::fs::read(&victim_cast).unwrap(), torn);
+    };
+
+    let out = env.tvmux(&["server", "start"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("can be written by others"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::metadata(&run).unwrap().permissions().mode() & 0o777,
+        0o777,
+        "refused, not silently chmodded"
+    );
+    untouched();
+
+    // Closed by its owner, with the planted links still there.
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = env.tvmux(&["server", "start"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("is a symbolic link"), "{}", text(&out));
+    untouched();
+
+    std::fs::remove_file(run.join("server.log")).unwrap();
+    std::fs::remove_file(run.join("server.pid")).unwrap();
+    let out = env.tvmux(&["server", "start"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.tvmux(&["rec", "start"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(env.tvmux(&["rec", "stop"]).status.success());
+    untouched();
+    let log = std::fs::read_to_string(run.join("server.log")).unwrap();
+    assert!(log.contains("not repairing"), "{log}");
+}
+
+/// A full disk under the runtime directory (the log, the list of live
+/// recordings): recording goes on, and the server says what it could not
+/// write (`server status`, the event stream). Before: a log line on a full
+/// disk panicked in `eprintln!`.
+#[test]
+fn a_full_runtime_directory_does_not_stop_recording() {
+    let disk = Tmpfs::mount("256k");
+    let env = Env::new();
+    let run = disk.path().join("run");
+    let tvmux = |args: &[&str]| {
+        env.tvmux_command(args)
+            .env("TVMUX_RUNTIME_DIR", &run)
+            .output()
+            .unwrap()
+    };
+    let out = tvmux(&["server", "start"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let _filler = fill(disk.path(), 0);
+    let out = tvmux(&["rec", "start"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let cast = PathBuf::from(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap(),
+    );
+    env.type_line(&env.session, "echo still-recording");
+    wait_until("the output in the cast", || {
+        plain_output(&cast).contains("still-recording")
+    });
+    let out = tvmux(&["rec", "stop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    validate_full(&cast);
+    let status = text(&tvmux(&["server", "status"]));
+    assert!(
+        status.contains("warning:") && status.contains("recordings.json"),
+        "{status}"
+    );
+    let events = text(&tvmux(&["events", "--since", "0", "--no-follow"]));
+    assert!(
+        events.contains("warning") && events.contains("No space left"),
+        "{events}"
+    );
+    assert!(tvmux(&["server", "stop"]).status.success());
+}
+
+/// Runs `command`, killing it after `limit`: its output, or None if it had
+/// to be killed.
+fn output_within(mut command: Command, limit: Duration) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+/// Connections that send nothing, or stop halfway through a request's
+/// head or body, are closed after a few seconds, so a server at its
+/// file-descriptor limit serves `rec ls` again. Before: never closed, and
+/// `rec ls` hung for good.
+#[test]
+fn idle_and_half_sent_connections_are_closed() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let env = Env::new();
+    // A server with few descriptors, so the idle connections exhaust them.
+    let mut start = Command::new("prlimit");
+    start.args(["--nofile=64:64", "--"]);
+    let tvmux = env.tvmux_command(&["server", "start"]);
+    start.arg(tvmux.get_program());
+    start.args(tvmux.get_args());
+    for (k, v) in tvmux.get_envs() {
+        match v {
+            Some(v) => start.env(k, v),
+            None => start.env_remove(k),
+        };
+    }
+    let out = start.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let socket = env.dir.path().join("run/server.sock");
+    let mut held = Vec::new();
+    for i in 0..90 {
+        let Ok(mut s) = UnixStream::connect(&socket) else {
+            break;
+        };
+        match i % 3 {
+            0 => {}
+            1 => s.write_all(b"GET /status HTTP/1.1\r\nHo").unwrap(),
+            _ => s
+                .write_all(
+                    b"POST /recordings HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"ta",
+                )
+                .unwrap(),
+        }
+        held.push(s);
+    }
+    assert!(
+        held.len() > 64,
+        "enough connections to exhaust the server's descriptors"
+    );
+    let t0 = Instant::now();
+    let ls = output_within(env.tvmux_command(&["rec", "ls"]), Duration::from_secs(40))
+        .expect("rec ls answered (the server closed the idle connections)");
+    assert!(ls.status.success(), "{}", text(&ls));
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    // Every held connection was closed by the server (EOF or a 408).
+    for s in &mut held {
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let mut buf = Vec::new();
+        let read = s.read_to_end(&mut buf);
+        assert!(read.is_ok(), "the server closed it: {read:?}");
+    }
+}
+
+/// A server that accepts and never answers: the client gives up with a
+/// clear message and a non-zero exit instead of hanging.
+#[test]
+fn a_server_that_never_answers_times_the_client_out() {
+    let env = Env::new();
+    let run = env.dir.path().join("run");
+    std::fs::create_dir(&run).unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(run.join("server.sock")).unwrap();
+    let accepted = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        for s in listener.incoming().take(2) {
+            kept.push(s);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let out = output_within(env.tvmux_command(&["rec", "ls"]), Duration::from_secs(40))
+        .expect("the client gave up by itself");
+    assert!(
+        matches!(out.status.code(), Some(c) if c != 0),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("did not answer within"),
+        "{}",
+        text(&out)
+    );
+    drop(accepted);
+}

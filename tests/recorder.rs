@@ -303,13 +303,18 @@ fn the_socket_is_for_its_owner_only() {
     let status = env.tvmux(&["server", "status"]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("recordings: 0"));
     // A second server refuses to start; the first keeps running.
+    // (With the directories closed again: one others can write is refused.)
+    for p in [env.dir.path(), &run] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
     let second = Command::new(env!("CARGO_BIN_EXE_tvmux"))
         .args(["server", "run"])
         .env("TVMUX_RUNTIME_DIR", &run)
         .output()
         .unwrap();
     assert!(!second.status.success());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("already running"));
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("already running"), "{said}");
     assert!(env.tvmux(&["server", "status"]).status.success());
 }
 

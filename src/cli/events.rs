@@ -53,6 +53,7 @@ fn human(e: &ServerEvent) -> String {
         EventKind::Failed => "failed",
         EventKind::Repaired => "repaired",
         EventKind::Tmux => "tmux",
+        EventKind::Warning => "warning",
     };
     let mut line = format!("{time} {:>5} {kind:<8}", e.seq);
     if let Some(s) = &e.status {

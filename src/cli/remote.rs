@@ -42,11 +42,13 @@ impl Remote {
         body: Option<&serde_json::Value>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
         let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        // Any request may be a stop: give it a stop's time.
         self.runtime.block_on(client::request_raw(
             &self.paths.socket(),
             method,
             path,
             body,
+            client::STOP_REPLY_TIMEOUT,
         ))
     }
 

@@ -65,6 +65,9 @@ pub fn run(command: Server) -> Result<u8> {
                 println!("version:    {}", s.version);
                 println!("uptime:     {:.0}s", s.uptime_secs);
                 println!("recordings: {}", s.recordings);
+                for w in &s.warnings {
+                    println!("warning:    {w}");
+                }
                 Ok(exit::OK)
             }
             Err(ClientError::NotRunning(_)) => {

@@ -52,6 +52,7 @@ async fn status(State(m): State<Arc<Manager>>) -> Json<ServerStatus> {
         uptime_secs: m.started.elapsed().as_secs_f64(),
         recordings: m.active().len(),
         repaired_orphans: m.repaired_orphans.clone(),
+        warnings: m.warnings(),
     })
 }
 

@@ -2,6 +2,7 @@
 //! [`super::protocol`].
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -24,6 +25,12 @@ pub enum ClientError {
     #[error("talking to the server: {0}")]
     /// The connection or the HTTP exchange failed.
     Http(String),
+    /// The server did not answer in time.
+    #[error(
+        "the server did not answer within {} s (is it stuck? its log is in the runtime directory)",
+        .0.as_secs()
+    )]
+    Timeout(std::time::Duration),
     /// The server answered with an error status and its message.
     #[error("{message}")]
     Api {
@@ -34,8 +41,28 @@ pub enum ClientError {
     },
 }
 
-/// Sends one request; returns the status code and the raw body.
+/// How long a request may wait for its whole reply; a stop waits longer
+/// (the server gives it [`STOP_REPLY_TIMEOUT`] less a margin).
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a stop (or shutdown) may wait: the server answers one within
+/// 30 s, then checks the cast.
+pub const STOP_REPLY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Sends one request; returns the status code and the raw body, or
+/// [`ClientError::Timeout`] when the whole exchange takes over `timeout`.
 pub async fn request_raw(
+    socket: &Path,
+    method: Method,
+    path: &str,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), ClientError> {
+    tokio::time::timeout(timeout, exchange(socket, method, path, body))
+        .await
+        .map_err(|_| ClientError::Timeout(timeout))?
+}
+
+async fn exchange(
     socket: &Path,
     method: Method,
     path: &str,
@@ -93,7 +120,12 @@ impl Client {
         let body = body
             .map(|b| serde_json::to_vec(b).expect("protocol types serialize"))
             .unwrap_or_default();
-        let (status, bytes) = request_raw(&self.socket, method, path, body).await?;
+        let timeout = if method == Method::DELETE || path == "/shutdown" {
+            STOP_REPLY_TIMEOUT
+        } else {
+            REPLY_TIMEOUT
+        };
+        let (status, bytes) = request_raw(&self.socket, method, path, body, timeout).await?;
         if status >= 400 {
             let message = serde_json::from_slice::<ErrorReply>(&bytes)
                 .map(|e| e.error)
@@ -145,23 +177,27 @@ impl Client {
             path.push_str(&format!("&since={n}"));
         }
         let http = |e: hyper::Error| ClientError::Http(e.to_string());
-        let stream = UnixStream::connect(&self.socket)
+        // The reply's head comes at once; the events then take their time.
+        let head = async {
+            let stream = UnixStream::connect(&self.socket)
+                .await
+                .map_err(ClientError::NotRunning)?;
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                    .await
+                    .map_err(http)?;
+            tokio::spawn(connection);
+            let request = Request::builder()
+                .method(Method::GET)
+                .uri(path)
+                .header("host", "tvmux")
+                .body(Full::new(Bytes::new()))
+                .map_err(|e| ClientError::Http(e.to_string()))?;
+            sender.send_request(request).await.map_err(http)
+        };
+        let mut body = tokio::time::timeout(REPLY_TIMEOUT, head)
             .await
-            .map_err(ClientError::NotRunning)?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(http)?;
-        tokio::spawn(connection);
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(path)
-            .header("host", "tvmux")
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| ClientError::Http(e.to_string()))?;
-        let mut body = sender
-            .send_request(request)
-            .await
-            .map_err(http)?
+            .map_err(|_| ClientError::Timeout(REPLY_TIMEOUT))??
             .into_body();
         let mut pending: Vec<u8> = Vec::new();
         while let Some(frame) = body.frame().await {

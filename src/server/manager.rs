@@ -24,6 +24,9 @@ use crate::tmux::{SessionId, Tmux, WindowId};
 pub use super::error::ApiError;
 pub use super::protocol::StartRequest;
 
+/// How many of the server's own write failures `GET /status` keeps.
+const WARNINGS_KEPT: usize = 10;
+
 /// How long a stop waits for the cast to be complete and checked.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -56,6 +59,8 @@ pub struct Manager {
     /// "already recorded" check, and a session's client is replaced by one
     /// start at a time.
     starting: tokio::sync::Mutex<()>,
+    /// What the server could not write lately (at most [`WARNINGS_KEPT`]).
+    warnings: Mutex<std::collections::VecDeque<String>>,
     pub shutdown: Notify,
     /// What happened, for `GET /events`.
     pub events: EventLog,
@@ -78,6 +83,7 @@ impl Manager {
                 ..Inner::default()
             }),
             starting: tokio::sync::Mutex::new(()),
+            warnings: Mutex::default(),
             shutdown: Notify::new(),
         })
     }
@@ -422,6 +428,30 @@ impl Manager {
         stopped
     }
 
+    /// One of the server's own files could not be written (a full disk in
+    /// the runtime directory): said in the log if it can be, on the event
+    /// stream and in `GET /status`; recording goes on.
+    fn could_not_write(&self, path: &Path, e: &std::io::Error) {
+        let message = format!("could not write {}: {e}", path.display());
+        crate::log::warn(&message);
+        self.events
+            .emit(EventKind::Warning, None, Some(message.clone()));
+        let mut warnings = self.warnings.lock().unwrap();
+        if warnings.len() == WARNINGS_KEPT {
+            warnings.pop_front();
+        }
+        warnings.push_back(message);
+    }
+
+    /// What the server could not write lately, oldest first.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings: Vec<String> = self.warnings.lock().unwrap().iter().cloned().collect();
+        if let Some(lost) = crate::log::lost() {
+            warnings.push(lost);
+        }
+        warnings
+    }
+
     /// Records which casts are live and which helper sessions window views
     /// have, for crash recovery by the next server.
     fn save_live_list(&self) {
@@ -438,32 +468,51 @@ impl Manager {
                 views.push((e.tmux_socket.clone(), helper));
             }
         }
-        save_list(&self.paths.live_list(), &casts);
-        save_list(&self.paths.views_list(), &views);
+        for (path, result) in [
+            (
+                self.paths.live_list(),
+                save_list(&self.paths, &self.paths.live_list(), &casts),
+            ),
+            (
+                self.paths.views_list(),
+                save_list(&self.paths, &self.paths.views_list(), &views),
+            ),
+        ] {
+            if let Err(e) = result {
+                self.could_not_write(&path, &e);
+            }
+        }
     }
 }
 
-/// Replaces the JSON list at `path` (a temporary file renamed over it).
-fn save_list<T: serde::Serialize>(path: &Path, list: &[T]) {
+/// Replaces the JSON list at `path`: a new temporary file of its own
+/// (`O_EXCL`, a random name, so nothing planted is followed), renamed over it.
+fn save_list<T: serde::Serialize>(paths: &Paths, path: &Path, list: &[T]) -> std::io::Result<()> {
+    use std::io::Write;
     let text = serde_json::to_vec(list).expect("lists serialize");
-    let tmp = path.with_extension("json.tmp");
-    if std::fs::write(&tmp, text).is_ok() {
-        let _ = std::fs::rename(&tmp, path);
-    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".list-")
+        .tempfile_in(&paths.dir)?;
+    tmp.write_all(&text)?;
+    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
-/// The JSON list at `path`; empty when there is none.
-fn read_list<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
-    std::fs::read(path)
+/// The JSON list at `path` (never through a link); empty when there is none.
+fn read_list<T: serde::de::DeserializeOwned>(paths: &Paths, path: &Path) -> Vec<T> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    paths
+        .open(path, std::fs::OpenOptions::new().read(true))
+        .and_then(|mut f| f.read_to_end(&mut text))
         .ok()
-        .and_then(|text| serde_json::from_slice(&text).ok())
+        .and_then(|_| serde_json::from_slice(&text).ok())
         .unwrap_or_default()
 }
 
 /// Removes the helper sessions of window views a crashed server left (a
 /// helper whose client died has usually ended by itself already).
 pub async fn remove_orphan_views(paths: &Paths) {
-    let list: Vec<(PathBuf, String)> = read_list(&paths.views_list());
+    let list: Vec<(PathBuf, String)> = read_list(paths, &paths.views_list());
     for (socket, helper) in list {
         window_view::remove_helper(&Tmux::new(Some(&socket)), &helper).await;
     }
@@ -504,11 +553,20 @@ fn valid_to(path: &Path) -> Option<cast::Micros> {
         .map(|info| cast::micros(info.duration))
 }
 
-/// Repairs the casts a crashed server was recording (those no longer locked).
-pub fn repair_orphans(paths: &Paths) -> Vec<PathBuf> {
-    let list: Vec<PathBuf> = read_list(&paths.live_list());
+/// Repairs the casts a crashed server was recording (those no longer
+/// locked): only files of ours under the output directory, so a list
+/// planted in the runtime directory cannot point repair at anything else.
+pub fn repair_orphans(paths: &Paths, output_dir: &Path) -> Vec<PathBuf> {
+    let list: Vec<PathBuf> = read_list(paths, &paths.live_list());
     let mut repaired = Vec::new();
     for path in list {
+        if let Err(why) = ours_to_repair(&path, output_dir) {
+            crate::log::warn(&format!(
+                "not repairing {} (listed as left by a crashed server): {why}; `tvmux repair` it by hand if it is yours",
+                path.display()
+            ));
+            continue;
+        }
         let opts = cast::RepairOptions {
             quick: true,
             ..Default::default()
@@ -521,6 +579,25 @@ pub fn repair_orphans(paths: &Paths) -> Vec<PathBuf> {
     }
     let _ = std::fs::remove_file(paths.live_list());
     repaired
+}
+
+/// Whether `path` is a cast the server may have written: a regular file
+/// (not a link) owned by us, under `output_dir`.
+fn ours_to_repair(path: &Path, output_dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.uid() != nix::unistd::getuid().as_raw() {
+        return Err("owned by another user".into());
+    }
+    let real = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
+    let root = std::fs::canonicalize(output_dir).map_err(|e| e.to_string())?;
+    if !real.starts_with(&root) {
+        return Err(format!("not under the output directory {}", root.display()));
+    }
+    Ok(())
 }
 
 pub struct Target {

@@ -35,12 +35,14 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
         .ensure()
         .with_context(|| format!("runtime directory {}", paths.dir.display()))?;
     // The pid file's lock says a server is alive; a second one refuses.
-    let mut pid_file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(paths.pid_file())?;
+    let mut pid_file = paths.open(
+        &paths.pid_file(),
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )?;
     if pid_file.try_lock().is_err() {
         bail!(
             "a tvmux server is already running (socket {})",
@@ -59,7 +61,7 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
     let listener =
         UnixListener::bind(&socket).with_context(|| format!("binding {}", socket.display()))?;
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
-    let orphans = manager::repair_orphans(&paths);
+    let orphans = manager::repair_orphans(&paths, &config.output_dir());
     manager::remove_orphan_views(&paths).await;
     for path in &orphans {
         crate::log::info(&format!(
@@ -99,9 +101,7 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
         // Followers of /events would hold the graceful shutdown open.
         m.events.close();
     };
-    axum::serve(listener::OwnerOnly::new(listener), api::router(manager))
-        .with_graceful_shutdown(stopping)
-        .await?;
+    listener::serve(listener, api::router(manager), stopping).await;
     let _ = std::fs::remove_file(&socket);
     let _ = std::fs::remove_file(paths.pid_file());
     drop(pid_file);
@@ -113,15 +113,20 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
 /// the log file) and waits until it answers on its socket.
 pub fn spawn_daemon(config: &Config, paths: &Paths) -> anyhow::Result<()> {
     paths.ensure()?;
-    let log_path = if config.logging.file.is_empty() {
-        paths.log_file()
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    let (log_path, log) = if config.logging.file.is_empty() {
+        let path = paths.log_file();
+        let log = paths.open(&path, &mut options)?;
+        (path, log)
     } else {
-        crate::config::expand_home(&config.logging.file)
+        // A file the user named: where it leads is theirs to choose.
+        let path = crate::config::expand_home(&config.logging.file);
+        let log = options
+            .open(&path)
+            .with_context(|| format!("log file {}", path.display()))?;
+        (path, log)
     };
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)?;
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["server", "run"])

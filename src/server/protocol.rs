@@ -91,6 +91,10 @@ pub struct ServerStatus {
     /// Casts a crashed server left behind, repaired when this one started.
     #[schema(value_type = Vec<String>)]
     pub repaired_orphans: Vec<PathBuf>,
+    /// What the server could not write lately (its log, its lists), newest
+    /// last: recording went on.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -135,6 +139,9 @@ pub enum EventKind {
     /// tmux reported a change in a recorded session (a window or pane added,
     /// closed, renamed, resized or made active; the session renamed).
     Tmux,
+    /// The server could not write one of its own files (the log, the list
+    /// of live recordings): `detail` says which and why. Recording goes on.
+    Warning,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
