@@ -466,3 +466,76 @@ fn a_server_that_never_answers_times_the_client_out() {
     );
     drop(accepted);
 }
+
+/// Many start/stop/switch/rename cycles on several windows at once, while
+/// another recorded window floods: every start and every stop succeeds,
+/// nothing stays recording, and every cast left is valid.
+#[test]
+fn stress_start_stop_switch_rename_on_several_windows() {
+    let env = Env::new();
+    for name in ["a", "b", "c"] {
+        env.must_with_shell(&["new-window", "-d", "-t", &env.session, "-n", name]);
+        env.must_with_shell(&[
+            "split-window",
+            "-d",
+            "-t",
+            &format!("{}:{name}", env.session),
+        ]);
+    }
+    // The load: a recorded window printing as fast as it can.
+    let flood_target = format!("{}:0", env.session);
+    let out = env.tvmux(&["rec", "start", "--target", &flood_target]);
+    assert!(out.status.success(), "{}", text(&out));
+    env.type_line(
+        &flood_target,
+        "for i in $(seq 1 400000); do echo flood $i; done",
+    );
+    let env = &env;
+    std::thread::scope(|scope| {
+        for name in ["a", "b", "c"] {
+            // By id: the window is renamed under way.
+            let target = env.query(&format!("{}:{name}", env.session), "#{window_id}");
+            scope.spawn(move || {
+                for cycle in 0..12 {
+                    let out = env.tvmux(&["rec", "start", "--target", &target]);
+                    assert!(out.status.success(), "{name} {cycle}: {}", text(&out));
+                    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+                    let id = said.split_whitespace().nth(1).unwrap().to_string();
+                    match cycle % 4 {
+                        0 => {}
+                        // The other pane each time: .1, then .0.
+                        1 => {
+                            let pane = format!("{target}.{}", (cycle / 4 + 1) % 2);
+                            drop(env.tmux(&["select-pane", "-t", &pane]));
+                        }
+                        2 => drop(env.tmux(&[
+                            "rename-window",
+                            "-t",
+                            &target,
+                            &format!("{name}{cycle}"),
+                        ])),
+                        _ => {
+                            env.type_line(&target, &format!("echo {name} {cycle}"));
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                    }
+                    let out = env.tvmux(&["rec", "stop", &id]);
+                    assert!(out.status.success(), "{name} {cycle}: stop: {}", text(&out));
+                    assert!(
+                        text(&out).contains("saved") || text(&out).contains("nothing was recorded"),
+                        "{name} {cycle}: {}",
+                        text(&out)
+                    );
+                }
+            });
+        }
+    });
+    let out = env.tvmux(&["rec", "stop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.recording_ids(), "", "nothing left recording");
+    let casts = casts_under(&env.out_dir());
+    assert!(casts.len() >= 10, "{} casts", casts.len());
+    for cast in casts {
+        validate_full(&cast);
+    }
+}

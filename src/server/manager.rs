@@ -539,11 +539,25 @@ fn live_status(entry: &Entry) -> RecordingStatus {
 
 /// Checks a finished cast in full and repairs it if it needs it (repair
 /// leaves a valid file untouched, so its own check is all that runs).
+///
+/// The recorder has closed the cast, but a process this server is forking
+/// at that moment (tmux for another window) holds a copy of the descriptor,
+/// and so the lock, until it execs: a lock still held is waited for, up to
+/// [`LOCK_WAIT`].
 fn verify(path: &Path) -> Result<(), String> {
-    cast::repair_path(path, &cast::RepairOptions::default())
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match cast::repair_path(path, &cast::RepairOptions::default()) {
+            Err(cast::RepairError::Locked(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
 }
+
+/// How long the final check waits for a lock the recorder let go of.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 /// Where the valid cast at `path` ends, in microseconds.
 fn valid_to(path: &Path) -> Option<cast::Micros> {
