@@ -13,7 +13,8 @@
 # first, so a plain `cargo test --release` works once this has run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools="${CARGO_TARGET_DIR:-$PWD/target}/test-tools"
+# $TVMUX_TEST_TOOLS puts them elsewhere (CI keeps them across fresh clones).
+tools="${TVMUX_TEST_TOOLS:-${CARGO_TARGET_DIR:-$PWD/target}/test-tools}"
 mkdir -p "$tools"
 
 apt_install() {

@@ -20,6 +20,13 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// The cast a successful `rec start` (`recording ID PATH`) names.
+fn started(out: &Output) -> PathBuf {
+    assert!(out.status.success(), "{}", text(out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    PathBuf::from(said.trim().rsplit(' ').next().unwrap())
+}
+
 /// Every `.cast` under `dir`.
 fn casts_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -158,15 +165,7 @@ fn a_full_disk_fails_the_recording_and_nothing_is_written_twice() {
             .output()
             .unwrap()
     };
-    let out = rec(&["rec", "start"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let cast = PathBuf::from(
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap(),
-    );
+    let cast = started(&rec(&["rec", "start"]));
     wait_until("the first frame", || {
         std::fs::metadata(&cast).is_ok_and(|m| m.len() > 100)
     });
@@ -329,15 +328,7 @@ fn a_full_runtime_directory_does_not_stop_recording() {
     let out = tvmux(&["server", "start"]);
     assert!(out.status.success(), "{}", text(&out));
     let _filler = fill(disk.path(), 0);
-    let out = tvmux(&["rec", "start"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let cast = PathBuf::from(
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap(),
-    );
+    let cast = started(&tvmux(&["rec", "start"]));
     env.type_line(&env.session, "echo still-recording");
     wait_until("the output in the cast", || {
         plain_output(&cast).contains("still-recording")
