@@ -7,6 +7,7 @@ use hyper::Method;
 
 use super::exit;
 use super::remote::Remote;
+use super::stdout::outln;
 use tvmux::server::protocol::ErrorReply;
 
 #[derive(clap::Args)]
@@ -39,7 +40,7 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         value.to_string()
     };
-    println!("{text}");
+    outln!("{text}");
     if status >= 400 {
         let error = serde_json::from_value::<ErrorReply>(value)
             .map_or_else(|_| "error".to_string(), |e| e.error);

@@ -1,12 +1,14 @@
 //! `tvmux completions` and `tvmux man`: shell completions and manual pages,
 //! generated from the same definitions that parse the command line.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+use super::stdout::outln;
 use super::{Cli, exit};
 
 #[derive(clap::Args)]
@@ -26,7 +28,10 @@ pub struct ManArgs {
 /// Prints the completion script for a shell.
 pub fn completions(args: CompletionsArgs) -> Result<u8> {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "tvmux", &mut std::io::stdout());
+    // Into memory first: clap_complete panics on a write error.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "tvmux", &mut script);
+    let _ = super::stdout::out().write_all(&script);
     Ok(exit::OK)
 }
 
@@ -34,12 +39,12 @@ pub fn completions(args: CompletionsArgs) -> Result<u8> {
 pub fn man(args: ManArgs) -> Result<u8> {
     let command = Cli::command();
     match args.dir {
-        None => clap_mangen::Man::new(command).render(&mut std::io::stdout())?,
+        None => clap_mangen::Man::new(command).render(&mut super::stdout::out())?,
         Some(dir) => {
             std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
             clap_mangen::generate_to(command, &dir).with_context(|| dir.display().to_string())?;
             for entry in std::fs::read_dir(&dir)? {
-                println!("{}", entry?.path().display());
+                outln!("{}", entry?.path().display());
             }
         }
     }

@@ -5,6 +5,7 @@ use clap::{Subcommand, ValueEnum};
 use tvmux::config::Config;
 
 use super::exit;
+use super::stdout::{outln, outp};
 
 #[derive(Subcommand)]
 pub enum ConfigCmd {
@@ -26,15 +27,15 @@ pub enum Format {
 pub fn run(command: ConfigCmd) -> Result<u8> {
     match command {
         ConfigCmd::Show => {
-            println!("# {}", Config::path().display());
-            print!("{}", Config::load()?.to_toml());
+            outln!("# {}", Config::path().display());
+            outp!("{}", Config::load()?.to_toml());
         }
         ConfigCmd::Defaults {
             format: Format::Toml,
-        } => print!("{}", Config::default().to_toml()),
+        } => outp!("{}", Config::default().to_toml()),
         ConfigCmd::Defaults {
             format: Format::Env,
-        } => print!("{}", Config::default().to_env()),
+        } => outp!("{}", Config::default().to_env()),
     }
     Ok(exit::OK)
 }

@@ -92,6 +92,13 @@ pub fn report(result: Result<Written, EditError>, dest: Option<&Path>) -> u8 {
 /// Says why an edit failed; its exit status (1 for an input a player
 /// cannot read, 2 for anything else).
 pub fn failed(e: EditError) -> u8 {
+    // Standard output failed (a closed pipe, a full disk): the one output
+    // rule says so and decides the status (`stdout::verdict`).
+    if let EditError::Io { source, .. } = &e
+        && (super::stdout::note(source) || super::stdout::failed())
+    {
+        return exit::ERROR;
+    }
     eprintln!("tvmux: {e}");
     match e {
         EditError::Read { .. } => exit::INVALID,

@@ -23,7 +23,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let remote = Remote::new()?;
-    let mut out = std::io::stdout();
+    let mut out = super::stdout::out();
     remote.call(async |c| {
         c.events(args.since, !args.no_follow, |e| {
             let line = if args.json {

@@ -98,9 +98,12 @@ pub fn run(args: Args) -> u8 {
             }
         })
         .collect();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(super::stdout::out());
     let (mut matched, mut failed) = (false, false);
     for (name, result) in results {
+        if super::stdout::failed() {
+            break;
+        }
         let hits = match result {
             Ok(hits) => hits,
             Err(e) => {

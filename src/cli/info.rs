@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use tvmux::edit::{self, Info, Input, clock};
 
 use super::exit;
+use super::stdout::{outln, outp};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,8 +29,8 @@ pub fn run(args: Args) -> u8 {
     for path in &args.paths {
         match Input::open(path).and_then(|input| edit::info(&input)) {
             Ok(info) => match args.format {
-                Format::Human => print!("{}", human(&info)),
-                Format::Json => println!("{}", serde_json::to_string(&info).unwrap()),
+                Format::Human => outp!("{}", human(&info)),
+                Format::Json => outln!("{}", serde_json::to_string(&info).unwrap()),
             },
             Err(e) => status = status.max(super::edit::failed(e)),
         }

@@ -19,6 +19,7 @@ mod repair;
 mod server;
 mod span;
 mod speed;
+mod stdout;
 mod text;
 mod validate;
 
@@ -118,11 +119,16 @@ pub fn run() -> ExitCode {
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("tvmux: {e:#}");
-            ExitCode::from(exit::INVALID)
+            // Failed writing its output: the verdict below says it once.
+            if !stdout::failed() {
+                eprintln!("tvmux: {e:#}");
+            }
+            exit::INVALID
         }
-    }
+    };
+    // Output that could not be written decides over the command's verdict.
+    ExitCode::from(stdout::verdict().unwrap_or(code))
 }

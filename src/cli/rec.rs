@@ -14,6 +14,7 @@ use tvmux::server::protocol::{
 use super::exit;
 use super::output::paint;
 use super::remote::Remote;
+use super::stdout::outln;
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -156,7 +157,7 @@ fn toggle(remote: &Remote, args: StartArgs, message: bool) -> Result<u8> {
         )
     };
     if code == exit::OK {
-        println!("{said}");
+        outln!("{said}");
     } else {
         eprintln!("{said}");
     }
@@ -193,9 +194,9 @@ fn status(remote: &Remote, target: Option<String>, tmux: bool) -> Result<u8> {
     let id = window_id(target.as_deref())?;
     if recording_of(remote, id)?.is_some() {
         if tmux {
-            println!("#[fg=red,bold]● REC#[default] ");
+            outln!("#[fg=red,bold]● REC#[default] ");
         } else {
-            println!("● REC");
+            outln!("● REC");
         }
     }
     Ok(exit::OK)
@@ -205,9 +206,9 @@ fn start(remote: &Remote, args: StartArgs) -> Result<u8> {
     let reply = request_start(remote, args)?;
     let (id, path) = (&reply.recording.id, reply.recording.path.display());
     if reply.already {
-        println!("already recording this window: {id} {path}");
+        outln!("already recording this window: {id} {path}");
     } else {
-        println!("recording {id} {path}");
+        outln!("recording {id} {path}");
     }
     Ok(exit::OK)
 }
@@ -258,16 +259,22 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
     let recordings = recordings(remote, args.all)?;
     if args.quiet {
         for r in &recordings {
-            println!("{}", r.id);
+            outln!("{}", r.id);
         }
     } else if args.format == ListFormat::Json {
-        println!("{}", serde_json::to_string(&recordings)?);
+        outln!("{}", serde_json::to_string(&recordings)?);
     } else if recordings.is_empty() {
-        println!("no active recordings");
+        outln!("no active recordings");
     } else {
-        println!(
+        outln!(
             "{:<4} {:<9} {:<16} {:<20} {:<6} {:>10} {:>9}  PATH",
-            "ID", "STATE", "SESSION", "WINDOW", "VIEW", "BYTES", "DURATION"
+            "ID",
+            "STATE",
+            "SESSION",
+            "WINDOW",
+            "VIEW",
+            "BYTES",
+            "DURATION"
         );
         for r in &recordings {
             // Padded before painting: escapes take no columns.
@@ -280,7 +287,7 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
                 View::Pane => r.active_pane.map(|p| format!("%{p}")).unwrap_or_default(),
                 View::Window => "window".to_string(),
             };
-            println!(
+            outln!(
                 "{:<4} {} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
                 r.id,
                 state,
@@ -292,7 +299,7 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
                 printable(&r.path.display().to_string()),
             );
             if let Some(why) = &r.error {
-                println!("     {}", printable(why));
+                outln!("     {}", printable(why));
             }
         }
     }
@@ -326,14 +333,14 @@ fn stop(remote: &Remote, ids: Vec<String>) -> Result<u8> {
         ids
     };
     if ids.is_empty() {
-        println!("no active recordings");
+        outln!("no active recordings");
         return Ok(exit::OK);
     }
     let mut code = exit::OK;
     for id in ids {
         match remote.call(async |c| c.stop(&id).await) {
             Ok(rec) => match stop_outcome(&rec) {
-                (true, outcome) => println!("stopped {id}: {outcome}"),
+                (true, outcome) => outln!("stopped {id}: {outcome}"),
                 (false, outcome) => {
                     eprintln!("tvmux: stopped {id}: {outcome}");
                     code = exit::INVALID;
@@ -362,7 +369,7 @@ fn forget(remote: &Remote, ids: Vec<String>) -> Result<u8> {
             continue;
         }
         match remote.call(async |c| c.stop(&id).await) {
-            Ok(_) => println!("forgot {id}"),
+            Ok(_) => outln!("forgot {id}"),
             Err(e) => {
                 eprintln!("tvmux: recording {id}: {e}");
                 code = exit::INVALID;

@@ -8,6 +8,7 @@ use tvmux::history;
 
 use super::edit::OutputArgs;
 use super::exit;
+use super::stdout::outln;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -67,7 +68,7 @@ pub fn run(args: Args) -> u8 {
     found.sort_by_key(|r| r.time);
     if list {
         for r in &found {
-            println!(
+            outln!(
                 "{} {} pattern {} ({} characters)",
                 tvmux::edit::timestamp(r.time),
                 r.code,

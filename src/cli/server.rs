@@ -9,6 +9,7 @@ use tvmux::server::client::ClientError;
 
 use super::exit;
 use super::remote::Remote;
+use super::stdout::outln;
 
 #[derive(Subcommand)]
 pub enum Server {
@@ -27,12 +28,12 @@ pub fn run(command: Server) -> Result<u8> {
     match command {
         Server::Start => {
             if remote.running() {
-                println!("already running ({})", remote.paths.socket().display());
+                outln!("already running ({})", remote.paths.socket().display());
                 return Ok(exit::OK);
             }
             tvmux::server::spawn_daemon(&Config::load()?, &remote.paths)?;
             let status = remote.call(async |c| c.status().await)?;
-            println!(
+            outln!(
                 "started: pid {} on {}",
                 status.pid,
                 remote.paths.socket().display()
@@ -42,7 +43,7 @@ pub fn run(command: Server) -> Result<u8> {
         Server::Stop => {
             match remote.call(async |c| c.shutdown().await) {
                 Err(ClientError::NotRunning(_)) => {
-                    println!("not running");
+                    outln!("not running");
                     return Ok(exit::OK);
                 }
                 Err(e) => return Err(e.into()),
@@ -55,23 +56,23 @@ pub fn run(command: Server) -> Result<u8> {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            println!("stopped");
+            outln!("stopped");
             Ok(exit::OK)
         }
         Server::Status => match remote.call(async |c| c.status().await) {
             Ok(s) => {
-                println!("pid:        {}", s.pid);
-                println!("socket:     {}", s.socket.display());
-                println!("version:    {}", s.version);
-                println!("uptime:     {:.0}s", s.uptime_secs);
-                println!("recordings: {}", s.recordings);
+                outln!("pid:        {}", s.pid);
+                outln!("socket:     {}", s.socket.display());
+                outln!("version:    {}", s.version);
+                outln!("uptime:     {:.0}s", s.uptime_secs);
+                outln!("recordings: {}", s.recordings);
                 for w in &s.warnings {
-                    println!("warning:    {w}");
+                    outln!("warning:    {w}");
                 }
                 Ok(exit::OK)
             }
             Err(ClientError::NotRunning(_)) => {
-                println!("not running");
+                outln!("not running");
                 Ok(exit::INVALID)
             }
             Err(e) => Err(e.into()),

@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(super::stdout::out());
     let result = Input::open(&args.input).and_then(|input| match &args.at {
         Some(at) => {
             let [t] = edit::resolve(&input, &[at])?[..] else {

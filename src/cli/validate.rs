@@ -40,11 +40,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(super::stdout::out());
     let (mut valid, mut invalid, mut failed) = (0u64, 0u64, 0u64);
     let (mut errors, mut warnings) = (0u64, 0u64);
     let mut quick_used = false;
     for input in inputs::expand(&args.paths, args.allow_empty) {
+        if super::stdout::failed() {
+            break;
+        }
         let (input, scan) = match input.and_then(|input| check(&input, &args).map(|s| (input, s))) {
             Ok(pair) => pair,
             Err((name, e)) => {
