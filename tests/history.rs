@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{stdout, tvmux};
+use common::{path_str, stdout, tvmux};
 
 /// A 40x6 terminal: a build that fails at 3 s, typed one key per event, then
 /// enough output to scroll the failure off the screen.
@@ -278,4 +278,21 @@ fn redact_finds_secrets_across_batches() {
     assert!(err.contains(&format!("masked {planted} matches")), "{err}");
     let text = stdout(&tvmux(&["text", out.to_str().unwrap()]));
     assert!(!text.contains("hunter") && text.matches("*******").count() == planted);
+}
+
+/// `grep` in a directory with no cast names the directory and offers no
+/// option it does not have (it said `--allow-empty`, which only validate
+/// and repair take, and no path).
+#[test]
+fn grep_in_an_empty_directory_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tvmux(&["grep", "x", path_str(dir.path())]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!("tvmux: {}: no casts found under it", dir.path().display())
+    );
+    let out = tvmux(&["validate", path_str(dir.path())]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(--allow-empty accepts this)"));
 }

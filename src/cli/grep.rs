@@ -78,11 +78,14 @@ pub fn run(args: Args) -> u8 {
     let colour = super::output::colored() && !args.json;
     // Every cast is searched in parallel; each one's lines are printed
     // together, in the order of the paths.
-    let inputs = inputs::expand(&paths, false);
+    let inputs = inputs::expand(&paths, inputs::Empty::Refused(None));
     let results: Vec<(String, Result<Vec<Hit>, String>)> = inputs
         .into_par_iter()
         .map(|input| match input {
-            Err((name, e)) => (name, Err(e.to_string())),
+            Err((name, e)) => {
+                let message = format!("{name}: {e}");
+                (name, Err(message))
+            }
             Ok(input) => {
                 let name = input.display();
                 let path = match input {

@@ -19,15 +19,39 @@ impl Input {
     }
 }
 
+/// What a directory or pattern with no cast in it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Fine: nothing to do there.
+    Allowed,
+    /// An error, naming the option that would accept it, if the command has one.
+    Refused(Option<&'static str>),
+}
+
+impl Empty {
+    /// `--allow-empty` given or not.
+    pub fn unless_allowed(allow: bool) -> Empty {
+        if allow {
+            Empty::Allowed
+        } else {
+            Empty::Refused(Some("--allow-empty"))
+        }
+    }
+}
+
 /// Expands `-` to stdin and directories to the regular `*.cast` files under
 /// them (sorted, symlinked directories not followed, FIFOs and other special
 /// files skipped). Files named explicitly are taken whatever their
 /// extension. Unreadable paths, and directories with no cast under them
-/// (unless `allow_empty`), come back as errors, in order with the inputs.
-pub fn expand(paths: &[PathBuf], allow_empty: bool) -> Vec<Result<Input, (String, Error)>> {
+/// (unless `empty` allows it), come back as errors, in order with the inputs.
+pub fn expand(paths: &[PathBuf], empty: Empty) -> Vec<Result<Input, (String, Error)>> {
     let mut out = Vec::new();
+    let allow_empty = matches!(empty, Empty::Allowed);
     let nothing_found = |path: &Path, why: &str| {
-        let message = format!("no casts found{why} (--allow-empty accepts this)");
+        let message = match empty {
+            Empty::Refused(Some(flag)) => format!("no casts found{why} ({flag} accepts this)"),
+            _ => format!("no casts found{why}"),
+        };
         Err((path.display().to_string(), Error::other(message)))
     };
     for path in paths {
@@ -104,7 +128,7 @@ mod tests {
         }
         let fifo = d.join("pipe.cast");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
-        let found: Vec<Input> = expand(&[d.to_path_buf(), "-".into()], false)
+        let found: Vec<Input> = expand(&[d.to_path_buf(), "-".into()], Empty::Refused(None))
             .into_iter()
             .map(Result::unwrap)
             .collect();
@@ -117,20 +141,20 @@ mod tests {
                 Input::Stdin
             ]
         );
-        assert!(expand(&[d.join("missing")], false)[0].is_err());
+        assert!(expand(&[d.join("missing")], Empty::Refused(None))[0].is_err());
     }
 
     #[test]
     fn nothing_found_is_an_error_unless_allowed() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let empty = expand(&[d.to_path_buf()], false);
+        let empty = expand(&[d.to_path_buf()], Empty::Refused(None));
         let (_, e) = empty[0].as_ref().unwrap_err();
         assert!(e.to_string().contains("no casts found"), "{e}");
-        assert!(expand(&[d.to_path_buf()], true).is_empty());
-        let glob = expand(&[d.join("*.cast")], false);
+        assert!(expand(&[d.to_path_buf()], Empty::Allowed).is_empty());
+        let glob = expand(&[d.join("*.cast")], Empty::Refused(None));
         let (_, e) = glob[0].as_ref().unwrap_err();
         assert!(e.to_string().contains("pattern"), "{e}");
-        assert!(expand(&[d.join("*.cast")], true).is_empty());
+        assert!(expand(&[d.join("*.cast")], Empty::Allowed).is_empty());
     }
 }

@@ -54,7 +54,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let mut out = std::io::BufWriter::new(super::stdout::out());
     let mut code = exit::OK;
-    for input in inputs::expand(&args.paths, args.allow_empty) {
+    for input in inputs::expand(&args.paths, inputs::Empty::unless_allowed(args.allow_empty)) {
         let path = match input {
             Ok(Input::File(path)) => path,
             Ok(Input::Stdin) => {

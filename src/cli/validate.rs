@@ -44,7 +44,7 @@ pub fn run(args: Args) -> u8 {
     let (mut valid, mut invalid, mut failed) = (0u64, 0u64, 0u64);
     let (mut errors, mut warnings) = (0u64, 0u64);
     let mut quick_used = false;
-    for input in inputs::expand(&args.paths, args.allow_empty) {
+    for input in inputs::expand(&args.paths, inputs::Empty::unless_allowed(args.allow_empty)) {
         if super::stdout::failed() {
             break;
         }

@@ -86,9 +86,15 @@ pub fn resolve(input: &Input, specs: &[&TimeSpec]) -> Result<Vec<Micros>, EditEr
         .collect()
 }
 
+/// To the nearest millisecond: the one rounding rule for times shown to
+/// people, so `2.000 s` and `0:02.000` agree.
+fn millis(t: Micros) -> Micros {
+    t.saturating_add(500) / 1000
+}
+
 /// `H:MM:SS.mmm` (or `M:SS.mmm` under an hour), for people.
 pub fn clock(t: Micros) -> String {
-    let ms = t / 1000;
+    let ms = millis(t);
     let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}.{ms:03}")
@@ -99,7 +105,7 @@ pub fn clock(t: Micros) -> String {
 
 /// `HH:MM:SS.mmm`, fixed width, as `grep` and `text --times` print times.
 pub fn timestamp(t: Micros) -> String {
-    let ms = t / 1000;
+    let ms = millis(t);
     format!(
         "{:02}:{:02}:{:02}.{:03}",
         ms / 3_600_000,
@@ -112,6 +118,14 @@ pub fn timestamp(t: Micros) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_round_to_the_nearest_millisecond() {
+        assert_eq!(clock(1_999_600), "0:02.000");
+        assert_eq!(clock(1_999_400), "0:01.999");
+        assert_eq!(timestamp(3_599_999_700), "01:00:00.000");
+        assert_eq!(format!("{:.3}", 1.9996), "2.000");
+    }
 
     #[test]
     fn reads_every_form() {
