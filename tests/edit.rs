@@ -626,7 +626,50 @@ fn real_world_casts_edit_cleanly() {
                 "{i}: asciinema 3.2 cannot play its {name}"
             );
         }
+        // No drift: every event within a microsecond of its exact time.
+        let fast = p("thrice.cast");
+        run_ok(&["speed", "--factor", "3", i, "-o", fast.to_str().unwrap()]);
+        let (before, after) = (read(&input).1, read(&fast).1);
+        assert_eq!(before.len(), after.len(), "{i}");
+        for (b, a) in before.iter().zip(&after) {
+            assert!((a.0 - b.0 / 3.0).abs() <= 2e-6, "{i}: {} for {}", a.0, b.0);
+        }
         edited += 1;
     }
     assert!(edited >= 50, "only {edited} real-world casts were edited");
+}
+
+/// `speed` keeps every event within a microsecond of its exact scaled time
+/// (1000 events 3 µs apart at factor 2 end at 1.5 ms, not 2 ms: each gap
+/// was rounded on its own), and scales the header's idle_time_limit too.
+#[test]
+fn speed_does_not_drift_and_scales_the_idle_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("dense.cast");
+    let mut text =
+        String::from("{\"version\": 2, \"width\": 80, \"height\": 24, \"idle_time_limit\": 3.0}\n");
+    for i in 1..=1000 {
+        text.push_str(&format!("[{:.6}, \"o\", \"x\"]\n", i as f64 * 0.000003));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = dir.path().join("fast.cast");
+    run_ok(&[
+        "speed",
+        "--factor",
+        "2",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let (header, events) = read(&out);
+    assert_eq!(header["idle_time_limit"], 1.5);
+    for (i, e) in events.iter().enumerate() {
+        let exact = (i + 1) as f64 * 0.000003 / 2.0;
+        assert!(
+            (e.0 - exact).abs() <= 0.000001,
+            "event {i}: {} against {exact}",
+            e.0
+        );
+    }
+    assert_eq!(events.last().unwrap().0, 0.0015);
 }
