@@ -188,11 +188,6 @@ impl<W: CastSink> CastWriter<W> {
         }
     }
 
-    /// A write failed: the writer takes nothing more.
-    pub fn has_failed(&self) -> bool {
-        self.failed.is_some()
-    }
-
     /// The version it writes.
     pub fn version(&self) -> Version {
         self.version
@@ -385,11 +380,9 @@ impl<W: CastSink> CastWriter<W> {
     fn flush_buffer(&mut self) -> io::Result<()> {
         self.check_failed()?;
         if !self.buf.is_empty() {
-            let buf = std::mem::take(&mut self.buf);
-            let written = self.write_out(&buf);
-            self.buf = buf;
+            let written = write_lines(&mut self.out, &self.buf);
             self.buf.clear();
-            written?;
+            self.keep_failure(written)?;
         }
         self.last_flush = Instant::now();
         Ok(())
@@ -407,33 +400,46 @@ impl<W: CastSink> CastWriter<W> {
         }
     }
 
-    /// Writes complete lines to the sink. When a write fails, the part of
-    /// a line it got through is taken back and the writer fails for good.
+    /// Writes complete lines to the sink; a failure fails the writer for good.
     fn write_out(&mut self, lines: &[u8]) -> io::Result<()> {
-        let mut done = 0;
-        while done < lines.len() {
-            let error = match self.out.write(&lines[done..]) {
-                Ok(0) => io::Error::new(io::ErrorKind::WriteZero, "the cast's sink took no bytes"),
-                Ok(n) => {
-                    done += n;
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => e,
-            };
-            let complete = memchr::memrchr(b'\n', &lines[..done]).map_or(0, |i| i + 1);
-            let torn = (done - complete) as u64;
-            let mut message = error.to_string();
-            if torn > 0
-                && let Err(e) = self.out.take_back(torn)
-            {
-                message = format!("{message} (and the torn last line could not be cut: {e})");
+        let written = write_lines(&mut self.out, lines);
+        self.keep_failure(written)
+    }
+
+    /// Remembers the first write error, for every later call.
+    fn keep_failure(&mut self, written: io::Result<()>) -> io::Result<()> {
+        if let Err(e) = &written {
+            self.failed = Some((e.kind(), e.to_string()));
+        }
+        written
+    }
+}
+
+/// Writes complete `lines` to `out`. When a write fails, the part of a
+/// line it got through is taken back, so `out` ends at a complete line.
+fn write_lines<W: CastSink>(out: &mut W, lines: &[u8]) -> io::Result<()> {
+    let mut done = 0;
+    while done < lines.len() {
+        let error = match out.write(&lines[done..]) {
+            Ok(0) => io::Error::new(io::ErrorKind::WriteZero, "the cast's sink took no bytes"),
+            Ok(n) => {
+                done += n;
+                continue;
             }
-            self.failed = Some((error.kind(), message.clone()));
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => e,
+        };
+        let complete = memchr::memrchr(b'\n', &lines[..done]).map_or(0, |i| i + 1);
+        let torn = (done - complete) as u64;
+        if torn > 0
+            && let Err(e) = out.take_back(torn)
+        {
+            let message = format!("{error} (and the torn last line could not be cut: {e})");
             return Err(io::Error::new(error.kind(), message));
         }
-        Ok(())
+        return Err(error);
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -500,7 +506,7 @@ mod tests {
                 }
             }
             assert_eq!(first_error, Some(io::ErrorKind::StorageFull), "room {room}");
-            assert!(w.has_failed());
+            assert!(w.failed.is_some());
             assert!(w.flush().is_err() && w.buf.is_empty());
             let data = std::mem::take(&mut w.sink_mut().data);
             assert!(w.finish(20.0).is_err());

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::{Method, Request};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,7 +31,7 @@ pub enum ClientError {
         "the server did not answer within {} s (is it stuck? its log is in the runtime directory)",
         .0.as_secs()
     )]
-    Timeout(std::time::Duration),
+    Timeout(Duration),
     /// The server answered with an error status and its message.
     #[error("{message}")]
     Api {
@@ -41,8 +42,8 @@ pub enum ClientError {
     },
 }
 
-/// How long a request may wait for its whole reply; a stop waits longer
-/// (the server gives it [`STOP_REPLY_TIMEOUT`] less a margin).
+/// How long a request may wait for its whole reply (for `GET /events`, for
+/// the reply's head).
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a stop (or shutdown) may wait: the server answers one within
 /// 30 s, then checks the cast.
@@ -68,24 +69,7 @@ async fn exchange(
     path: &str,
     body: Vec<u8>,
 ) -> Result<(u16, Vec<u8>), ClientError> {
-    let stream = UnixStream::connect(socket)
-        .await
-        .map_err(ClientError::NotRunning)?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| ClientError::Http(e.to_string()))?;
-    tokio::spawn(connection);
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "tvmux")
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| ClientError::Http(e.to_string()))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| ClientError::Http(e.to_string()))?;
+    let response = send(socket, method, path, body).await?;
     let status = response.status().as_u16();
     let bytes = response
         .into_body()
@@ -94,6 +78,32 @@ async fn exchange(
         .map_err(|e| ClientError::Http(e.to_string()))?
         .to_bytes();
     Ok((status, bytes.to_vec()))
+}
+
+/// Connects, sends one request and returns the reply once its head has
+/// come (the body still to be read).
+async fn send(
+    socket: &Path,
+    method: Method,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<Response<Incoming>, ClientError> {
+    let http = |e: hyper::Error| ClientError::Http(e.to_string());
+    let stream = UnixStream::connect(socket)
+        .await
+        .map_err(ClientError::NotRunning)?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(http)?;
+    tokio::spawn(connection);
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "tvmux")
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| ClientError::Http(e.to_string()))?;
+    sender.send_request(request).await.map_err(http)
 }
 
 /// The server at a socket, spoken to in the protocol's types.
@@ -116,15 +126,11 @@ impl Client {
         method: Method,
         path: &str,
         body: Option<&impl Serialize>,
+        timeout: Duration,
     ) -> Result<T, ClientError> {
         let body = body
             .map(|b| serde_json::to_vec(b).expect("protocol types serialize"))
             .unwrap_or_default();
-        let timeout = if method == Method::DELETE || path == "/shutdown" {
-            STOP_REPLY_TIMEOUT
-        } else {
-            REPLY_TIMEOUT
-        };
         let (status, bytes) = request_raw(&self.socket, method, path, body, timeout).await?;
         if status >= 400 {
             let message = serde_json::from_slice::<ErrorReply>(&bytes)
@@ -138,12 +144,14 @@ impl Client {
 
     /// `GET /status`.
     pub async fn status(&self) -> Result<ServerStatus, ClientError> {
-        self.call(Method::GET, "/status", None::<&()>).await
+        self.call(Method::GET, "/status", None::<&()>, REPLY_TIMEOUT)
+            .await
     }
 
     /// `POST /recordings`: start recording a window.
     pub async fn start(&self, request: &StartRequest) -> Result<StartReply, ClientError> {
-        self.call(Method::POST, "/recordings", Some(request)).await
+        self.call(Method::POST, "/recordings", Some(request), REPLY_TIMEOUT)
+            .await
     }
 
     /// Active and failed recordings; with `all`, every one.
@@ -153,14 +161,20 @@ impl Client {
         } else {
             "/recordings"
         };
-        self.call(Method::GET, path, None::<&()>).await
+        self.call(Method::GET, path, None::<&()>, REPLY_TIMEOUT)
+            .await
     }
 
     /// Stops a recording (answers once its cast is saved), or forgets one
     /// that has ended.
     pub async fn stop(&self, id: &str) -> Result<RecordingStatus, ClientError> {
-        self.call(Method::DELETE, &format!("/recordings/{id}"), None::<&()>)
-            .await
+        self.call(
+            Method::DELETE,
+            &format!("/recordings/{id}"),
+            None::<&()>,
+            STOP_REPLY_TIMEOUT,
+        )
+        .await
     }
 
     /// `GET /events`: calls `each` with the kept events after `since` (if
@@ -178,23 +192,7 @@ impl Client {
         }
         let http = |e: hyper::Error| ClientError::Http(e.to_string());
         // The reply's head comes at once; the events then take their time.
-        let head = async {
-            let stream = UnixStream::connect(&self.socket)
-                .await
-                .map_err(ClientError::NotRunning)?;
-            let (mut sender, connection) =
-                hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                    .await
-                    .map_err(http)?;
-            tokio::spawn(connection);
-            let request = Request::builder()
-                .method(Method::GET)
-                .uri(path)
-                .header("host", "tvmux")
-                .body(Full::new(Bytes::new()))
-                .map_err(|e| ClientError::Http(e.to_string()))?;
-            sender.send_request(request).await.map_err(http)
-        };
+        let head = send(&self.socket, Method::GET, &path, Vec::new());
         let mut body = tokio::time::timeout(REPLY_TIMEOUT, head)
             .await
             .map_err(|_| ClientError::Timeout(REPLY_TIMEOUT))??
@@ -220,6 +218,7 @@ impl Client {
 
     /// `POST /shutdown`: stop every recording, then exit.
     pub async fn shutdown(&self) -> Result<ShutdownReply, ClientError> {
-        self.call(Method::POST, "/shutdown", None::<&()>).await
+        self.call(Method::POST, "/shutdown", None::<&()>, STOP_REPLY_TIMEOUT)
+            .await
     }
 }

@@ -270,9 +270,17 @@ impl Manager {
             // the file holds.
             if !empty && (failed || manager.config.recording.repair_on_stop) {
                 let path = path.clone();
-                let verdict = tokio::task::spawn_blocking(move || (verify(&path), valid_to(&path)))
-                    .await
-                    .unwrap_or_else(|e| (Err(e.to_string()), None));
+                // Where the valid part ends is read (a second pass) only for
+                // a failed recording, whose reply says it.
+                let verdict = tokio::task::spawn_blocking(move || {
+                    let verdict = verify(&path);
+                    let end = (failed && verdict.is_ok())
+                        .then(|| valid_to(&path))
+                        .flatten();
+                    (verdict, end)
+                })
+                .await
+                .unwrap_or_else(|e| (Err(e.to_string()), None));
                 let mut s = status.lock().unwrap();
                 let cast = s.path.display().to_string();
                 match verdict {
@@ -468,33 +476,25 @@ impl Manager {
                 views.push((e.tmux_socket.clone(), helper));
             }
         }
-        for (path, result) in [
-            (
-                self.paths.live_list(),
-                save_list(&self.paths, &self.paths.live_list(), &casts),
-            ),
-            (
-                self.paths.views_list(),
-                save_list(&self.paths, &self.paths.views_list(), &views),
-            ),
-        ] {
-            if let Err(e) = result {
-                self.could_not_write(&path, &e);
-            }
+        self.save_list(&self.paths.live_list(), &casts);
+        self.save_list(&self.paths.views_list(), &views);
+    }
+
+    /// Replaces the JSON list at `path`: a new temporary file of its own
+    /// (`O_EXCL`, a random name, so nothing planted is followed), renamed
+    /// over it. A failure is said, and recording goes on.
+    fn save_list<T: serde::Serialize>(&self, path: &Path, list: &[T]) {
+        use std::io::Write;
+        let text = serde_json::to_vec(list).expect("lists serialize");
+        let saved = tempfile::Builder::new()
+            .prefix(".list-")
+            .tempfile_in(&self.paths.dir)
+            .and_then(|mut tmp| tmp.write_all(&text).map(|()| tmp))
+            .and_then(|tmp| tmp.persist(path).map(|_| ()).map_err(|e| e.error));
+        if let Err(e) = saved {
+            self.could_not_write(path, &e);
         }
     }
-}
-
-/// Replaces the JSON list at `path`: a new temporary file of its own
-/// (`O_EXCL`, a random name, so nothing planted is followed), renamed over it.
-fn save_list<T: serde::Serialize>(paths: &Paths, path: &Path, list: &[T]) -> std::io::Result<()> {
-    use std::io::Write;
-    let text = serde_json::to_vec(list).expect("lists serialize");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".list-")
-        .tempfile_in(&paths.dir)?;
-    tmp.write_all(&text)?;
-    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// The JSON list at `path` (never through a link); empty when there is none.
