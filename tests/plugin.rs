@@ -38,7 +38,17 @@ fn the_key_toggles_a_recording_and_the_status_shows_it() {
     let user = UserClient::attach(&env, 80, 24);
     // prefix (C-b), then M-r (ESC r).
     user.press(b"\x02\x1br");
-    wait_until("a recording", || !env.recording_ids().is_empty());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while env.recording_ids().is_empty() {
+        // What the key's command said, if it ran at all.
+        let said = env.tmux(&["show-messages"]).stdout;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recording after the key; tmux's messages:\n{}",
+            String::from_utf8_lossy(&said)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let status = env.tvmux(&["rec", "status", "-t", "work:0"]);
     assert_eq!(String::from_utf8_lossy(&status.stdout), "● REC\n");
     let path = std::fs::read_dir(

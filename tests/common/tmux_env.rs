@@ -354,6 +354,15 @@ impl UserClient {
         wait_until("the user's client", || {
             !env.tmux(&["list-clients", "-t", "work"]).stdout.is_empty()
         });
+        // Listed is not yet ready: until tmux puts the terminal in raw mode,
+        // the line discipline holds typed keys (and tmux may flush them), so
+        // a key pressed too early is lost. The master reads the slave's modes.
+        wait_until("the user's terminal in raw mode", || {
+            nix::sys::termios::tcgetattr(&pty.master).is_ok_and(|t| {
+                !t.local_flags
+                    .contains(nix::sys::termios::LocalFlags::ICANON)
+            })
+        });
         UserClient {
             child,
             master: pty.master,
