@@ -673,3 +673,60 @@ fn speed_does_not_drift_and_scales_the_idle_limit() {
     }
     assert_eq!(events.last().unwrap().0, 0.0015);
 }
+
+/// A stretch wholly after the cast's end is refused (nothing written); one
+/// that runs past the end is clamped to it, saying so; a screen asked for
+/// after the end is refused. In v2 (times from the start) and v3
+/// (intervals, so the end is only known by reading them all).
+#[test]
+fn times_outside_the_cast_are_refused_or_clamped() {
+    let dir = tempfile::tempdir().unwrap();
+    let v2 = busy_cast(dir.path());
+    let v3 = dir.path().join("busy-v3.cast");
+    run_ok(&[
+        "convert",
+        "--to",
+        "v3",
+        v2.to_str().unwrap(),
+        "-o",
+        v3.to_str().unwrap(),
+    ]);
+    for cast in [&v2, &v3] {
+        let c = cast.to_str().unwrap();
+        // The cast ends at 6.5 s.
+        for edit in ["cut", "extract"] {
+            for (from, to) in [("100", "200"), ("6.5", "7")] {
+                let out = tvmux(&[edit, "--from", from, "--to", to, c]);
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(2), "{edit} {from}..{to}: {err}");
+                assert!(
+                    err.contains("is not before the end of the cast (0:06.500)"),
+                    "{err}"
+                );
+                assert!(out.stdout.is_empty(), "{edit}: nothing is written");
+            }
+            let out = run_ok(&[edit, "--from", "1", "--to", "200", c]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(
+                    "--to (3:20.000) is past the end of the cast: the stretch ends at 0:06.500"
+                ),
+                "{edit}: {err}"
+            );
+            let inside = run_ok(&[edit, "--from", "1", "--to", "6.5", c]);
+            assert_eq!(
+                out.stdout, inside.stdout,
+                "{edit}: clamped is as asked to the end"
+            );
+            assert!(inside.stderr.is_empty(), "{edit}: nothing to say");
+        }
+        let out = tvmux(&["text", "--at", "100", c]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("--at (1:40.000) is after the end of the cast (0:06.500)")
+        );
+        assert!(out.stdout.is_empty());
+        run_ok(&["text", "--at", "6.5", c]);
+    }
+}

@@ -172,6 +172,23 @@ impl<'a> Events<'a> {
         })
     }
 
+    /// The time of the last event (0 if there is none). Times in v1 and v3
+    /// are intervals, and v2 clamps a time that goes backwards, so this is
+    /// one pass over the events, on this thread.
+    pub fn end(&self) -> Result<Micros, ReadError> {
+        let mut end = 0;
+        let mut last = |e: Event<'a>| {
+            end = e.time;
+            Ok(Flow::Continue(()))
+        };
+        if self.header.version == Version::V1 {
+            read_v1(self.bytes, &mut last)?;
+        } else {
+            self.read(last)?;
+        }
+        Ok(end)
+    }
+
     /// [`Events::for_each`] on this thread, for v2 and v3.
     fn read(&self, mut each: impl FnMut(Event<'a>) -> io::Result<Flow>) -> Result<(), ReadError> {
         let bytes = self.bytes;

@@ -39,6 +39,14 @@ fn run(args: Args, edit: Edit) -> u8 {
         let [from, to] = edit::resolve(input, &[&args.from, &args.to])?[..] else {
             unreachable!("two times asked, two given")
         };
-        edit(input, from, to, output)
+        let stretch = edit::stretch(input, from, to)?;
+        if let Some(asked) = stretch.clamped_from {
+            eprintln!(
+                "tvmux: --to ({}) is past the end of the cast: the stretch ends at {}",
+                edit::clock(asked),
+                edit::clock(stretch.to)
+            );
+        }
+        edit(input, stretch.from, stretch.to, output)
     })
 }

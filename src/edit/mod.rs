@@ -30,7 +30,7 @@ pub use output::Output;
 pub use screen::Screen;
 pub use span::{cut, extract};
 pub use speed::speed;
-pub use time::{TimeSpec, clock, resolve, timestamp};
+pub use time::{Stretch, TimeSpec, clock, instant, resolve, stretch, timestamp};
 
 use crate::cast::{
     CastWriter, Data, Event, Events, FlushPolicy, Fsync, Header, Micros, ReadError, Source, Version,
@@ -94,6 +94,11 @@ impl Input {
     /// Its events, after checking its header and tail.
     pub fn events(&self) -> Result<Events<'_>, EditError> {
         Events::open(self.source.bytes()).map_err(|e| self.error(e))
+    }
+
+    /// The time of its last event.
+    pub fn end(&self) -> Result<Micros, EditError> {
+        self.events()?.end().map_err(|e| self.error(e))
     }
 
     pub(crate) fn error(&self, source: ReadError) -> EditError {

@@ -86,6 +86,56 @@ pub fn resolve(input: &Input, specs: &[&TimeSpec]) -> Result<Vec<Micros>, EditEr
         .collect()
 }
 
+/// A stretch of a cast asked for on the command line, checked against the
+/// cast: `from` must come before `to` and before the cast's end; a `to`
+/// past the end is clamped to it (and says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stretch {
+    /// Where it begins.
+    pub from: Micros,
+    /// Where it ends: the `to` asked for, or the cast's end if that is sooner.
+    pub to: Micros,
+    /// The `to` asked for, when it was past the end and clamped.
+    pub clamped_from: Option<Micros>,
+}
+
+/// Checks `from`..`to` against `input`'s length (one pass over its times).
+pub fn stretch(input: &Input, from: Micros, to: Micros) -> Result<Stretch, EditError> {
+    if from >= to {
+        return Err(EditError::Usage(format!(
+            "--from ({}) must be before --to ({})",
+            clock(from),
+            clock(to)
+        )));
+    }
+    let end = input.end()?;
+    if from >= end {
+        return Err(EditError::Usage(format!(
+            "--from ({}) is not before the end of the cast ({}): the stretch holds nothing",
+            clock(from),
+            clock(end)
+        )));
+    }
+    Ok(Stretch {
+        from,
+        to: to.min(end),
+        clamped_from: (to > end).then_some(to),
+    })
+}
+
+/// Checks that `at` is within `input` (one pass over its times).
+pub fn instant(input: &Input, at: Micros) -> Result<Micros, EditError> {
+    let end = input.end()?;
+    if at > end {
+        return Err(EditError::Usage(format!(
+            "--at ({}) is after the end of the cast ({})",
+            clock(at),
+            clock(end)
+        )));
+    }
+    Ok(at)
+}
+
 /// To the nearest millisecond: the one rounding rule for times shown to
 /// people, so `2.000 s` and `0:02.000` agree.
 fn millis(t: Micros) -> Micros {
