@@ -259,6 +259,114 @@ fn round_trip(input: &Path, dir: &Path) -> PathBuf {
     v3
 }
 
+/// The header of `input` in v3, then through v2 and back: the same but
+/// for what v2 has no place for (`term.version`, `tags`, a second terminal
+/// type), which the conversion to v2 says it left out. And the terminal type is where
+/// asciinema 3.2 puts it in v3 (`term.type`, from v2's `env.TERM`).
+fn assert_header_survives_v2(input: &Path, dir: &Path) {
+    let (v3, v2, back) = (
+        dir.join("hdr-v3.cast"),
+        dir.join("hdr-v2.cast"),
+        dir.join("hdr-v3-again.cast"),
+    );
+    let convert = |from: &Path, to: &str, out: &Path| {
+        run_ok(&[
+            "convert",
+            "--to",
+            to,
+            from.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    convert(input, "v3", &v3);
+    let said = String::from_utf8_lossy(&convert(&v3, "v2", &v2).stderr).into_owned();
+    convert(&v2, "v3", &back);
+    let mut expected = read(&v3).0;
+    for (field, in_term) in [("version", true), ("tags", false)] {
+        let holder = if in_term {
+            expected["term"].as_object_mut().unwrap()
+        } else {
+            expected.as_object_mut().unwrap()
+        };
+        let name = if in_term { "term.version" } else { "tags" };
+        assert_eq!(
+            holder.remove(field).is_some(),
+            said.contains(name),
+            "{}: {name} left out without a word, or named without cause: {said}",
+            input.display()
+        );
+    }
+    // v2 holds one terminal type, env.TERM, which comes back as term.type
+    // (where asciinema 3.2 records it); env.TERM wins where both were.
+    let env_term = expected
+        .get_mut("env")
+        .and_then(|env| env.as_object_mut()?.remove("TERM"));
+    if let Some(term) = env_term {
+        let lost = expected["term"].get("type").is_some_and(|t| *t != term);
+        assert_eq!(
+            lost,
+            said.contains("term.type"),
+            "{}: {said}",
+            input.display()
+        );
+        expected["term"]["type"] = term;
+    }
+    if expected
+        .get("env")
+        .is_some_and(|env| *env == serde_json::json!({}))
+    {
+        expected.as_object_mut().unwrap().remove("env");
+    }
+    assert_eq!(read(&back).0, expected, "{}", input.display());
+    let theirs = dir.join("theirs.cast");
+    let converted = Command::new(asciinema3())
+        .args(["convert", "--overwrite", "-f", "asciicast-v3"])
+        .arg(input)
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert!(converted.status.success(), "{}", input.display());
+    assert_eq!(
+        read(&v3).0["term"]["type"],
+        read(&theirs).0["term"]["type"],
+        "{}: term.type",
+        input.display()
+    );
+}
+
+#[test]
+fn headers_keep_what_each_version_can_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // A v3 header as asciinema 3.2 records it, with a terminal version
+        // and tags v2 cannot hold.
+        r#"{"version":3,"term":{"cols":20,"rows":3,"type":"xterm-kitty","version":"0.31"},"timestamp":1700000000,"env":{"SHELL":"/bin/zsh"},"tags":["demo"]}"#,
+        r#"{"version":3,"term":{"cols":20,"rows":3,"type":"xterm-256color"},"env":{"SHELL":"/bin/zsh"}}"#,
+        // v2 as asciinema 2.4 records it: the type becomes term.type.
+        r#"{"version":2,"width":20,"height":3,"env":{"SHELL":"/bin/bash","TERM":"screen-256color"}}"#,
+    ];
+    for (n, header) in cases.iter().enumerate() {
+        let input = dir.path().join(format!("h{n}.cast"));
+        std::fs::write(&input, format!("{header}\n[0.5, \"o\", \"hi\"]\n")).unwrap();
+        assert_header_survives_v2(&input, dir.path());
+    }
+    // v2 -> v3 moves env.TERM to term.type.
+    let v3 = dir.path().join("from-v2.cast");
+    let from = dir.path().join("h2.cast");
+    run_ok(&[
+        "convert",
+        "--to",
+        "v3",
+        from.to_str().unwrap(),
+        "-o",
+        v3.to_str().unwrap(),
+    ]);
+    let header = read(&v3).0;
+    assert_eq!(header["term"]["type"], "screen-256color");
+    assert_eq!(header["env"], serde_json::json!({"SHELL": "/bin/bash"}));
+}
+
 #[test]
 fn conversions_keep_every_time_to_the_microsecond_and_every_byte() {
     let dir = tempfile::tempdir().unwrap();
@@ -591,6 +699,7 @@ fn real_world_casts_edit_cleanly() {
             continue;
         }
         round_trip(&input, dir.path());
+        assert_header_survives_v2(&input, dir.path());
         let p = |n: &str| dir.path().join(n);
         let info: serde_json::Value =
             serde_json::from_slice(&run_ok(&["info", "--format", "json", i]).stdout).unwrap();
@@ -729,4 +838,109 @@ fn times_outside_the_cast_are_refused_or_clamped() {
         assert!(out.stdout.is_empty());
         run_ok(&["text", "--at", "6.5", c]);
     }
+}
+
+/// `tvmux convert --to raw|txt` and asciinema 3.2's `convert -f raw|txt`
+/// on the same cast: (raw bytes equal, whether the text is equal). Where the
+/// text differs, every line of 3.2's is in tvmux's, in order: tvmux keeps
+/// what a clear screen erased, which 3.2 drops.
+fn against_3_2(input: &Path, dir: &Path) -> bool {
+    let (ours, theirs) = (dir.join("ours.out"), dir.join("theirs.out"));
+    let mut same_text = true;
+    for (to, format) in [("raw", "raw"), ("txt", "txt")] {
+        run_ok(&[
+            "convert",
+            "--to",
+            to,
+            input.to_str().unwrap(),
+            "-o",
+            ours.to_str().unwrap(),
+        ]);
+        let out = Command::new(asciinema3())
+            .args(["convert", "--overwrite", "-f", format])
+            .arg(input)
+            .arg(&theirs)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "3.2 converts {}", input.display());
+        let (a, b) = (
+            std::fs::read(&ours).unwrap(),
+            std::fs::read(&theirs).unwrap(),
+        );
+        if to == "raw" {
+            assert!(a == b, "{}: raw output differs from 3.2's", input.display());
+            continue;
+        }
+        let (ours, theirs) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        same_text = ours == theirs;
+        let mut wanted = theirs.lines().peekable();
+        for line in ours.lines() {
+            if wanted.peek() == Some(&line) {
+                wanted.next();
+            }
+        }
+        assert_eq!(
+            wanted.next(),
+            None,
+            "{}: a line of 3.2's text is not in tvmux's",
+            input.display()
+        );
+    }
+    same_text
+}
+
+#[test]
+fn raw_is_3_2s_byte_for_byte_and_text_keeps_what_a_clear_erased() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in valid_casts(dir.path()) {
+        against_3_2(&input, dir.path());
+    }
+    let raw = run_ok(&[
+        "convert",
+        "--to",
+        "raw",
+        busy_cast(dir.path()).to_str().unwrap(),
+    ]);
+    assert!(raw.stdout.starts_with(b"\x1b[8;10;40thello "));
+    // Cleared: 3.2's text loses the line, tvmux's keeps it.
+    let cleared = dir.path().join("cleared.cast");
+    std::fs::write(
+        &cleared,
+        "{\"version\": 2, \"width\": 20, \"height\": 3}\n[0.1, \"o\", \"secret\\r\\n\"]\n[0.2, \"o\", \"\\u001b[2J\\u001b[Hafter\"]\n",
+    )
+    .unwrap();
+    assert!(!against_3_2(&cleared, dir.path()));
+    let text = run_ok(&["convert", "--to", "txt", cleared.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&text.stdout), "secret\nafter\n");
+}
+
+/// The same on the real-world casts (CI has them): raw is 3.2's byte for
+/// byte on every one; the text is 3.2's on most, a superset on the rest.
+#[test]
+#[cfg_attr(
+    not(realworld_casts),
+    ignore = "../shared/realworld-casts not found beside the project"
+)]
+fn real_world_raw_and_text_against_3_2() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-casts");
+    let dir = tempfile::tempdir().unwrap();
+    let mut casts: Vec<PathBuf> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cast"))
+        .collect();
+    casts.sort();
+    let (mut compared, mut same_text) = (0, 0);
+    for input in casts {
+        if !tvmux(&["validate", "-q", input.to_str().unwrap()])
+            .status
+            .success()
+        {
+            continue;
+        }
+        compared += 1;
+        same_text += usize::from(against_3_2(&input, dir.path()));
+    }
+    assert!(compared >= 50, "only {compared} real-world casts compared");
+    eprintln!("{compared} casts: raw identical on all, text identical on {same_text}");
 }

@@ -71,9 +71,10 @@ pub fn report(result: Result<Written, EditError>, dest: Option<&Path>) -> u8 {
         Ok(written) => {
             if let Some(dest) = dest {
                 eprintln!(
-                    "{}: {} events, {}",
+                    "{}: {} {}, {}",
                     dest.display(),
                     written.events,
+                    if written.text { "lines" } else { "events" },
                     edit::clock(written.duration)
                 );
             }
@@ -81,6 +82,17 @@ pub fn report(result: Result<Written, EditError>, dest: Option<&Path>) -> u8 {
                 eprintln!(
                     "tvmux: left out {} `x` events whose data is not an exit status (v3 reads `x` as one)",
                     written.dropped
+                );
+            }
+            if !written.lost_fields.is_empty() {
+                eprintln!(
+                    "tvmux: left out the header's {} (the output's version has no place for {})",
+                    written.lost_fields.join(", "),
+                    if written.lost_fields.len() == 1 {
+                        "it"
+                    } else {
+                        "them"
+                    }
                 );
             }
             exit::OK

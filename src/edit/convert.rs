@@ -1,8 +1,8 @@
 //! `tvmux convert`: to v2 or v3 with every time kept to the microsecond and
 //! every event's data kept byte for byte (an `x` exit status stays in v2 as
-//! an event code the players skip); or to plain text (what the screen showed, line
-//! by line as it scrolled, through `avt`) or to the raw output stream, as
-//! asciinema 3's `convert -f txt|raw` does.
+//! an event code the players skip); or to plain text (what the screen
+//! showed, line by line as it scrolled, through `avt`); or to the raw output
+//! stream, byte for byte what asciinema 3.2's `convert -f raw` writes.
 
 use std::io::Write;
 
@@ -34,7 +34,10 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             };
             let header = edited_header(events.header(), Some(version));
             let mut w = writer(output, &header)?;
-            let mut written = Written::default();
+            let mut written = Written {
+                lost_fields: super::lost_in(events.header(), version),
+                ..Written::default()
+            };
             events
                 .for_each(|e| {
                     written.copy(&mut w, e.time, &e)?;
@@ -47,8 +50,14 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
         Target::Raw => {
             let mut out = output;
             let mut written = Written::default();
-            input
-                .events()?
+            let events = input.events()?;
+            // As asciinema 3.2 begins it: the terminal resized to the cast's
+            // size (XTWINOPS 8), so the output replays at the size it was
+            // written for.
+            let header = events.header();
+            write!(out, "\x1b[8;{};{}t", header.rows, header.cols)
+                .map_err(|e| input.error(e.into()))?;
+            events
                 .for_each(|e| {
                     if e.code == "o" {
                         out.write_all(e.data.text().as_bytes())?;
@@ -63,7 +72,10 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
         }
         Target::Txt => {
             let mut out = output;
-            let mut written = Written::default();
+            let mut written = Written {
+                text: true,
+                ..Written::default()
+            };
             crate::history::lines(input, |line| {
                 writeln!(out, "{}", line.text)?;
                 written.events += 1;

@@ -116,15 +116,19 @@ impl Input {
 }
 
 /// What an edit wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Written {
-    /// Events written.
+    /// Events written (lines, for text).
     pub events: u64,
+    /// What was written is lines of text, not events.
+    pub text: bool,
     /// The time of the last one.
     pub duration: Micros,
     /// Events the output's version cannot hold, left out: a v2 `x` event
     /// (a code v2 does not define) whose data is not an exit status, in v3.
     pub dropped: u64,
+    /// Header fields the output's version cannot hold, left out.
+    pub lost_fields: Vec<&'static str>,
 }
 
 impl Written {
@@ -171,7 +175,10 @@ pub(crate) fn writer(output: Output, header: &Header) -> Result<CastWriter<Outpu
 
 /// The header an edit writes: the input's, in `version` (v1 becomes v2),
 /// without `duration` (v2 only, ignored by the players, and stale after an
-/// edit); a v3 terminal type becomes v2's `env.TERM`.
+/// edit). The terminal's type is v3's `term.type` and v2's (and v1's)
+/// `env.TERM`: it moves between them, so v3 -> v2 -> v3 gives the header
+/// back; `term.version` and `tags` have no place in v2 and are left out
+/// ([`lost_in`] names them).
 pub(crate) fn edited_header(header: &Header, version: Option<Version>) -> Header {
     let mut out = header.clone();
     out.version = match version.unwrap_or(header.version) {
@@ -179,12 +186,42 @@ pub(crate) fn edited_header(header: &Header, version: Option<Version>) -> Header
         v => v,
     };
     out.duration = None;
-    if out.version == Version::V2
-        && let Some(term) = &out.term_type
-    {
-        out.env.entry("TERM".into()).or_insert_with(|| term.clone());
+    match out.version {
+        Version::V2 => {
+            if let Some(term) = out.term_type.take() {
+                out.env.entry("TERM".into()).or_insert(term);
+            }
+            out.term_version = None;
+            out.tags.clear();
+        }
+        Version::V3 if header.version != Version::V3 && out.term_type.is_none() => {
+            out.term_type = out.env.remove("TERM");
+        }
+        _ => {}
     }
     out
+}
+
+/// The fields of `header` that an edit into `version` leaves out.
+pub(crate) fn lost_in(header: &Header, version: Version) -> Vec<&'static str> {
+    let mut lost = Vec::new();
+    if version != Version::V3 {
+        if header.term_version.is_some() {
+            lost.push("term.version");
+        }
+        if !header.tags.is_empty() {
+            lost.push("tags");
+        }
+        if header
+            .term_type
+            .as_ref()
+            .is_some_and(|t| header.env.get("TERM").is_some_and(|e| e != t))
+        {
+            // env.TERM is kept; v2 holds one terminal type.
+            lost.push("term.type");
+        }
+    }
+    lost
 }
 
 /// Ends a writer and commits its output.
