@@ -944,3 +944,50 @@ fn real_world_raw_and_text_against_3_2() {
     assert!(compared >= 50, "only {compared} real-world casts compared");
     eprintln!("{compared} casts: raw identical on all, text identical on {same_text}");
 }
+
+/// A usage error's first line says what is wrong; clap's usage and the
+/// regex parser's pointer follow it.
+#[test]
+fn usage_errors_say_what_is_wrong_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = busy_cast(dir.path());
+    let c = cast.to_str().unwrap();
+    for (args, first, kept) in [
+        (
+            vec!["cut", "--from", "1", c],
+            "tvmux: the following required arguments were not provided: --to <TO>",
+            "Usage: tvmux cut",
+        ),
+        (
+            vec!["speed", "--factor", "abc", c],
+            "tvmux: invalid value 'abc' for '--factor <FACTOR>'",
+            "try '--help'",
+        ),
+        (
+            vec!["grep", "(", c],
+            "tvmux: invalid pattern \"(\": unclosed group",
+            "    ^",
+        ),
+        (
+            vec!["redact", "a(", c],
+            "tvmux: invalid pattern \"a(\": unclosed group",
+            "     ^",
+        ),
+    ] {
+        let out = tvmux(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.lines().next().unwrap().starts_with(first),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.lines().skip(1).any(|l| l.contains(kept)),
+            "{args:?}: {err}"
+        );
+    }
+    // Help is not an error.
+    let help = tvmux(&["cut", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: tvmux cut"));
+}

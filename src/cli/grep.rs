@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
-use regex::RegexBuilder;
 use serde::Serialize;
 use tvmux::config::Config;
 use tvmux::edit::{EditError, Input, timestamp};
@@ -53,13 +52,10 @@ struct Submatch<'a> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let regex = match RegexBuilder::new(&args.pattern)
-        .case_insensitive(args.ignore_case)
-        .build()
-    {
+    let regex = match super::usage::regex(&args.pattern, args.ignore_case) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("tvmux: {e}");
+            eprintln!("{e}");
             return exit::ERROR;
         }
     };

@@ -21,6 +21,7 @@ mod span;
 mod speed;
 mod stdout;
 mod text;
+mod usage;
 mod validate;
 
 use std::process::ExitCode;
@@ -97,7 +98,10 @@ pub mod exit {
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match usage::parse() {
+        Ok(cli) => cli,
+        Err(code) => return ExitCode::from(code),
+    };
     output::set_color(cli.color);
     let result = match cli.command {
         Command::Validate(args) => Ok(validate::run(args)),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use tvmux::edit::Input;
 use tvmux::history;
 
@@ -41,16 +41,13 @@ pub fn run(args: Args) -> u8 {
             } else {
                 p.clone()
             };
-            RegexBuilder::new(&p)
-                .case_insensitive(args.ignore_case)
-                .build()
-                .map_err(|e| e.to_string())
+            super::usage::regex(&p, args.ignore_case)
         })
         .collect();
     let patterns = match patterns {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("tvmux: {e}");
+            eprintln!("{e}");
             return exit::ERROR;
         }
     };
