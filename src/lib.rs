@@ -42,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+mod beside;
 pub mod cast;
 pub mod config;
 pub mod edit;

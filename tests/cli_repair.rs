@@ -541,3 +541,40 @@ fn unreadable_inputs_get_a_result_in_json() {
     assert!(!record.refused);
     assert!(record.error.contains("No such file"));
 }
+
+/// A cast whose name is as long as a name can be (255 bytes): repaired
+/// both ways (in place, and rewritten through a temporary file), its side
+/// files kept under shortened names, and edited in place.
+#[test]
+fn a_name_of_255_bytes_is_repaired_and_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("{}.cast", "é".repeat(125)); // 250 + 5 bytes
+    assert_eq!(name.len(), 255);
+    let path = dir.path().join(&name);
+    for damaged in ["damaged/nul-tail.cast", "damaged/mid-file-garbage.cast"] {
+        fs::copy(testdata(damaged), &path).unwrap();
+        let out = tvmux(&["repair", path_str(&path)]);
+        assert!(out.status.success(), "{damaged}: {}", stdout(&out));
+        assert!(validate_full(&path).status.success(), "{damaged}");
+    }
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    // The cast and two side files; nothing temporary left.
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .filter(|n| n.contains(".removed"))
+            .all(|n| n.starts_with("éé") && n.len() <= 255),
+        "{names:?}"
+    );
+    let out = tvmux(&["speed", "--factor", "2", "--in-place", path_str(&path)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(validate_full(&path).status.success());
+}

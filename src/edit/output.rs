@@ -78,9 +78,8 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let name = dest.file_name().unwrap_or_default().to_string_lossy();
         let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&crate::beside::temp_prefix(dest, ".tmp".len()))
             .suffix(".tmp")
             .permissions(Permissions::from_mode(0o666))
             .tempfile_in(dir)

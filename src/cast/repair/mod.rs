@@ -17,6 +17,7 @@ use side_file::Side;
 
 use std::fs::{self, File};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -376,11 +377,10 @@ impl Temp {
     }
 }
 
-fn temp_prefix(cast: &Path) -> String {
-    format!(
-        ".{}.",
-        cast.file_name().unwrap_or_default().to_string_lossy()
-    )
+/// `.NAME.`, NAME shortened to leave room for any [`Temp`]'s suffix.
+fn temp_prefix(cast: &Path) -> std::ffi::OsString {
+    let longest = Temp::ALL.iter().map(|t| t.suffix().len()).max();
+    crate::beside::temp_prefix(cast, longest.unwrap_or_default())
 }
 
 /// A temporary file beside `cast`, `.NAME.XXXXXX.SUFFIX`: created
@@ -412,11 +412,11 @@ fn remove_leftovers(path: &Path) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(candidate) = file_name.to_str() else {
-            continue;
-        };
-        let ours = candidate.starts_with(&prefix)
-            && Temp::ALL.iter().any(|t| candidate.ends_with(t.suffix()));
+        let candidate = file_name.as_bytes();
+        let ours = candidate.starts_with(prefix.as_bytes())
+            && Temp::ALL
+                .iter()
+                .any(|t| candidate.ends_with(t.suffix().as_bytes()));
         if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(entry.path());
         }

@@ -14,7 +14,8 @@ pub fn side_file_path(path: &Path) -> PathBuf {
 }
 
 fn side_candidate(path: &Path, n: u32) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    // Room for `.removed` and a number of up to five digits.
+    let mut name = crate::beside::stem(path, ".removed".len() + 6);
     name.push(".removed");
     if n > 0 {
         name.push(format!(".{n}"));
