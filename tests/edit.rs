@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::programs::{asciinema_cat, asciinema3};
-use common::{stdout, testdata, tvmux};
+use common::{realworld_casts, stdout, testdata, tvmux};
 
 /// An event read back independently of tvmux: absolute seconds, code, data.
 type Ev = (f64, String, String);
@@ -700,14 +700,8 @@ fn refusals_are_clear_and_leave_files_alone() {
     ignore = "../shared/realworld-casts not found beside the project"
 )]
 fn real_world_casts_edit_cleanly() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-casts");
     let dir = tempfile::tempdir().unwrap();
-    let mut casts: Vec<PathBuf> = std::fs::read_dir(&shared)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cast"))
-        .collect();
-    casts.sort();
+    let casts = realworld_casts();
     let mut edited = 0;
     for input in casts {
         let i = input.to_str().unwrap();
@@ -938,14 +932,8 @@ fn raw_is_3_2s_byte_for_byte_and_text_keeps_what_a_clear_erased() {
     ignore = "../shared/realworld-casts not found beside the project"
 )]
 fn real_world_raw_and_text_against_3_2() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-casts");
     let dir = tempfile::tempdir().unwrap();
-    let mut casts: Vec<PathBuf> = std::fs::read_dir(&shared)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cast"))
-        .collect();
-    casts.sort();
+    let casts = realworld_casts();
     let (mut compared, mut same_text) = (0, 0);
     for input in casts {
         if !tvmux(&["validate", "-q", input.to_str().unwrap()])

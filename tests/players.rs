@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::programs::asciinema3;
+use common::realworld_casts;
 use tvmux::cast::{self, Kind, Mode, Options, RepairOptions, Severity};
 
 /// Where tvmux is deliberately stricter than the players, and why. A file
@@ -435,14 +436,8 @@ fn valid_means_both_players_read_it() {
     ignore = "../shared/realworld-casts not found beside the project"
 )]
 fn real_world_casts_agree_with_the_players() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-casts");
     require_players();
-    let mut paths: Vec<PathBuf> = fs::read_dir(&shared)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cast"))
-        .collect();
-    paths.sort();
+    let paths = realworld_casts();
     assert!(paths.len() >= 50, "found only {} casts", paths.len());
     let judged = players_read(&paths);
     let mut wrong = Vec::new();

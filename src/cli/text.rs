@@ -31,7 +31,7 @@ pub fn run(args: Args) -> u8 {
             let [t] = edit::resolve(&input, &[at])?[..] else {
                 unreachable!("one time asked, one given")
             };
-            for row in history::screen_at(&input, edit::instant(&input, t)?)? {
+            for row in history::screen_at(&input, t)? {
                 let _ = writeln!(out, "{row}");
             }
             Ok(())

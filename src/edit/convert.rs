@@ -35,7 +35,7 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             let header = edited_header(events.header(), Some(version));
             let mut w = writer(output, &header)?;
             let mut written = Written {
-                lost_fields: super::lost_in(events.header(), version),
+                lost_fields: super::lost_in(events.header(), &header),
                 ..Written::default()
             };
             events

@@ -30,7 +30,7 @@ pub use output::Output;
 pub use screen::Screen;
 pub use span::{cut, extract};
 pub use speed::speed;
-pub use time::{Stretch, TimeSpec, clock, instant, resolve, stretch, timestamp};
+pub use time::{Stretch, TimeSpec, clock, resolve, stretch, timestamp};
 
 use crate::cast::{
     CastWriter, Data, Event, Events, FlushPolicy, Fsync, Header, Micros, ReadError, Source, Version,
@@ -202,24 +202,20 @@ pub(crate) fn edited_header(header: &Header, version: Option<Version>) -> Header
     out
 }
 
-/// The fields of `header` that an edit into `version` leaves out.
-pub(crate) fn lost_in(header: &Header, version: Version) -> Vec<&'static str> {
+/// The fields of `before` that [`edited_header`] left out of `after`.
+pub(crate) fn lost_in(before: &Header, after: &Header) -> Vec<&'static str> {
     let mut lost = Vec::new();
-    if version != Version::V3 {
-        if header.term_version.is_some() {
-            lost.push("term.version");
-        }
-        if !header.tags.is_empty() {
-            lost.push("tags");
-        }
-        if header
-            .term_type
-            .as_ref()
-            .is_some_and(|t| header.env.get("TERM").is_some_and(|e| e != t))
-        {
-            // env.TERM is kept; v2 holds one terminal type.
-            lost.push("term.type");
-        }
+    if before.term_version.is_some() && after.term_version.is_none() {
+        lost.push("term.version");
+    }
+    if !before.tags.is_empty() && after.tags.is_empty() {
+        lost.push("tags");
+    }
+    if before.term_type.is_some()
+        && after.term_type.is_none()
+        && after.env.get("TERM") != before.term_type.as_ref()
+    {
+        lost.push("term.type");
     }
     lost
 }

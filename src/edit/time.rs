@@ -123,19 +123,6 @@ pub fn stretch(input: &Input, from: Micros, to: Micros) -> Result<Stretch, EditE
     })
 }
 
-/// Checks that `at` is within `input` (one pass over its times).
-pub fn instant(input: &Input, at: Micros) -> Result<Micros, EditError> {
-    let end = input.end()?;
-    if at > end {
-        return Err(EditError::Usage(format!(
-            "--at ({}) is after the end of the cast ({})",
-            clock(at),
-            clock(end)
-        )));
-    }
-    Ok(at)
-}
-
 /// To the nearest millisecond: the one rounding rule for times shown to
 /// people, so `2.000 s` and `0:02.000` agree.
 fn millis(t: Micros) -> Micros {

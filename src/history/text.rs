@@ -58,20 +58,32 @@ pub fn lines(
 }
 
 /// The screen at `time` (after every event up to it): its rows, trailing
-/// blanks and blank rows at the bottom trimmed.
+/// blanks and blank rows at the bottom trimmed. A time after the last
+/// event is refused.
 pub fn screen_at(input: &Input, time: Micros) -> Result<Vec<String>, EditError> {
     let events = input.events()?;
     let header = events.header();
     let mut screen = Screen::new(header.cols, header.rows);
+    // The last event's time, until one after `time` shows it is inside.
+    let mut end = Some(0);
     events
         .for_each(|e| {
             if e.time > time {
+                end = None;
                 return Ok(Flow::Break(()));
             }
+            end = Some(e.time);
             screen.apply(&e);
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;
+    if let Some(end) = end.filter(|&end| time > end) {
+        return Err(EditError::Usage(format!(
+            "--at ({}) is after the end of the cast ({})",
+            crate::edit::clock(time),
+            crate::edit::clock(end)
+        )));
+    }
     let mut rows: Vec<String> = screen
         .terminal()
         .screen()

@@ -49,6 +49,19 @@ pub fn testdata(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The real-world casts beside the project (`../shared/realworld-casts`),
+/// sorted; only for tests marked `cfg_attr(not(realworld_casts), ignore)`.
+pub fn realworld_casts() -> Vec<PathBuf> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-casts");
+    let mut casts: Vec<PathBuf> = std::fs::read_dir(shared)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cast"))
+        .collect();
+    casts.sort();
+    casts
+}
+
 /// Copies a testdata file into `dir`, returning the copy's path.
 pub fn copy_in(dir: &Path, rel: &str) -> PathBuf {
     let dest = dir.join(Path::new(rel).file_name().unwrap());
