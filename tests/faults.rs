@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::tmpfs::Tmpfs;
 use common::tmux_env::*;
 
 fn text(out: &Output) -> String {
@@ -71,48 +72,6 @@ fn start_and_stop_in_a_loop_always_stop() {
     for cast in casts_under(&env.out_dir()) {
         validate_full(&cast);
     }
-}
-
-/// A tmpfs of `size` at a new directory, unmounted when dropped.
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    fn mount(size: &str) -> Tmpfs {
-        assert!(
-            nix_is_root(),
-            "this test mounts a tmpfs (a full disk) and needs root, as CI runs it"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tvmux-test"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "mount: {}", text(&out));
-        Tmpfs { dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(self.dir.path())
-            .output();
-    }
-}
-
-fn nix_is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Fills the file system at `dir` but for about `leave` bytes: the filler's path.

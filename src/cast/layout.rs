@@ -59,7 +59,7 @@ impl Layout {
 }
 
 /// How many NUL bytes end `bytes`, counted a word at a time.
-fn trailing_nul_len(bytes: &[u8]) -> usize {
+pub(crate) fn trailing_nul_len(bytes: &[u8]) -> usize {
     let mut end = bytes.len();
     while end >= 8 && bytes[end - 8..end] == [0; 8] {
         end -= 8;

@@ -2,6 +2,12 @@
 //! regular file is mapped; a pipe is spooled to an unnamed temporary file
 //! first, which is then mapped, so every check runs on the same code path.
 //!
+//! A sparse file (a crash after preallocation, `truncate -s`) is mapped
+//! extent by extent over anonymous zero pages: its holes read as the NULs
+//! they are without the filesystem materialising them (on tmpfs, reading a
+//! hole through a file mapping allocates a page, and a 1 GiB hole fills a
+//! small tmpfs).
+//!
 //! A mapped file that another process shrinks makes the next read of the lost
 //! pages raise SIGBUS. [`guard_sigbus`] turns that into a message naming the
 //! file and exit status 2 instead of a silent death by signal.
@@ -36,10 +42,13 @@ impl Source {
             return Ok(Source { map: None });
         }
         note_current_file(name);
-        // SAFETY: the map is read-only and private to this process. Another
-        // process shrinking the file while it is mapped raises SIGBUS, which
-        // `guard_sigbus` reports and exits on.
-        let map = unsafe { Mmap::map(file)? };
+        let map = match data_extents(file, meta.len())? {
+            Some(extents) => map_extents(file, meta.len(), &extents)?,
+            // SAFETY: the map is read-only and private to this process. Another
+            // process shrinking the file while it is mapped raises SIGBUS, which
+            // `guard_sigbus` reports and exits on.
+            None => unsafe { Mmap::map(file)? },
+        };
         Ok(Source { map: Some(map) })
     }
 
@@ -60,6 +69,89 @@ impl Source {
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
     }
+}
+
+/// More extents than this and the file is mapped as a whole: each extent
+/// costs a mapping, and a process may hold only so many.
+const MAX_EXTENTS: usize = 1024;
+
+/// The ranges of `file` that hold data, when it has holes (`None`: no hole,
+/// too many extents, or a filesystem that cannot tell).
+fn data_extents(file: &File, len: u64) -> io::Result<Option<Vec<std::ops::Range<u64>>>> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    let seek = |pos: u64, whence| {
+        // SAFETY: lseek on a descriptor we own; the offset it sets is not used
+        // by anything else (maps and reads name their offsets).
+        let at = unsafe { libc::lseek(fd, pos as libc::off_t, whence) };
+        if at < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(at as u64)
+        }
+    };
+    match seek(0, libc::SEEK_HOLE) {
+        Ok(hole) if hole >= len => return Ok(None),
+        Ok(_) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let mut extents = Vec::new();
+    let mut pos = 0;
+    while pos < len {
+        let data = match seek(pos, libc::SEEK_DATA) {
+            Ok(data) => data,
+            // Only holes from here to the end.
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => break,
+            Err(e) => return Err(e),
+        };
+        let hole = seek(data, libc::SEEK_HOLE)?.min(len);
+        if hole > data {
+            extents.push(data..hole);
+        }
+        if extents.len() > MAX_EXTENTS {
+            return Ok(None);
+        }
+        pos = hole.max(data + 1);
+    }
+    Ok(Some(extents))
+}
+
+/// Maps `len` bytes of anonymous zero pages, then each data extent of
+/// `file` over them (page-aligned, so a page holding data is the file's).
+fn map_extents(file: &File, len: u64, extents: &[std::ops::Range<u64>]) -> io::Result<Mmap> {
+    use std::os::fd::AsRawFd;
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .unwrap_or(4096) as u64;
+    let mut zeros = memmap2::MmapOptions::new().len(len as usize).map_anon()?;
+    let base = zeros.as_mut_ptr();
+    for extent in extents {
+        let start = extent.start / page * page;
+        // The kernel rounds the length up to a page, which stays inside the
+        // anonymous map (its length is rounded the same way).
+        let size = (extent.end - start) as usize;
+        // SAFETY: the range lies inside `zeros`, which this function owns;
+        // MAP_FIXED replaces those pages of it and nothing else. The map is
+        // private and read-only (a file shrunk under it raises SIGBUS, which
+        // `guard_sigbus` reports).
+        let at = unsafe {
+            libc::mmap(
+                base.add(start as usize).cast(),
+                size,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                file.as_raw_fd(),
+                start as libc::off_t,
+            )
+        };
+        if at == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    // Dropping it unmaps the whole range, the file's pages with it.
+    zeros.make_read_only()
 }
 
 /// Opens `path` if it is a regular file, without blocking: a FIFO with no
@@ -107,7 +199,7 @@ static MESSAGE_LEN: AtomicUsize = AtomicUsize::new(0);
 
 fn note_current_file(name: &Path) {
     let text = format!(
-        "tvmux: {}: error: the file shrank while it was being read (another process truncated it); nothing was changed\n",
+        "tvmux: {}: error: the file could not be read (SIGBUS): another process truncated it while it was read, or its filesystem could not supply a page (a full tmpfs); nothing was changed\n",
         name.display()
     );
     let bytes = &text.as_bytes()[..text.len().min(MESSAGE_MAX)];

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod programs;
+pub mod tmpfs;
 pub mod tmux_env;
 
 #[allow(unused_imports)]

@@ -1,7 +1,7 @@
 //! The side file that keeps every removed byte.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +22,9 @@ fn side_candidate(path: &Path, n: u32) -> PathBuf {
     }
     path.with_file_name(name)
 }
+
+/// The side file is written in blocks of this size; a block of NULs is a hole.
+const HOLE_MIN: usize = 64 << 10;
 
 /// The side file. Removed bytes go to a temporary file created beside the
 /// cast (exclusively: never through a link, never into an existing file),
@@ -62,7 +65,18 @@ impl Side {
                 self.owner,
             )?);
         }
-        self.file.as_mut().unwrap().write_all(bytes)
+        // Blocks of NULs (a crash's preallocated tail, a sparse file's
+        // hole) are kept as holes: the side file holds every byte without
+        // spending the disk space, and reading it never materialises them.
+        let file = self.file.as_mut().unwrap();
+        for block in bytes.chunks(HOLE_MIN) {
+            if crate::cast::layout::trailing_nul_len(block) == block.len() {
+                file.seek(SeekFrom::Current(block.len() as i64))?;
+            } else {
+                file.write_all(block)?;
+            }
+        }
+        Ok(())
     }
 
     /// Makes the side file durable under the first free name of
@@ -71,6 +85,11 @@ impl Side {
         let Some(mut tmp) = self.file else {
             return Ok(None);
         };
+        // A hole at the end exists once the length says so.
+        let end = tmp.stream_position()?;
+        if tmp.as_file().metadata()?.len() < end {
+            tmp.as_file().set_len(end)?;
+        }
         tmp.as_file_mut().sync_all()?;
         for n in 0.. {
             let candidate = side_candidate(&self.cast, n);
