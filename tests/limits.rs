@@ -95,3 +95,275 @@ fn holes_are_read_without_filling_a_tmpfs() {
         fs.used()
     );
 }
+
+/// Runs `tvmux ARGS` with standard input written by `feed` (until it ends
+/// or the pipe closes), `TMPDIR` set to `tmp`; gives up after `limit`.
+fn validate_stream(
+    tmp: &Path,
+    feed: impl FnOnce(&mut dyn std::io::Write) + Send + 'static,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tvmux"))
+        .args(["validate", "-"])
+        .env("TMPDIR", tmp)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || feed(&mut stdin));
+    let t0 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("validate - still running after {limit:?}: {}", said(&out));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn forever(first: &'static [u8], then: u8) -> impl FnOnce(&mut dyn std::io::Write) + Send {
+    move |w| {
+        let block = vec![then; 1 << 16];
+        if w.write_all(first).is_ok() {
+            while w.write_all(&block).is_ok() {}
+        }
+    }
+}
+
+/// Standard input is checked as it comes, never spooled: an endless
+/// stream that cannot be a cast is refused at once, and a long one is
+/// checked with nothing written to `TMPDIR` (a 16 MiB tmpfs here, which
+/// the old spool filled).
+#[test]
+fn standard_input_is_checked_as_a_stream() {
+    let tmp = Tmpfs::mount("16m");
+    let limit = std::time::Duration::from_secs(20);
+    let out = validate_stream(tmp.path(), forever(b"", 0), limit);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("it begins with NUL bytes [not-a-cast]"),
+        "{}",
+        said(&out)
+    );
+
+    let out = validate_stream(tmp.path(), forever(b"hello", b'x'), limit);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("[not-a-cast]"), "{}", said(&out));
+
+    let out = validate_stream(
+        tmp.path(),
+        forever(b"{\"version\": 2, \"a\": \"", b'x'),
+        limit,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("over tvmux's limit of 1 MiB"),
+        "{}",
+        said(&out)
+    );
+
+    // 256 MiB: valid lines, then NULs, through the pipe.
+    let out = validate_stream(
+        tmp.path(),
+        |w| {
+            let mut lines = HEADER.to_vec();
+            for i in 0..20_000 {
+                lines.extend_from_slice(format!("[{i}, \"o\", \"line {i}\\r\\n\"]\n").as_bytes());
+            }
+            let nuls = vec![0u8; 1 << 20];
+            if w.write_all(&lines).is_ok() {
+                for _ in 0..256 {
+                    if w.write_all(&nuls).is_err() {
+                        break;
+                    }
+                }
+            }
+        },
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let text = said(&out);
+    assert!(
+        text.contains(&format!(
+            "<stdin>:20002:1: error: {} NUL bytes at the end",
+            256 << 20
+        )),
+        "{text}"
+    );
+    assert!(
+        tmp.used() < 1 << 20,
+        "standard input was spooled: {} bytes",
+        tmp.used()
+    );
+}
+
+/// `tvmux ARGS` with its address space limited to `mib` MiB: what would
+/// take memory in proportion to a line or a header fails.
+fn tvmux_within(mib: u64, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", mib << 10))
+        .arg(env!("CARGO_BIN_EXE_tvmux"))
+        .args(args);
+    command.output().unwrap()
+}
+
+/// A header of 10 MiB (5 million numbers: hundreds of MiB parsed) is
+/// refused with a message, within 200 MiB of address space.
+#[test]
+fn a_huge_header_is_refused_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = dir.path().join("header.cast");
+    let mut header =
+        b"{\"version\": 2, \"width\": 80, \"height\": 24, \"theme\": {\"a\": [".to_vec();
+    header.extend(b"1,".repeat(5 << 20));
+    header.extend_from_slice(b"1]}}\n[0.1, \"o\", \"a\"]\n");
+    std::fs::write(&cast, &header).unwrap();
+    for args in [&["validate"][..], &["info"], &["repair"]] {
+        let mut args = args.to_vec();
+        args.push(path_str(&cast));
+        let out = tvmux_within(200, &args);
+        assert!(
+            said(&out).contains("over tvmux's limit of 1 MiB"),
+            "{args:?}: {}",
+            said(&out)
+        );
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+    }
+    assert_eq!(std::fs::read(&cast).unwrap(), header, "repair changed it");
+}
+
+/// A cast whose middle event is `mib` MiB of output (escapes and
+/// multi-byte text throughout), its time `time`: how many lines it prints.
+fn huge_event_cast(path: &Path, mib: usize, time: &str) -> usize {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    out.write_all(HEADER).unwrap();
+    out.write_all(b"[0.1, \"o\", \"start\\r\\n\"]\n").unwrap();
+    write!(out, "[{time}, \"o\", \"").unwrap();
+    let piece = b"line \\u001b[1mbold\\u001b[m caf\xc3\xa9 \\r\\n".repeat(1 << 10);
+    let pieces = (mib << 20) / piece.len();
+    for _ in 0..pieces {
+        out.write_all(&piece).unwrap();
+    }
+    out.write_all(b"\"]\n[1.0, \"o\", \"end\\r\\n\"]\n")
+        .unwrap();
+    out.flush().unwrap();
+    pieces << 10
+}
+
+/// An event of 128 MiB: every command that reads it runs within its map
+/// and 128 MiB more of address space (they held the event whole, several
+/// times over, decoded and rebuilt: the emulator's lines, the writer's
+/// line, repair's fixed line), and gives what it gave before.
+#[test]
+fn a_huge_event_is_read_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = dir.path().join("huge.cast");
+    let lines = huge_event_cast(&cast, 128, "0.5");
+    let size = std::fs::metadata(&cast).unwrap().len() >> 20;
+    let c = path_str(&cast);
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let runs: Vec<(u64, Vec<String>)> = vec![
+        (1, vec!["validate".into(), c.into()]),
+        (1, vec!["info".into(), c.into()]),
+        (1, vec!["text".into(), c.into()]),
+        (1, vec!["grep".into(), "end".into(), c.into()]),
+        (
+            1,
+            vec![
+                "convert".into(),
+                "--to".into(),
+                "v3".into(),
+                c.into(),
+                "-o".into(),
+                out("v3.cast"),
+            ],
+        ),
+        (
+            1,
+            vec![
+                "convert".into(),
+                "--to".into(),
+                "raw".into(),
+                c.into(),
+                "-o".into(),
+                out("raw.txt"),
+            ],
+        ),
+        (
+            1,
+            vec![
+                "speed".into(),
+                "--factor".into(),
+                "2".into(),
+                c.into(),
+                "-o".into(),
+                out("fast.cast"),
+            ],
+        ),
+        (
+            1,
+            vec![
+                "cut".into(),
+                "--from".into(),
+                "0.2".into(),
+                "--to".into(),
+                "0.3".into(),
+                c.into(),
+                "-o".into(),
+                out("cut.cast"),
+            ],
+        ),
+        (
+            1,
+            vec![
+                "extract".into(),
+                "--from".into(),
+                "0.6".into(),
+                "--to".into(),
+                "1".into(),
+                c.into(),
+                "-o".into(),
+                out("x.cast"),
+            ],
+        ),
+        // Two casts mapped at once.
+        (
+            2,
+            vec![
+                "cat".into(),
+                c.into(),
+                c.into(),
+                "-o".into(),
+                out("twice.cast"),
+            ],
+        ),
+    ];
+    for (maps, args) in &runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = tvmux_within(maps * size + 128, &args);
+        assert_eq!(run.status.code(), Some(0), "{args:?}: {}", said(&run));
+        if args[0] == "text" {
+            let text = String::from_utf8_lossy(&run.stdout);
+            let shown = text.lines().filter(|l| *l == "line bold café").count();
+            assert_eq!(shown, lines, "{args:?}");
+        }
+    }
+    for name in ["v3.cast", "fast.cast", "cut.cast", "x.cast", "twice.cast"] {
+        let run = tvmux(&["validate", &out(name)]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", said(&run));
+    }
+    // Repair rewrites the huge event's time (it goes backwards).
+    huge_event_cast(&cast, 128, "0.05");
+    let run = tvmux_within(size + 128, &["repair", c]);
+    assert_eq!(run.status.code(), Some(0), "repair: {}", said(&run));
+    let run = tvmux(&["validate", c]);
+    assert_eq!(run.status.code(), Some(0), "repaired: {}", said(&run));
+}

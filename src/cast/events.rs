@@ -18,6 +18,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::event::{Checker, Clock, Verdict};
 use super::finding::{Finding, Severity};
 use super::header::Header;
+use super::json::PIECE;
 use super::json::{self, JsonStr};
 use super::layout::Layout;
 use super::scan::{Mode, Options, scan};
@@ -66,6 +67,38 @@ impl<'a> Data<'a> {
             }
             .text(),
             Data::Text(text) => text.clone(),
+        }
+    }
+
+    /// The data as text in pieces of a bounded size (a huge event is never
+    /// decoded whole): see [`JsonStr::pieces`].
+    pub fn pieces(&self) -> impl Iterator<Item = Cow<'a, str>> {
+        let (json, text) = match self {
+            Data::Json(raw, escaped) => (
+                Some(
+                    JsonStr {
+                        raw,
+                        escaped: *escaped,
+                    }
+                    .pieces(),
+                ),
+                None,
+            ),
+            Data::Text(text) => (None, Some(text.clone())),
+        };
+        json.into_iter().flatten().chain(text)
+    }
+
+    /// The data as text if it is at most one piece long (a size, a status,
+    /// a label), else `None`.
+    pub fn short_text(&self) -> Option<Cow<'a, str>> {
+        match self {
+            Data::Json(raw, escaped) => JsonStr {
+                raw,
+                escaped: *escaped,
+            }
+            .short_text(),
+            Data::Text(text) => (text.len() <= PIECE).then(|| text.clone()),
         }
     }
 }

@@ -136,9 +136,65 @@ pub enum FirstLine {
     Incomplete,
 }
 
+/// The longest header line tvmux reads (v2 and v3; a one-line v1 file is
+/// its events too, and is read whole). Parsed, a header costs many times its
+/// size in memory; real ones are a few hundred bytes.
+pub const HEADER_MAX: usize = 1 << 20;
+
+/// The error for a header line over [`HEADER_MAX`] bytes (`len`, or more
+/// when `len` is only what was read of it).
+pub fn too_large(len: usize, at_least: bool) -> Issue {
+    Issue::error(
+        HEADER_MAX,
+        Kind::BadHeader,
+        format!(
+            "the header line is {}, over tvmux's limit of {} MiB (a header holds the terminal's size and a few fields)",
+            if at_least {
+                format!("longer than {len} bytes")
+            } else {
+                format!("{len} bytes")
+            },
+            HEADER_MAX >> 20
+        ),
+    )
+}
+
+/// The `version` of a JSON object, read without keeping anything else; a
+/// piece of an object gives what it holds so far.
+pub fn version_of(line: &[u8]) -> Option<u64> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Version<'v>(&'v mut Option<u64>);
+    impl<'de> Visitor<'de> for Version<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a header object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "version" && self.0.is_none() {
+                    *self.0 = map.next_value::<Option<u64>>().ok().flatten();
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut version = None;
+    let _ = serde_json::Deserializer::from_slice(line).deserialize_map(Version(&mut version));
+    version
+}
+
 /// Reads the version from the first line. Errors are `not-a-cast` or
-/// `unsupported-version` issues.
+/// `unsupported-version` issues, and `bad-header` for a header line over
+/// [`HEADER_MAX`] bytes.
 pub fn sniff(line: &[u8]) -> Result<FirstLine, Issue> {
+    if line.len() > HEADER_MAX
+        && line.trim_ascii_start().starts_with(b"{")
+        && version_of(line) != Some(1)
+    {
+        return Err(too_large(line.len(), false));
+    }
     let map: Map<String, Value> = match serde_json::from_slice(line) {
         Ok(map) => map,
         Err(e) if e.is_eof() && line.trim_ascii_start().starts_with(b"{") => {

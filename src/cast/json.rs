@@ -72,13 +72,93 @@ impl<'a> JsonStr<'a> {
     }
 }
 
+impl<'a> JsonStr<'a> {
+    /// The decoded text in pieces of about [`PIECE`] bytes (cut at character
+    /// and escape boundaries), so a huge string is never decoded whole.
+    pub fn pieces(self) -> impl Iterator<Item = Cow<'a, str>> {
+        self.pieces_of(PIECE)
+    }
+
+    /// The decoded text if it is at most one piece long, else `None`.
+    pub fn short_text(self) -> Option<Cow<'a, str>> {
+        let mut pieces = self.pieces();
+        let first = pieces.next().unwrap_or_default();
+        pieces.next().is_none().then_some(first)
+    }
+
+    /// The text for a message: Rust-quoted, cut after 60 characters.
+    pub fn quoted(self) -> String {
+        const SHOWN: usize = 60;
+        let head: String = self
+            .pieces_of(4 * SHOWN)
+            .flat_map(|p| p.chars().collect::<Vec<_>>())
+            .take(SHOWN + 1)
+            .collect();
+        if head.chars().count() > SHOWN {
+            let head: String = head.chars().take(SHOWN).collect();
+            format!("{head:?}… ({} bytes in all)", self.raw.len())
+        } else {
+            format!("{head:?}")
+        }
+    }
+
+    fn pieces_of(self, limit: usize) -> impl Iterator<Item = Cow<'a, str>> {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at >= self.raw.len() {
+                return None;
+            }
+            let (piece, next) = if self.escaped {
+                let (text, next) = unescape_piece(self.raw, at, limit);
+                (Cow::Owned(text), next)
+            } else {
+                let end = piece_end(self.raw, at, (at + limit).min(self.raw.len()));
+                let text = std::str::from_utf8(&self.raw[at..end]).unwrap_or_default();
+                (Cow::Borrowed(text), end)
+            };
+            at = next;
+            Some(piece)
+        })
+    }
+}
+
+/// How much of a string [`JsonStr::pieces`] decodes at a time.
+pub const PIECE: usize = 64 << 10;
+
+/// Where a piece of `raw` that begins at `from` (a character boundary) and
+/// would end at `stop` ends: the last character boundary at or before
+/// `stop`, or the end of the character that straddles it.
+fn piece_end(raw: &[u8], from: usize, stop: usize) -> usize {
+    let is_start = |i: usize| i >= raw.len() || raw[i] & 0xC0 != 0x80;
+    match (from + 1..=stop).rev().take(4).find(|&i| is_start(i)) {
+        Some(end) => end,
+        None => (stop..)
+            .find(|&i| is_start(i))
+            .expect("the end is a boundary"),
+    }
+}
+
 /// Decodes the body of a JSON string the checker has accepted (valid UTF-8,
 /// well-formed escapes, `\u` surrogates in pairs); by hand, since decoding is
 /// on the hot path of every tool that reads terminal text.
 fn unescape(raw: &[u8]) -> String {
-    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(at) = memchr::memchr(b'\\', &raw[i..]) {
+    unescape_piece(raw, 0, usize::MAX).0
+}
+
+/// [`unescape`] of `raw[from..]`, stopping at the first character or
+/// escape boundary at or past `from + limit`: the text, and where the rest
+/// begins.
+fn unescape_piece(raw: &[u8], from: usize, limit: usize) -> (String, usize) {
+    let stop = from.saturating_add(limit).min(raw.len());
+    let mut out: Vec<u8> = Vec::with_capacity(stop - from);
+    let mut i = from;
+    while i < stop {
+        let Some(at) = memchr::memchr(b'\\', &raw[i..stop]) else {
+            let end = piece_end(raw, i, stop);
+            out.extend_from_slice(&raw[i..end]);
+            i = end;
+            break;
+        };
         out.extend_from_slice(&raw[i..i + at]);
         i += at + 1;
         let Some(&kind) = raw.get(i) else { break };
@@ -95,7 +175,10 @@ fn unescape(raw: &[u8]) -> String {
                         .and_then(|h| std::str::from_utf8(h).ok())
                         .and_then(|h| u32::from_str_radix(h, 16).ok())
                 };
-                let Some(mut code) = hex(i) else { break };
+                let Some(mut code) = hex(i) else {
+                    i = raw.len();
+                    break;
+                };
                 i += 4;
                 if (0xD800..0xDC00).contains(&code)
                     && raw.get(i..i + 2) == Some(b"\\u")
@@ -112,8 +195,9 @@ fn unescape(raw: &[u8]) -> String {
         };
         out.push(byte);
     }
-    out.extend_from_slice(&raw[i.min(raw.len())..]);
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (text, i)
 }
 
 /// One event line's three values, borrowed from the line.
@@ -702,6 +786,38 @@ mod tests {
 
     fn bad(line: &[u8]) -> LineError {
         parse_event(line).expect_err(&String::from_utf8_lossy(line))
+    }
+
+    /// Decoding in pieces gives the text decoding whole gives, each piece
+    /// cut at a character and escape boundary, whatever the piece size.
+    #[test]
+    fn pieces_join_into_the_whole_text() {
+        let strings = [
+            r#"plain ascii text"#,
+            r#"caf\u00e9 \ud83d\ude00 \\ \" \n\r\t\b\f end"#,
+            "é日本語😀 no escapes",
+            r#"é日\u001b[1m本😀\\\\x"#,
+            r#"\ud83d\ude00\ud83d\ude00"#,
+            r#"\u001b"#,
+            "",
+        ];
+        for s in strings {
+            let whole = JsonStr {
+                raw: s.as_bytes(),
+                escaped: s.contains('\\'),
+            };
+            for limit in 1..24 {
+                let pieces: Vec<Cow<str>> = whole.pieces_of(limit).collect();
+                assert_eq!(pieces.concat(), whole.text(), "{s:?} in pieces of {limit}");
+                assert!(pieces.iter().all(|p| !p.is_empty()), "{s:?} {limit}");
+                if limit >= 12 {
+                    // Every piece but the last reaches its size, give or take a
+                    // character or an escape.
+                    let n = pieces.len();
+                    assert!(n <= s.len() / (limit - 11) + 1, "{s:?} {limit}: {n} pieces");
+                }
+            }
+        }
     }
 
     #[test]

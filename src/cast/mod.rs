@@ -32,7 +32,7 @@ pub use repair::{
     Action, RepairError, RepairMode, RepairOptions, Report, repair_path, side_file_path,
 };
 pub use report::{Checked, RepairFailed, RepairRecord, Repaired, Unreadable, ValidateRecord};
-pub use scan::{Body, Mode, Options, Partial, Scan, scan};
+pub use scan::{Body, Mode, Options, Partial, Scan, scan, scan_stream};
 pub use size::Size;
 pub use source::{Source, guard_sigbus};
 pub use utf8::Utf8Decoder;

@@ -52,16 +52,22 @@ impl Source {
         Ok(Source { map: Some(map) })
     }
 
+    /// Standard input mapped, if it is a regular file (a redirection).
+    pub fn stdin_if_file() -> io::Result<Option<Source>> {
+        let file = File::from(io::stdin().as_fd().try_clone_to_owned()?);
+        if file.metadata()?.is_file() {
+            return Self::from_file(&file, Path::new("<stdin>")).map(Some);
+        }
+        Ok(None)
+    }
+
     /// Standard input: mapped if it is a regular file, spooled otherwise.
     pub fn stdin() -> io::Result<Source> {
-        let stdin = io::stdin();
-        let fd = stdin.as_fd().try_clone_to_owned()?;
-        let file = File::from(fd);
-        if file.metadata()?.is_file() {
-            return Self::from_file(&file, Path::new("<stdin>"));
+        if let Some(source) = Self::stdin_if_file()? {
+            return Ok(source);
         }
         let mut spool = tempfile::tempfile()?;
-        io::copy(&mut stdin.lock(), &mut spool)?;
+        io::copy(&mut io::stdin().lock(), &mut spool)?;
         Self::from_file(&spool, Path::new("<stdin>"))
     }
 

@@ -212,6 +212,21 @@ impl<W: CastSink> CastWriter<W> {
         self.after_write()
     }
 
+    /// [`CastWriter::raw_lines`] of lines given in parts (repair's rewritten
+    /// events, which borrow their data from the source): large ones go to
+    /// the sink without being joined.
+    pub fn raw_line_parts(&mut self, parts: &[impl AsRef<[u8]>]) -> io::Result<()> {
+        let len: usize = parts.iter().map(|p| p.as_ref().len()).sum();
+        if len < self.policy.max_buffer {
+            for part in parts {
+                self.buf.extend_from_slice(part.as_ref());
+            }
+            return self.after_write();
+        }
+        self.flush_buffer()?;
+        self.write_through(|line| parts.iter().try_for_each(|p| line.write_all(p.as_ref())))
+    }
+
     /// Copies complete, valid lines `src[range]` (mapped as `bytes`), letting
     /// the kernel do it where it can.
     pub fn copy_lines(&mut self, src: &File, range: Range<usize>, bytes: &[u8]) -> io::Result<()> {
@@ -242,6 +257,13 @@ impl<W: CastSink> CastWriter<W> {
             serde_json::to_writer(&mut self.buf, code)?;
         }
         self.buf.extend_from_slice(b", ");
+        let len = match data {
+            Data::Json(raw, _) => raw.len(),
+            Data::Text(text) => text.len(),
+        };
+        if len >= self.policy.max_buffer {
+            return self.huge_data(data);
+        }
         match data {
             Data::Json(raw, _) => {
                 self.buf.push(b'"');
@@ -251,6 +273,64 @@ impl<W: CastSink> CastWriter<W> {
             Data::Text(text) => serde_json::to_writer(&mut self.buf, text.as_ref())?,
         }
         self.buf.extend_from_slice(b"]\n");
+        self.after_write()
+    }
+
+    /// The end of an event line whose data is larger than the buffer: the
+    /// line (begun in the buffer) goes straight to the sink, so memory never
+    /// holds it whole.
+    fn huge_data(&mut self, data: &Data) -> io::Result<()> {
+        self.check_failed()?;
+        let start = self
+            .buf
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let begun = self.buf.split_off(start);
+        self.flush_buffer()?;
+        self.write_through(|line| {
+            line.write_all(&begun)?;
+            match data {
+                Data::Json(raw, _) => {
+                    line.write_all(b"\"")?;
+                    line.write_all(raw)?;
+                    line.write_all(b"\"")?;
+                }
+                Data::Text(text) => serde_json::to_writer(&mut *line, text.as_ref())?,
+            }
+            line.write_all(b"]\n")
+        })
+    }
+
+    /// Writes complete lines (what `lines` writes) to the sink through a
+    /// buffer of its own, not this writer's; a failed write takes back the
+    /// line it tore.
+    fn write_through(
+        &mut self,
+        lines: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut out = io::BufWriter::with_capacity(
+            self.policy.max_buffer,
+            Counted {
+                out: &mut self.out,
+                torn: 0,
+            },
+        );
+        let written = lines(&mut out).and_then(|()| out.flush());
+        // Never flushed again: what failed is taken back below.
+        let (counted, _) = out.into_parts();
+        let torn = counted.torn;
+        let written = match written {
+            Err(error) if torn > 0 => match self.out.take_back(torn) {
+                Ok(()) => Err(error),
+                Err(e) => Err(io::Error::new(
+                    error.kind(),
+                    format!("{error} (and the torn last line could not be cut: {e})"),
+                )),
+            },
+            other => other,
+        };
+        self.keep_failure(written)?;
         self.after_write()
     }
 
@@ -415,6 +495,28 @@ impl<W: CastSink> CastWriter<W> {
     }
 }
 
+/// A sink that counts the bytes it took since the last newline (the torn
+/// line to take back if a write fails).
+struct Counted<'w, W> {
+    out: &'w mut W,
+    torn: u64,
+}
+
+impl<W: Write> Write for Counted<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.torn = match memchr::memrchr(b'\n', &buf[..n]) {
+            Some(i) => (n - i - 1) as u64,
+            None => self.torn + n as u64,
+        };
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// Writes complete `lines` to `out`. When a write fails, the part of a
 /// line it got through is taken back, so `out` ends at a complete line.
 fn write_lines<W: CastSink>(out: &mut W, lines: &[u8]) -> io::Result<()> {
@@ -531,6 +633,53 @@ mod tests {
                     }
                 )
                 .is_valid()
+            );
+        }
+    }
+
+    /// Data larger than the buffer goes straight to the sink, giving the
+    /// bytes the buffered path gives; a full disk takes the torn line back.
+    #[test]
+    fn data_larger_than_the_buffer_is_written_through_and_taken_back_whole() {
+        let policy = FlushPolicy {
+            max_buffer: 100,
+            ..FlushPolicy::default()
+        };
+        let big = "x\u{e9}\"\n".repeat(100);
+        let raw = serde_json::to_string(&big).unwrap();
+        let raw = raw[1..raw.len() - 1].as_bytes();
+        let events = |w: &mut CastWriter<FullDisk>| -> io::Result<()> {
+            w.event_at(1_000, "o", &Data::Text("small".into()))?;
+            w.event_at(2_000, "o", &Data::Json(raw, true))?;
+            w.event_at(3_000, "o", &Data::Text(big.as_str().into()))?;
+            w.event_at(4_000, "o", &Data::Text("after".into()))
+        };
+        let header = Header::new(Version::V2, 80, 24);
+        let disk = |room| FullDisk {
+            data: Vec::new(),
+            room,
+        };
+        let mut w = CastWriter::create(disk(usize::MAX), &header, FlushPolicy::default()).unwrap();
+        events(&mut w).unwrap();
+        let whole = w.finish(5.0).unwrap().data;
+        let mut w = CastWriter::create(disk(usize::MAX), &header, policy).unwrap();
+        events(&mut w).unwrap();
+        assert_eq!(
+            w.finish(5.0).unwrap().data,
+            whole,
+            "the same bytes either way"
+        );
+        for room in (50..whole.len()).step_by(37) {
+            let mut w = CastWriter::create(disk(room), &header, policy).unwrap();
+            assert!(events(&mut w).is_err() || w.flush().is_err(), "room {room}");
+            let data = &w.sink_mut().data;
+            assert!(
+                data.ends_with(b"\n"),
+                "room {room}: ends at a complete line"
+            );
+            assert!(
+                whole.starts_with(data),
+                "room {room}: nothing but whole lines"
             );
         }
     }

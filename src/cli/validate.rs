@@ -100,7 +100,18 @@ pub fn run(args: Args) -> u8 {
 fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
     let name = input.display();
     let source = match input {
-        Input::Stdin => Source::stdin(),
+        Input::Stdin => match Source::stdin_if_file() {
+            Ok(Some(source)) => Ok(source),
+            // A pipe is checked as it comes: nothing spooled.
+            Ok(None) => {
+                let opts = cast::Options {
+                    max_findings: args.max_errors,
+                    ..Default::default()
+                };
+                return cast::scan_stream(std::io::stdin().lock(), &opts).map_err(|e| (name, e));
+            }
+            Err(e) => Err(e),
+        },
         Input::File(path) => Source::open(path),
     }
     .map_err(|e| (name.clone(), e))?;

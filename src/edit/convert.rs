@@ -60,7 +60,9 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             events
                 .for_each(|e| {
                     if e.code == "o" {
-                        out.write_all(e.data.text().as_bytes())?;
+                        for piece in e.data.pieces() {
+                            out.write_all(piece.as_bytes())?;
+                        }
                         written.events += 1;
                         written.duration = e.time;
                     }

@@ -1,7 +1,7 @@
 //! The screen a viewer sees at any point of a cast, through `avt`
 //! (asciinema's own virtual terminal, which its player and agg render with).
 
-use crate::cast::{Event, Size};
+use crate::cast::{Event, Flow, Size};
 
 /// A terminal fed a cast's events.
 pub struct Screen {
@@ -24,24 +24,38 @@ impl Screen {
     /// Plays one event: output is drawn, a resize resizes; others change
     /// nothing on screen.
     pub fn apply(&mut self, event: &Event) {
-        self.feed_with(event, ());
+        let _ = self.feed_with(event, &mut (), |()| Ok(Flow::Continue(())));
     }
 
     /// [`Screen::apply`] with an observer of what changes (the lines that
-    /// scroll off, for a transcript): what it reports.
-    pub fn feed_with<O: avt::Observer>(&mut self, event: &Event, observer: O) -> O::Output
-    where
-        O::Output: Default,
-    {
+    /// scroll off, for a transcript). Output is fed in pieces of a bounded
+    /// size, so what the observer reports reaches `each` piece by piece, and
+    /// memory does not grow with an event's length; `each` may stop early.
+    pub fn feed_with<O: avt::Observer>(
+        &mut self,
+        event: &Event,
+        observer: &mut O,
+        mut each: impl FnMut(O::Output) -> std::io::Result<Flow>,
+    ) -> std::io::Result<Flow> {
         match event.code.as_ref() {
-            "o" => self.vt.feed_with(event.data.text().as_ref(), observer),
-            "r" => match Size::parse(&event.data.text()) {
-                Some(size) => self
-                    .vt
-                    .resize_with(size.cols as usize, size.rows as usize, observer),
-                None => O::Output::default(),
+            "o" => {
+                for piece in event.data.pieces() {
+                    if each(self.vt.feed_with(piece.as_ref(), &mut *observer))?.is_break() {
+                        return Ok(Flow::Break(()));
+                    }
+                }
+                Ok(Flow::Continue(()))
+            }
+            // A size is a few bytes; longer data is no size.
+            "r" => match event.data.short_text().as_deref().and_then(Size::parse) {
+                Some(size) => each(self.vt.resize_with(
+                    size.cols as usize,
+                    size.rows as usize,
+                    &mut *observer,
+                )),
+                None => Ok(Flow::Continue(())),
             },
-            _ => O::Output::default(),
+            _ => Ok(Flow::Continue(())),
         }
     }
 

@@ -34,13 +34,16 @@ pub fn lines(
     events
         .for_each(|e| {
             timed.now = e.time;
-            for line in screen.feed_with(&e, &mut timed) {
-                if each(line)?.is_break() {
-                    stopped = true;
-                    return Ok(Flow::Break(()));
+            let flow = screen.feed_with(&e, &mut timed, |lines| {
+                for line in lines {
+                    if each(line)?.is_break() {
+                        return Ok(Flow::Break(()));
+                    }
                 }
-            }
-            Ok(Flow::Continue(()))
+                Ok(Flow::Continue(()))
+            })?;
+            stopped = flow.is_break();
+            Ok(flow)
         })
         .map_err(|e| input.error(e))?;
     if stopped {

@@ -149,10 +149,11 @@ impl Checker {
         if line.last() == Some(&b'\r') {
             crlf(line, note);
         }
-        let code = ev.code.text();
+        // None: longer than any code a reader knows.
+        let code = ev.code.short_text();
         let code_at = ev.time_span.end;
         let mut fix = false;
-        if code.is_empty() {
+        if ev.code.raw.is_empty() {
             note(Issue::error(
                 code_at,
                 Kind::EmptyCode,
@@ -161,12 +162,16 @@ impl Checker {
             return Verdict::Drop;
         }
         if ev.code.escaped {
-            let writable = !code.chars().any(|c| c < ' ' || c == '"' || c == '\\');
+            let writable = !ev
+                .code
+                .pieces()
+                .any(|p| p.chars().any(|c| c < ' ' || c == '"' || c == '\\'));
             note(Issue::error(
                 code_at,
                 Kind::EscapedCode,
                 format!(
-                    "event code {code:?} is written with escapes (asciinema 3.2 cannot read it{})",
+                    "event code {} is written with escapes (asciinema 3.2 cannot read it{})",
+                    ev.code.quoted(),
                     if writable {
                         ""
                     } else {
@@ -197,38 +202,47 @@ impl Checker {
                 ));
             }
         }
-        match code.as_ref() {
+        match code.as_deref().unwrap_or_default() {
             "o" | "i" | "m" => {}
             "r" => {
-                if Size::parse(&ev.data.text()).is_none() {
+                if ev
+                    .data
+                    .short_text()
+                    .as_deref()
+                    .and_then(Size::parse)
+                    .is_none()
+                {
                     note(Issue::error(
                         data_offset(line, ev),
                         Kind::BadResize,
                         format!(
-                            "resize data must be COLSxROWS with both from 1 to 65535 (asciinema 3.2 reads them as 16-bit), not {:?}",
-                            ev.data.text()
+                            "resize data must be COLSxROWS with both from 1 to 65535 (asciinema 3.2 reads them as 16-bit), not {}",
+                            ev.data.quoted()
                         ),
                     ));
                     return Verdict::Drop;
                 }
             }
             "x" if self.rules.exit_events => {
-                if !self.version.holds("x", || ev.data.text()) {
+                if !self
+                    .version
+                    .holds("x", || ev.data.short_text().unwrap_or_default())
+                {
                     note(Issue::error(
                         data_offset(line, ev),
                         Kind::BadExitStatus,
                         format!(
-                            "exit status must be an integer (asciinema 3.2 cannot read it), not {:?}",
-                            ev.data.text()
+                            "exit status must be an integer (asciinema 3.2 cannot read it), not {}",
+                            ev.data.quoted()
                         ),
                     ));
                     return Verdict::Drop;
                 }
             }
-            other => note(Issue::warning(
+            _ => note(Issue::warning(
                 code_at,
                 Kind::UnknownCode,
-                format!("unknown event code {other:?} (passed through)"),
+                format!("unknown event code {} (passed through)", ev.code.quoted()),
             )),
         }
         match self.check_time(ev, clock, note) {
@@ -388,7 +402,7 @@ mod tests {
         for line in lines {
             checker.repair_line(line.as_bytes(), b"\n", &mut clock, &mut out);
         }
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.concat()).unwrap()
     }
 
     pub(super) const FIX: Verdict = Verdict::Fix { events: 1 };

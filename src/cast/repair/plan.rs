@@ -45,7 +45,7 @@ pub(super) fn plan(bytes: &[u8], body: &Body, mode: RepairMode, salvage_partial:
             let mut fixed = Vec::new();
             body.checker
                 .repair_line(partial, b"\n", &mut body.clock.clone(), &mut fixed);
-            Some((l.partial.start, fixed))
+            Some((l.partial.start, fixed.concat()))
         }
         (Partial::Torn, Some(s)) => Some((l.partial.start + s.kept, s.line[s.kept..].to_vec())),
         _ => None,

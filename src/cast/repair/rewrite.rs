@@ -127,6 +127,9 @@ pub(super) fn copy_repaired<W: CastSink>(
             if result.is_err() {
                 return;
             }
+            // Borrowed from `bytes`, so the parts repair writes may outlive
+            // this call.
+            let line = &bytes[start..start + line.len()];
             let full = &bytes[start..start + line.len() + 1];
             fixed.clear();
             let verdict = body
@@ -136,7 +139,7 @@ pub(super) fn copy_repaired<W: CastSink>(
                 v if v.is_kept() && start < limit => w.raw_lines(full),
                 Verdict::Fix { .. } if start < limit => {
                     counts.fixed += 1;
-                    w.raw_lines(&fixed)
+                    w.raw_line_parts(&fixed)
                 }
                 _ => {
                     counts.dropped += 1;
@@ -162,7 +165,7 @@ pub(super) fn copy_repaired<W: CastSink>(
             if let Verdict::Fix { .. } = verdict {
                 counts.fixed += 1;
             }
-            w.raw_lines(&fixed)?;
+            w.raw_line_parts(&fixed)?;
         }
         (Partial::Torn, Some(s)) if keep_partial => {
             w.raw_lines(&s.line)?;

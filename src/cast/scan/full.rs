@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use super::{Body, Chunk, Options, Partial, Scan, check_tail};
+use super::tail::{Tail, check_tail};
+use super::{Body, Chunk, Options, Partial, Scan};
 use crate::cast::event::{Checker, Clock, Verdict};
 use crate::cast::finding::{Findings, Issue};
 use crate::cast::json;
 use crate::cast::layout::{self, Layout};
 
-struct ChunkScan {
+pub(super) struct ChunkScan {
     lines: u64,
     events: u64,
     findings: Findings,
@@ -124,54 +125,112 @@ pub(super) fn full(
             c
         })
         .collect();
-    // Join the chunks in order: carry the v2 clock (re-checking a chunk whose
-    // first event is older than what came before) and number the lines.
-    let mut clock = Clock::default();
     // The line after the header's newline (the header is line 1).
-    let mut line_no = if layout.header_unterminated() { 1 } else { 2 };
-    let mut events = 0;
-    let mut keep_end = layout.body_start;
-    let mut first_edit = None;
-    let mut chunks = Vec::with_capacity(ranges.len());
-    for (range, mut result) in ranges.into_iter().zip(results) {
-        let older = matches!((clock.latest, result.first_time), (Some(m), Some(t)) if t < m);
-        if checker.absolute_times() && older {
-            result = check_chunk(bytes, range.clone(), checker, clock, limit);
+    let mut joined = Joined::new(
+        if layout.header_unterminated() { 1 } else { 2 },
+        layout.body_start,
+        checker,
+        limit,
+    );
+    for (range, result) in ranges.into_iter().zip(results) {
+        joined.add(bytes, range, result, &mut scan.findings);
+    }
+    let tail = Tail::of(bytes, &layout);
+    joined.finish(&tail, scan);
+    Body {
+        layout,
+        checker,
+        keep_end: joined.keep_end,
+        first_edit: joined.first_edit,
+        partial: joined.partial,
+        clock: joined.clock,
+        chunks: joined.chunks,
+        window_exhausted: false,
+        header_fix: false,
+    }
+}
+
+/// The body's chunks joined in order: the v2 clock carried (a chunk whose
+/// first event is older than what came before is checked again with the
+/// clock before it), the lines numbered, the counts added up.
+pub(super) struct Joined {
+    checker: Checker,
+    limit: usize,
+    pub(super) clock: Clock,
+    /// The number of the next line.
+    line_no: u64,
+    events: u64,
+    pub(super) keep_end: usize,
+    pub(super) first_edit: Option<usize>,
+    pub(super) chunks: Vec<Chunk>,
+    pub(super) partial: Partial,
+}
+
+impl Joined {
+    /// Nothing joined yet: the body's first line is number `line_no` and
+    /// starts at `body_start`.
+    pub(super) fn new(line_no: u64, body_start: usize, checker: Checker, limit: usize) -> Self {
+        Joined {
+            checker,
+            limit,
+            clock: Clock::default(),
+            line_no,
+            events: 0,
+            keep_end: body_start,
+            first_edit: None,
+            chunks: Vec::new(),
+            partial: Partial::None,
         }
-        chunks.push(Chunk {
+    }
+
+    /// Checks `bytes[range]` (complete lines) with the clock that comes before it.
+    pub(super) fn check(&mut self, bytes: &[u8], range: Range<usize>, findings: &mut Findings) {
+        let result = check_chunk(bytes, range.clone(), self.checker, self.clock, self.limit);
+        self.add(bytes, range, result, findings);
+    }
+
+    /// Adds the next chunk, `result` its check on its own.
+    pub(super) fn add(
+        &mut self,
+        bytes: &[u8],
+        range: Range<usize>,
+        mut result: ChunkScan,
+        findings: &mut Findings,
+    ) {
+        let clock = self.clock;
+        let older = matches!((clock.latest, result.first_time), (Some(m), Some(t)) if t < m);
+        if self.checker.absolute_times() && older {
+            result = check_chunk(bytes, range.clone(), self.checker, clock, self.limit);
+        }
+        self.chunks.push(Chunk {
             range,
             clock_in: clock,
             edited: result.first_edit.is_some(),
         });
-        clock = clock.max(result.clock_out);
+        self.clock = clock.max(result.clock_out);
         let mut found = result.findings;
         for f in &mut found.list {
-            f.line = f.line.map(|l| l + line_no);
+            f.line = f.line.map(|l| l + self.line_no);
         }
-        scan.findings.extend(found);
-        line_no += result.lines;
-        events += result.events;
-        keep_end = result.keep_end.unwrap_or(keep_end);
-        first_edit = first_edit.or(result.first_edit);
+        findings.extend(found);
+        self.line_no += result.lines;
+        self.events += result.events;
+        self.keep_end = result.keep_end.unwrap_or(self.keep_end);
+        self.first_edit = self.first_edit.or(result.first_edit);
     }
-    let partial = check_tail(bytes, &layout, checker, clock, Some(line_no), scan);
-    scan.lines = Some(line_no - 1 + u64::from(layout.has_unterminated_line()));
-    scan.events = Some(
-        events
-            + match partial {
-                Partial::Complete(v) => v.events(),
-                _ => 0,
-            },
-    );
-    Body {
-        layout,
-        checker,
-        keep_end,
-        first_edit,
-        partial,
-        clock,
-        chunks,
-        window_exhausted: false,
-        header_fix: false,
+
+    /// Checks the tail and sets the counts of `scan`.
+    pub(super) fn finish(&mut self, tail: &Tail, scan: &mut Scan) {
+        let partial = check_tail(tail, self.checker, self.clock, Some(self.line_no), scan);
+        let unterminated = !tail.line.is_empty() || tail.nuls > 0 || tail.bare_header.is_some();
+        scan.lines = Some(self.line_no - 1 + u64::from(unterminated));
+        scan.events = Some(
+            self.events
+                + match partial {
+                    Partial::Complete(v) => v.events(),
+                    _ => 0,
+                },
+        );
+        self.partial = partial;
     }
 }

@@ -14,12 +14,13 @@ use crate::cast::v1;
 
 mod full;
 mod quick;
+mod stream;
 mod tail;
 
 use full::full;
 pub use quick::QUICK_WINDOW_LINES;
 use quick::quick;
-use tail::check_tail;
+pub use stream::scan_stream;
 
 /// Work unit of the parallel check: small enough to balance two cores and
 /// stay cache friendly, large enough that scheduling costs nothing.

@@ -1,7 +1,8 @@
 //! The quick check: the header and the tail only, in time independent of
 //! the file's size.
 
-use super::{Body, Chunk, Scan, check_tail};
+use super::tail::{Tail, check_tail};
+use super::{Body, Chunk, Scan};
 use crate::cast::event::{Checker, Clock};
 use crate::cast::layout::Layout;
 
@@ -59,7 +60,13 @@ pub(super) fn quick(bytes: &[u8], layout: Layout, checker: Checker, scan: &mut S
             first_edit.get_or_insert(start);
         }
     }
-    let partial = check_tail(bytes, &layout, checker, clock, line_at_body_end, scan);
+    let partial = check_tail(
+        &Tail::of(bytes, &layout),
+        checker,
+        clock,
+        line_at_body_end,
+        scan,
+    );
     if counted {
         scan.lines = line_at_body_end.map(|n| n - 1 + u64::from(layout.has_unterminated_line()));
     }
