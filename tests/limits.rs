@@ -103,9 +103,19 @@ fn validate_stream(
     feed: impl FnOnce(&mut dyn std::io::Write) + Send + 'static,
     limit: std::time::Duration,
 ) -> std::process::Output {
+    tvmux_stream(tmp, &["validate", "-"], feed, limit)
+}
+
+/// `tvmux ARGS` fed standard input as [`validate_stream`] feeds it.
+fn tvmux_stream(
+    tmp: &Path,
+    args: &[&str],
+    feed: impl FnOnce(&mut dyn std::io::Write) + Send + 'static,
+    limit: std::time::Duration,
+) -> std::process::Output {
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_tvmux"))
-        .args(["validate", "-"])
+        .args(args)
         .env("TMPDIR", tmp)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -366,4 +376,21 @@ fn a_huge_event_is_read_within_bounded_memory() {
     assert_eq!(run.status.code(), Some(0), "repair: {}", said(&run));
     let run = tvmux(&["validate", c]);
     assert_eq!(run.status.code(), Some(0), "repaired: {}", said(&run));
+}
+
+/// The edits spool a pipe to map it, but stop at once when its first bytes
+/// cannot begin a cast (they spooled `/dev/zero` until the disk was full).
+#[test]
+fn an_edit_stops_reading_a_pipe_that_is_no_cast() {
+    let tmp = Tmpfs::mount("16m");
+    let limit = std::time::Duration::from_secs(20);
+    for args in [&["text", "-"][..], &["info", "-"], &["convert", "--to", "v3", "-"]] {
+        let out = tvmux_stream(tmp.path(), args, forever(b"", 0), limit);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", said(&out));
+        assert!(said(&out).contains("it begins with NUL bytes"), "{args:?}: {}", said(&out));
+        let out = tvmux_stream(tmp.path(), args, forever(b"{\"version\": 2, \"a\": \"", b'x'), limit);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", said(&out));
+        assert!(said(&out).contains("over tvmux's limit of 1 MiB"), "{args:?}: {}", said(&out));
+    }
+    assert!(tmp.used() < 1 << 20, "the spools are gone: {} bytes left", tmp.used());
 }

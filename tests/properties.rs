@@ -426,6 +426,7 @@ proptest! {
         let clock = Clock { latest: start };
         let mut out = Vec::new();
         let verdict = checker.repair_line(&line, b"\n", &mut clock.clone(), &mut out);
+        let out = out.concat();
         let mut replay = clock;
         let mut events = 0;
         for written in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let clock = Clock { latest: (first & 2 != 0).then_some(f64::from(first >> 2)) };
     let mut out = Vec::new();
     let verdict = checker.repair_line(line, b"\n", &mut clock.clone(), &mut out);
+    let out = out.concat();
     let mut replay = clock;
     let mut events = 0;
     for written in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

@@ -67,7 +67,7 @@ impl Source {
             return Ok(source);
         }
         let mut spool = tempfile::tempfile()?;
-        io::copy(&mut io::stdin().lock(), &mut spool)?;
+        spool_stdin(&mut io::stdin().lock(), &mut spool)?;
         Self::from_file(&spool, Path::new("<stdin>"))
     }
 
@@ -75,6 +75,33 @@ impl Source {
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
     }
+}
+
+/// Copies `input` to `spool`, watching its first line as it comes: input
+/// whose first bytes cannot begin a cast (NUL bytes, no JSON object, a
+/// header past the limit) stops there, with what came so far (which the
+/// check refuses for the same reason), instead of filling the disk.
+fn spool_stdin(input: &mut impl io::Read, spool: &mut File) -> io::Result<()> {
+    use io::Write;
+    let mut first = Vec::new();
+    let mut block = vec![0; 64 << 10];
+    loop {
+        let n = match input.read(&mut block) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        spool.write_all(&block[..n])?;
+        first.extend_from_slice(&block[..n]);
+        if memchr::memchr(b'\n', &first).is_some() {
+            break;
+        }
+        if super::scan::first_line_refused(&first) {
+            return Ok(());
+        }
+    }
+    io::copy(input, spool).map(|_| ())
 }
 
 /// More extents than this and the file is mapped as a whole: each extent

@@ -21,6 +21,7 @@ use full::full;
 pub use quick::QUICK_WINDOW_LINES;
 use quick::quick;
 pub use stream::scan_stream;
+pub(crate) use stream::first_line_refused;
 
 /// Work unit of the parallel check: small enough to balance two cores and
 /// stay cache friendly, large enough that scheduling costs nothing.
@@ -153,8 +154,18 @@ pub fn scan(bytes: &[u8], opts: &Options) -> Scan {
         events: None,
         body: None,
     };
-    if bytes.iter().all(|&b| b == 0) {
-        let issue = Issue::error(0, Kind::Empty, "empty file: not an asciicast");
+    let refused = match bytes.first() {
+        None => Some(Issue::error(0, Kind::Empty, "empty file: not an asciicast")),
+        // A file preallocated and never written, or garbage: no header
+        // begins so (a stream is refused as soon as it shows this).
+        Some(0) => Some(Issue::error(
+            0,
+            Kind::NotACast,
+            "not an asciicast file: it begins with NUL bytes",
+        )),
+        Some(_) => None,
+    };
+    if let Some(issue) = refused {
         scan.findings.push(issue.locate(b"", Some(1), 0));
         return scan;
     }
