@@ -384,13 +384,65 @@ fn a_huge_event_is_read_within_bounded_memory() {
 fn an_edit_stops_reading_a_pipe_that_is_no_cast() {
     let tmp = Tmpfs::mount("16m");
     let limit = std::time::Duration::from_secs(20);
-    for args in [&["text", "-"][..], &["info", "-"], &["convert", "--to", "v3", "-"]] {
+    for args in [
+        &["text", "-"][..],
+        &["info", "-"],
+        &["convert", "--to", "v3", "-"],
+    ] {
         let out = tvmux_stream(tmp.path(), args, forever(b"", 0), limit);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", said(&out));
-        assert!(said(&out).contains("it begins with NUL bytes"), "{args:?}: {}", said(&out));
-        let out = tvmux_stream(tmp.path(), args, forever(b"{\"version\": 2, \"a\": \"", b'x'), limit);
+        assert!(
+            said(&out).contains("it begins with NUL bytes"),
+            "{args:?}: {}",
+            said(&out)
+        );
+        let out = tvmux_stream(
+            tmp.path(),
+            args,
+            forever(b"{\"version\": 2, \"a\": \"", b'x'),
+            limit,
+        );
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", said(&out));
-        assert!(said(&out).contains("over tvmux's limit of 1 MiB"), "{args:?}: {}", said(&out));
+        assert!(
+            said(&out).contains("over tvmux's limit of 1 MiB"),
+            "{args:?}: {}",
+            said(&out)
+        );
     }
-    assert!(tmp.used() < 1 << 20, "the spools are gone: {} bytes left", tmp.used());
+    assert!(
+        tmp.used() < 1 << 20,
+        "the spools are gone: {} bytes left",
+        tmp.used()
+    );
+}
+
+/// Redact's time grows with the matches, not with their square: an event
+/// of 2 MiB with a match every 14 bytes took over two minutes (each match
+/// was checked against every mask before it, each character too).
+#[test]
+fn redact_of_a_huge_event_full_of_matches_takes_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = dir.path().join("matches.cast");
+    let out = dir.path().join("masked.cast");
+    let piece = "abcdefgh\\u00e9\\r\\n";
+    let count = (2 << 20) / piece.len();
+    let mut text = String::from_utf8(HEADER.to_vec()).unwrap();
+    text.push_str(&format!("[0.5, \"o\", \"{}\"]\n", piece.repeat(count)));
+    std::fs::write(&cast, text).unwrap();
+    let t0 = std::time::Instant::now();
+    let run = tvmux(&["redact", "abc", path_str(&cast), "-o", path_str(&out)]);
+    let took = t0.elapsed();
+    assert_eq!(run.status.code(), Some(0), "{}", said(&run));
+    assert!(
+        said(&run).contains(&format!("masked {count} matches")),
+        "{}",
+        said(&run)
+    );
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "redact took {took:?}"
+    );
+    let masked = std::fs::read_to_string(&out).unwrap();
+    assert!(!masked.contains("abc"), "every match masked");
+    assert_eq!(masked.matches("***defgh").count(), count);
 }

@@ -248,19 +248,27 @@ impl<'p, 'a> Masker<'p, 'a> {
             }
         }
         hits.sort_by_key(|h| h.0.start);
+        // Hits come in order, so the masks (sorted, the new ones after the
+        // old) and the pending events are walked once, not once a hit.
+        let mut reach = Reach::default();
+        let mut event = 0;
         for (range, n) in hits {
-            if st
-                .masks
-                .iter()
-                .any(|m| m.start <= range.start && range.end <= m.end)
-            {
+            if reach.at(&st.masks, range.start) >= range.end {
+                // Inside a match already masked.
                 continue;
             }
             let text = &st.window[range.start - st.base..range.end - st.base];
+            while self
+                .pending
+                .get(event)
+                .is_some_and(|p| p.stream != Some(s) || p.span.end <= range.start)
+            {
+                event += 1;
+            }
             let time = self
                 .pending
-                .iter()
-                .find(|p| p.stream == Some(s) && p.span.contains(&range.start))
+                .get(event)
+                .filter(|p| p.span.contains(&range.start))
                 .map_or(0, |p| p.event.time);
             found(&Redaction {
                 time,
@@ -299,6 +307,25 @@ fn step(state: &mut Escape, c: char) -> bool {
     visible
 }
 
+/// A walk over ranges sorted by start, at positions that never go back:
+/// the furthest end among the ranges that start at or before a position
+/// (a position is covered when it is below it, a range when it reaches it).
+#[derive(Default)]
+struct Reach {
+    next: usize,
+    end: usize,
+}
+
+impl Reach {
+    fn at(&mut self, ranges: &[Range<usize>], position: usize) -> usize {
+        while let Some(r) = ranges.get(self.next).filter(|r| r.start <= position) {
+            self.end = self.end.max(r.end);
+            self.next += 1;
+        }
+        self.end
+    }
+}
+
 /// The largest char boundary of `s` at or below `at`.
 fn floor_char(s: &str, at: usize) -> usize {
     let mut at = at.min(s.len());
@@ -321,12 +348,13 @@ fn mask(p: &Pending<'_>, masks: &[Range<usize>]) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut escape = p.escape;
     let mut at = p.span.start;
+    let mut reach = Reach::default();
     for c in text.chars() {
         if !step(&mut escape, c) {
             out.push(c);
             continue;
         }
-        let hidden = masks.iter().any(|m| m.contains(&at));
+        let hidden = reach.at(masks, at) > at;
         at += c.len_utf8();
         // Controls (a newline inside a match) stay: the layout is kept.
         if hidden && !c.is_control() {

@@ -20,8 +20,8 @@ mod tail;
 use full::full;
 pub use quick::QUICK_WINDOW_LINES;
 use quick::quick;
-pub use stream::scan_stream;
 pub(crate) use stream::first_line_refused;
+pub use stream::scan_stream;
 
 /// Work unit of the parallel check: small enough to balance two cores and
 /// stay cache friendly, large enough that scheduling costs nothing.
