@@ -647,7 +647,7 @@ mod tests {
         };
         let big = "x\u{e9}\"\n".repeat(100);
         let raw = serde_json::to_string(&big).unwrap();
-        let raw = raw[1..raw.len() - 1].as_bytes();
+        let raw = &raw.as_bytes()[1..raw.len() - 1];
         let events = |w: &mut CastWriter<FullDisk>| -> io::Result<()> {
             w.event_at(1_000, "o", &Data::Text("small".into()))?;
             w.event_at(2_000, "o", &Data::Json(raw, true))?;
