@@ -772,6 +772,54 @@ fn the_pen_and_charsets_survive_a_switch() {
     stop_all(&env);
 }
 
+/// Tab stops are the pane's: set before the recording began (the first
+/// frame sets them), and not carried into another pane after a switch (the
+/// frame clears them and sets that pane's). avt is the judge: vt100 knows
+/// no tab stops but every eighth column.
+#[test]
+fn tab_stops_follow_the_pane() {
+    let env = Env::new();
+    env.must_with_shell(&["split-window", "-t", "work"]);
+    let custom = env.query("work", "#{pane_id}");
+    env.type_line(
+        &custom,
+        "clear; printf '\\033[3g\\033[5G\\033H\\033[9G\\033H\\033[13G\\033H\\r'",
+    );
+    wait_until("the tab stops", || {
+        env.query(&custom, "#{pane_tabs}") == "4,8,12"
+    });
+    let path = env.start();
+    let steps = [
+        (custom.clone(), "TABS1", None),
+        ("work.0".to_string(), "TABS2", None),
+        // Back, then a resize (players reset tab stops when they resize).
+        (custom.clone(), "TABS3", Some("60")),
+    ];
+    for (i, (pane, marker, width)) in steps.into_iter().enumerate() {
+        if i > 0 {
+            let before = frames(&path);
+            env.tmux(&["select-pane", "-t", &pane]);
+            wait_until("the switch frame", || frames(&path) > before);
+            env.type_line(&pane, "clear");
+        }
+        if let Some(width) = width {
+            let before = frames(&path);
+            env.tmux(&["resize-window", "-t", "work", "-x", width]);
+            wait_until("the resize frame", || frames(&path) > before);
+        }
+        env.type_line(&pane, &format!("printf 'a\\tb\\tc\\t%s\\n' {marker}"));
+        wait_until("the tabbed line", || {
+            env.screen(&pane)
+                .iter()
+                .any(|l| l.starts_with("a") && l.ends_with(marker))
+                && tail_contains(&path, marker)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        assert_same_text_in_avt(&env, &pane, &path);
+    }
+    stop_all(&env);
+}
+
 /// The cast as asciinema's own terminal (avt, which its player uses) shows it.
 fn avt_screen(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();

@@ -6,7 +6,7 @@
 pub const PANE_FORMATS: &str = "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag} \
 #{alternate_on} #{scroll_region_upper} #{scroll_region_lower} #{keypad_flag} #{insert_flag} \
 #{wrap_flag} #{origin_flag} #{mouse_any_flag} #{mouse_sgr_flag} #{alternate_saved_x} #{alternate_saved_y} \
-#{pane_title}";
+#{pane_tabs} #{pane_title}";
 
 /// A pane's size, cursor and modes, from `display -p PANE_FORMATS`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,15 +28,23 @@ pub struct PaneState {
     /// Where the cursor returns when the alternate screen is left.
     pub saved_x: u32,
     pub saved_y: u32,
+    /// The tab stops, as columns from 0 (tmux's `pane_tabs`; none: empty).
+    pub tabs: Vec<u32>,
     pub title: String,
 }
 
 impl PaneState {
     pub fn parse(line: &str) -> Option<PaneState> {
-        let mut parts = line.splitn(17, ' ');
+        let mut parts = line.splitn(18, ' ');
         let mut n = || -> Option<u32> { parts.next()?.parse().ok() };
         let (cols, rows, cursor_x, cursor_y) = (n()?, n()?, n()?, n()?);
         let flags: Vec<u32> = (0..12).map(|_| n()).collect::<Option<_>>()?;
+        let tabs = parts.next()?;
+        let tabs: Vec<u32> = tabs
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().ok())
+            .collect::<Option<_>>()?;
         let title = parts.next().unwrap_or_default().to_string();
         Some(PaneState {
             cols,
@@ -55,6 +63,7 @@ impl PaneState {
             mouse_sgr: flags[9] == 1,
             saved_x: flags[10],
             saved_y: flags[11],
+            tabs,
             title,
         })
     }
@@ -98,6 +107,12 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
         out.extend_from_slice(b"\x1b[?1049h\x1b[H\x1b[2J");
     }
     draw_rows(&mut out, screen, state.rows);
+    // The pane's tab stops, whatever the replay had (another pane's, or the
+    // defaults a player's resize brings back): clear all, then set each.
+    out.extend_from_slice(b"\x1b[3g");
+    for tab in state.tabs.iter().filter(|&&t| t < state.cols) {
+        out.extend_from_slice(format!("\x1b[1;{}H\x1bH", tab + 1).as_bytes());
+    }
     if state.scroll_upper != 0 || state.scroll_lower + 1 != state.rows {
         out.extend_from_slice(
             format!(
@@ -135,20 +150,27 @@ mod tests {
 
     #[test]
     fn parses_display_output() {
-        let s = PaneState::parse("80 24 3 5 1 0 0 23 0 0 1 0 0 0 0 0 my title here").unwrap();
+        let s =
+            PaneState::parse("80 24 3 5 1 0 0 23 0 0 1 0 0 0 0 0 4,8,72 my title here").unwrap();
         assert_eq!((s.cols, s.rows, s.cursor_x, s.cursor_y), (80, 24, 3, 5));
         assert!(s.cursor_visible && s.wrap && !s.alternate);
+        assert_eq!(s.tabs, [4, 8, 72]);
         assert_eq!(s.title, "my title here");
+        let s = PaneState::parse("80 24 3 5 1 0 0 23 0 0 1 0 0 0 0 0  a  b").unwrap();
+        assert!(s.tabs.is_empty());
+        assert_eq!(s.title, "a  b");
         assert!(PaneState::parse("80 24").is_none());
     }
 
     #[test]
     fn frame_draws_rows_then_places_the_cursor() {
-        let s = PaneState::parse("10 3 2 1 1 0 0 2 0 0 1 0 0 0 0 0 ").unwrap();
+        let s = PaneState::parse("10 3 2 1 1 0 0 2 0 0 1 0 0 0 0 0 3,8 ").unwrap();
         let f = frame(&s, &[b"\x1b[31mab".to_vec(), b"cd".to_vec()], None);
         let text = String::from_utf8(f).unwrap();
         assert!(
-            text.contains("\x1b[1;1H\x1b[31mab\x1b[2;1Hcd\x1b[0m"),
+            text.contains(
+                "\x1b[1;1H\x1b[31mab\x1b[2;1Hcd\x1b[0m\x1b[3g\x1b[1;4H\x1bH\x1b[1;9H\x1bH"
+            ),
             "{text:?}"
         );
         assert!(text.ends_with("\x1b[2;3H\x1b[?25h"), "{text:?}");
@@ -157,7 +179,7 @@ mod tests {
 
     #[test]
     fn alternate_screen_draws_the_saved_screen_first() {
-        let s = PaneState::parse("10 2 0 0 0 1 0 1 0 0 1 0 0 0 4 1 ").unwrap();
+        let s = PaneState::parse("10 2 0 0 0 1 0 1 0 0 1 0 0 0 4 1 8 ").unwrap();
         let text =
             String::from_utf8(frame(&s, &[b"ALT".to_vec()], Some(&[b"NORMAL".to_vec()]))).unwrap();
         let normal = text.find("NORMAL").unwrap();
