@@ -18,8 +18,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::event::{Checker, Clock, Verdict};
 use super::finding::{Finding, Severity};
 use super::header::Header;
-use super::json::PIECE;
-use super::json::{self, JsonStr};
+use super::json::{self, JsonStr, PIECE};
 use super::layout::Layout;
 use super::scan::{Mode, Options, scan};
 use super::version::Version;
@@ -61,11 +60,7 @@ impl<'a> Data<'a> {
     /// The data as text.
     pub fn text(&self) -> Cow<'a, str> {
         match self {
-            Data::Json(raw, escaped) => JsonStr {
-                raw,
-                escaped: *escaped,
-            }
-            .text(),
+            Data::Json(..) => self.json().expect("JSON data").text(),
             Data::Text(text) => text.clone(),
         }
     }
@@ -73,32 +68,31 @@ impl<'a> Data<'a> {
     /// The data as text in pieces of a bounded size (a huge event is never
     /// decoded whole): see [`JsonStr::pieces`].
     pub fn pieces(&self) -> impl Iterator<Item = Cow<'a, str>> {
-        let (json, text) = match self {
-            Data::Json(raw, escaped) => (
-                Some(
-                    JsonStr {
-                        raw,
-                        escaped: *escaped,
-                    }
-                    .pieces(),
-                ),
-                None,
-            ),
-            Data::Text(text) => (None, Some(text.clone())),
+        let text = match self {
+            Data::Json(..) => None,
+            Data::Text(text) => Some(text.clone()),
         };
-        json.into_iter().flatten().chain(text)
+        self.json()
+            .map(JsonStr::pieces)
+            .into_iter()
+            .flatten()
+            .chain(text)
     }
 
     /// The data as text if it is at most one piece long (a size, a status,
     /// a label), else `None`.
     pub fn short_text(&self) -> Option<Cow<'a, str>> {
         match self {
-            Data::Json(raw, escaped) => JsonStr {
-                raw,
-                escaped: *escaped,
-            }
-            .short_text(),
+            Data::Json(..) => self.json().expect("JSON data").short_text(),
             Data::Text(text) => (text.len() <= PIECE).then(|| text.clone()),
+        }
+    }
+
+    /// The JSON string the data is written as, if it is kept so.
+    fn json(&self) -> Option<JsonStr<'a>> {
+        match *self {
+            Data::Json(raw, escaped) => Some(JsonStr { raw, escaped }),
+            Data::Text(_) => None,
         }
     }
 }

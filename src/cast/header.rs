@@ -141,18 +141,25 @@ pub enum FirstLine {
 /// size in memory; real ones are a few hundred bytes.
 pub const HEADER_MAX: usize = 1 << 20;
 
-/// The error for a header line over [`HEADER_MAX`] bytes (`len`, or more
-/// when `len` is only what was read of it).
-pub fn too_large(len: usize, at_least: bool) -> Issue {
+/// Whether `line` (a header line, or the start of one) is a JSON object
+/// past [`HEADER_MAX`] bytes that is not a one-line v1 file.
+pub fn over_limit(line: &[u8]) -> bool {
+    line.len() > HEADER_MAX
+        && line.trim_ascii_start().starts_with(b"{")
+        && version_of(line) != Some(1)
+}
+
+/// The error for a header line over [`HEADER_MAX`] bytes: `len` of them,
+/// or `None` when only its start has been read.
+pub fn too_large(len: Option<usize>) -> Issue {
     Issue::error(
         HEADER_MAX,
         Kind::BadHeader,
         format!(
             "the header line is {}, over tvmux's limit of {} MiB (a header holds the terminal's size and a few fields)",
-            if at_least {
-                format!("longer than {len} bytes")
-            } else {
-                format!("{len} bytes")
+            match len {
+                Some(len) => format!("{len} bytes"),
+                None => format!("longer than {HEADER_MAX} bytes"),
             },
             HEADER_MAX >> 20
         ),
@@ -189,11 +196,8 @@ pub fn version_of(line: &[u8]) -> Option<u64> {
 /// `unsupported-version` issues, and `bad-header` for a header line over
 /// [`HEADER_MAX`] bytes.
 pub fn sniff(line: &[u8]) -> Result<FirstLine, Issue> {
-    if line.len() > HEADER_MAX
-        && line.trim_ascii_start().starts_with(b"{")
-        && version_of(line) != Some(1)
-    {
-        return Err(too_large(line.len(), false));
+    if over_limit(line) {
+        return Err(too_large(Some(line.len())));
     }
     let map: Map<String, Value> = match serde_json::from_slice(line) {
         Ok(map) => map,

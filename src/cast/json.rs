@@ -89,17 +89,15 @@ impl<'a> JsonStr<'a> {
     /// The text for a message: Rust-quoted, cut after 60 characters.
     pub fn quoted(self) -> String {
         const SHOWN: usize = 60;
-        let head: String = self
-            .pieces_of(4 * SHOWN)
-            .flat_map(|p| p.chars().collect::<Vec<_>>())
-            .take(SHOWN + 1)
-            .collect();
-        if head.chars().count() > SHOWN {
-            let head: String = head.chars().take(SHOWN).collect();
-            format!("{head:?}… ({} bytes in all)", self.raw.len())
-        } else {
-            format!("{head:?}")
+        let mut head = String::new();
+        for piece in self.pieces_of(4 * SHOWN) {
+            head.push_str(&piece);
+            if head.chars().count() > SHOWN {
+                let cut: String = head.chars().take(SHOWN).collect();
+                return format!("{cut:?}… ({} bytes in all)", self.raw.len());
+            }
         }
+        format!("{head:?}")
     }
 
     fn pieces_of(self, limit: usize) -> impl Iterator<Item = Cow<'a, str>> {

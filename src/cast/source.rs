@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use memmap2::Mmap;
 use nix::libc;
 
+use super::header::HEADER_MAX;
+
 /// A cast's bytes: a memory map of a file, or a pipe spooled to an unnamed temporary file.
 pub struct Source {
     map: Option<Mmap>,
@@ -99,6 +101,10 @@ fn spool_stdin(input: &mut impl io::Read, spool: &mut File) -> io::Result<()> {
         }
         if super::scan::first_line_refused(&first) {
             return Ok(());
+        }
+        if first.len() > HEADER_MAX {
+            // Nothing further decides it early (a one-line v1 file).
+            break;
         }
     }
     io::copy(input, spool).map(|_| ())

@@ -243,6 +243,7 @@ impl<W: CastSink> CastWriter<W> {
     /// never go backwards: an earlier one is written as the latest.
     pub fn event_at(&mut self, time: Micros, code: &str, data: &Data) -> io::Result<()> {
         let time = time.max(self.written_micros);
+        let line_start = self.buf.len();
         self.buf.push(b'[');
         self.version
             .write_micros(self.written_micros, time, &mut self.buf);
@@ -262,43 +263,22 @@ impl<W: CastSink> CastWriter<W> {
             Data::Text(text) => text.len(),
         };
         if len >= self.policy.max_buffer {
-            return self.huge_data(data);
+            return self.huge_data(line_start, data);
         }
-        match data {
-            Data::Json(raw, _) => {
-                self.buf.push(b'"');
-                self.buf.extend_from_slice(raw);
-                self.buf.push(b'"');
-            }
-            Data::Text(text) => serde_json::to_writer(&mut self.buf, text.as_ref())?,
-        }
-        self.buf.extend_from_slice(b"]\n");
+        write_data(&mut self.buf, data)?;
         self.after_write()
     }
 
     /// The end of an event line whose data is larger than the buffer: the
-    /// line (begun in the buffer) goes straight to the sink, so memory never
-    /// holds it whole.
-    fn huge_data(&mut self, data: &Data) -> io::Result<()> {
+    /// line (begun in the buffer at `line_start`) goes straight to the
+    /// sink, so memory never holds it whole.
+    fn huge_data(&mut self, line_start: usize, data: &Data) -> io::Result<()> {
         self.check_failed()?;
-        let start = self
-            .buf
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let begun = self.buf.split_off(start);
+        let begun = self.buf.split_off(line_start);
         self.flush_buffer()?;
         self.write_through(|line| {
             line.write_all(&begun)?;
-            match data {
-                Data::Json(raw, _) => {
-                    line.write_all(b"\"")?;
-                    line.write_all(raw)?;
-                    line.write_all(b"\"")?;
-                }
-                Data::Text(text) => serde_json::to_writer(&mut *line, text.as_ref())?,
-            }
-            line.write_all(b"]\n")
+            write_data(line, data)
         })
     }
 
@@ -320,16 +300,7 @@ impl<W: CastSink> CastWriter<W> {
         // Never flushed again: what failed is taken back below.
         let (counted, _) = out.into_parts();
         let torn = counted.torn;
-        let written = match written {
-            Err(error) if torn > 0 => match self.out.take_back(torn) {
-                Ok(()) => Err(error),
-                Err(e) => Err(io::Error::new(
-                    error.kind(),
-                    format!("{error} (and the torn last line could not be cut: {e})"),
-                )),
-            },
-            other => other,
-        };
+        let written = written.map_err(|error| take_back_torn(&mut self.out, error, torn));
         self.keep_failure(written)?;
         self.after_write()
     }
@@ -532,16 +503,38 @@ fn write_lines<W: CastSink>(out: &mut W, lines: &[u8]) -> io::Result<()> {
             Err(e) => e,
         };
         let complete = memchr::memrchr(b'\n', &lines[..done]).map_or(0, |i| i + 1);
-        let torn = (done - complete) as u64;
-        if torn > 0
-            && let Err(e) = out.take_back(torn)
-        {
-            let message = format!("{error} (and the torn last line could not be cut: {e})");
-            return Err(io::Error::new(error.kind(), message));
-        }
-        return Err(error);
+        return Err(take_back_torn(out, error, (done - complete) as u64));
     }
     Ok(())
+}
+
+/// `error`, after the `torn` bytes a failed write left of a line are taken
+/// back (the error says so if they could not be).
+fn take_back_torn<W: CastSink>(out: &mut W, error: io::Error, torn: u64) -> io::Error {
+    if torn == 0 {
+        return error;
+    }
+    match out.take_back(torn) {
+        Ok(()) => error,
+        Err(e) => io::Error::new(
+            error.kind(),
+            format!("{error} (and the torn last line could not be cut: {e})"),
+        ),
+    }
+}
+
+/// The rest of an event line after its code: the data (JSON text as it
+/// is, or text encoded), then the line's end.
+fn write_data(out: &mut (impl Write + ?Sized), data: &Data) -> io::Result<()> {
+    match data {
+        Data::Json(raw, _) => {
+            out.write_all(b"\"")?;
+            out.write_all(raw)?;
+            out.write_all(b"\"")?;
+        }
+        Data::Text(text) => serde_json::to_writer(&mut *out, text.as_ref())?,
+    }
+    out.write_all(b"]\n")
 }
 
 #[cfg(test)]

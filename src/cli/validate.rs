@@ -100,21 +100,18 @@ pub fn run(args: Args) -> u8 {
 fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
     let name = input.display();
     let source = match input {
-        Input::Stdin => match Source::stdin_if_file() {
-            Ok(Some(source)) => Ok(source),
-            // A pipe is checked as it comes: nothing spooled.
-            Ok(None) => {
-                let opts = cast::Options {
-                    max_findings: args.max_errors,
-                    ..Default::default()
-                };
-                return cast::scan_stream(std::io::stdin().lock(), &opts).map_err(|e| (name, e));
-            }
-            Err(e) => Err(e),
-        },
-        Input::File(path) => Source::open(path),
+        Input::Stdin => Source::stdin_if_file(),
+        Input::File(path) => Source::open(path).map(Some),
     }
     .map_err(|e| (name.clone(), e))?;
+    let Some(source) = source else {
+        // A pipe is checked as it comes: nothing spooled.
+        let opts = cast::Options {
+            max_findings: args.max_errors,
+            ..Default::default()
+        };
+        return cast::scan_stream(std::io::stdin().lock(), &opts).map_err(|e| (name, e));
+    };
     // Standard input is always checked in full: its tail is all we would see.
     let full = args.full || !args.quick || *input == Input::Stdin;
     let progress = Progress::for_file(if full { source.bytes().len() as u64 } else { 0 }, &name);

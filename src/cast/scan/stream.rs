@@ -34,6 +34,12 @@ pub fn scan_stream(mut input: impl Read, opts: &Options) -> io::Result<Scan> {
         if let Some(stop) = refuse_early(&buf) {
             return Ok(stop);
         }
+        if buf.len() > HEADER_MAX {
+            // Not refused this far, it is a one-line v1 file (or blanks):
+            // read whole, as the v1 branch below reads it.
+            input.read_to_end(&mut buf)?;
+            return Ok(scan(&buf, &opts));
+        }
         if fill(&mut input, &mut buf, block)? == 0 {
             // All of it is here: the file's verdict.
             return Ok(scan(&buf, &opts));
@@ -112,7 +118,8 @@ pub(crate) fn first_line_refused(first: &[u8]) -> bool {
 
 /// The verdict when the first bytes of the first line already decide it,
 /// whatever follows: NUL bytes (no header begins so), a header line past
-/// [`HEADER_MAX`], or a beginning no JSON header object has.
+/// [`HEADER_MAX`], or a beginning no JSON header object has. Past
+/// [`HEADER_MAX`] bytes, `None` means a one-line v1 file (or blanks).
 fn refuse_early(first: &[u8]) -> Option<Scan> {
     let line = first.strip_prefix(BOM).unwrap_or(first);
     let waiting = line.trim_ascii_start().is_empty() || BOM.starts_with(first);
@@ -125,12 +132,8 @@ fn refuse_early(first: &[u8]) -> Option<Scan> {
     } else if waiting {
         // Nothing yet that a header could not begin with.
         return None;
-    } else if line.len() > HEADER_MAX && line.trim_ascii_start().starts_with(b"{") {
-        if header::version_of(line) == Some(1) {
-            // A one-line v1 file: its events are on its first line.
-            return None;
-        }
-        header::too_large(HEADER_MAX, true)
+    } else if header::over_limit(line) {
+        header::too_large(None)
     } else {
         // A piece of JSON fails where the whole would (or wants more).
         match header::sniff(&line[..line.len().min(HEADER_MAX)]) {
