@@ -46,6 +46,12 @@ impl Utf8Decoder {
         self.decode_fresh(input, out);
     }
 
+    /// Forgets the start of a character carried over: what comes next is
+    /// another stream's.
+    pub fn drop_unfinished(&mut self) {
+        self.carry.clear();
+    }
+
     /// Ends the stream: an unfinished character becomes U+FFFD.
     pub fn finish(&mut self, out: &mut String) {
         if !self.carry.is_empty() {

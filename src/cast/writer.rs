@@ -311,6 +311,13 @@ impl<W: CastSink> CastWriter<W> {
         self.stream(time, "o", bytes)
     }
 
+    /// Output from another source follows: the start of a character the
+    /// output so far left unfinished is dropped, never completed by bytes
+    /// that do not belong to it (the recorder's pane switch).
+    pub fn drop_unfinished_output(&mut self) {
+        self.output.drop_unfinished();
+    }
+
     /// Keyboard input, as raw bytes in any pieces.
     pub fn input(&mut self, time: f64, bytes: &[u8]) -> io::Result<()> {
         self.stream(time, "i", bytes)

@@ -1,6 +1,8 @@
 //! The frame written when recording starts or follows a switch to another
 //! pane: terminal output that redraws the pane as the user sees it.
 
+use super::pen;
+
 /// The tmux formats asked for with `display -p`, in this order, space-separated
 /// (the title last, since it may contain spaces).
 pub const PANE_FORMATS: &str = "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag} \
@@ -78,9 +80,70 @@ fn mode(out: &mut Vec<u8>, set: &str, on: bool) {
 fn draw_rows(out: &mut Vec<u8>, rows: &[Vec<u8>], height: u32) {
     for (y, row) in rows.iter().take(height as usize).enumerate() {
         out.extend_from_slice(format!("\x1b[{};1H", y + 1).as_bytes());
-        out.extend_from_slice(row);
+        push_row(out, row);
     }
     out.extend_from_slice(b"\x1b[0m");
+}
+
+/// A captured row, with what tmux 3.3a's capture writes wrong put right:
+/// overline comes as the parameter `5:3`, which no terminal reads as
+/// overline (SGR 53).
+fn push_row(out: &mut Vec<u8>, row: &[u8]) {
+    let mut rest = row;
+    while let Some(at) = memchr::memmem::find(rest, b"\x1b[") {
+        let params = &rest[at + 2..];
+        let Some(len) = params
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || b";:".contains(b)))
+        else {
+            break;
+        };
+        out.extend_from_slice(&rest[..at + 2]);
+        if params[len] == b'm' {
+            let fixed: Vec<&[u8]> = params[..len]
+                .split(|&b| b == b';')
+                .map(|p| if p == b"5:3" { b"53".as_slice() } else { p })
+                .collect();
+            out.extend_from_slice(&fixed.join(&b';'));
+        } else {
+            out.extend_from_slice(&params[..len]);
+        }
+        rest = &params[len..];
+    }
+    out.extend_from_slice(rest);
+}
+
+/// What the rows above row `y` leave set for it (the capture carries
+/// attributes and the shift state from row to row): their SGR sequences
+/// from the last reset on, and their last SO or SI.
+fn carried_into(rows: &[Vec<u8>]) -> Vec<u8> {
+    let mut sgr = Vec::new();
+    let mut shift = None;
+    for row in rows {
+        let mut i = 0;
+        while i < row.len() {
+            match row[i] {
+                0x0e | 0x0f => shift = Some(row[i]),
+                0x1b if row.get(i + 1) == Some(&b'[') => {
+                    let len = row[i + 2..]
+                        .iter()
+                        .position(|b| !(b.is_ascii_digit() || b";:".contains(b)));
+                    if let Some(len) = len.filter(|&l| row[i + 2 + l] == b'm') {
+                        let seq = &row[i..i + 3 + len];
+                        if matches!(seq, b"\x1b[0m" | b"\x1b[m") {
+                            sgr.clear();
+                        }
+                        sgr.extend_from_slice(seq);
+                        i += 2 + len;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    sgr.extend(shift);
+    sgr
 }
 
 /// The bytes that redraw a pane: `screen` is the visible screen
@@ -88,8 +151,11 @@ fn draw_rows(out: &mut Vec<u8>, rows: &[Vec<u8>], height: u32) {
 /// alternate screen is on (`capture-pane -p -e -a`).
 pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -> Vec<u8> {
     let mut out = Vec::new();
-    // Reset what earlier output may have left: attributes, alternate screen,
-    // scroll region, origin mode; then clear.
+    // End whatever sequence or string the output before the frame left
+    // open (another pane's, cut off by the switch); then reset what it may
+    // have left: attributes, alternate screen, scroll region, origin mode;
+    // then clear.
+    out.push(pen::CANCEL);
     out.extend_from_slice(b"\x1b[0m\x1b[?1049l\x1b[r\x1b[?6l\x1b[H\x1b[2J");
     // `capture-pane -e` writes line-drawing cells between SO and SI, as tmux
     // draws them: G0 ASCII, G1 the DEC graphics set. (The pane's own
@@ -123,7 +189,6 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
             .as_bytes(),
         );
     }
-    mode(&mut out, "4", state.insert);
     mode(&mut out, "?7", state.wrap);
     mode(&mut out, "?1000", state.mouse);
     mode(&mut out, "?1006", state.mouse_sgr);
@@ -139,7 +204,20 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
     } else {
         state.cursor_y
     };
-    out.extend_from_slice(format!("\x1b[{};{}H", y + 1, state.cursor_x + 1).as_bytes());
+    if state.wrap && state.cursor_x >= state.cols && (state.cursor_y as usize) < screen.len() {
+        // Past the last column: the next character wraps first (tmux says
+        // so with a cursor one past the edge). A terminal gets there only
+        // by writing that last cell, so the row is written again, ending
+        // there; nothing after it moves the cursor.
+        let row = state.cursor_y as usize;
+        out.extend_from_slice(format!("\x1b[{};1H", y + 1).as_bytes());
+        out.extend_from_slice(&carried_into(&screen[..row]));
+        push_row(&mut out, &screen[row]);
+    } else {
+        out.extend_from_slice(format!("\x1b[{};{}H", y + 1, state.cursor_x + 1).as_bytes());
+    }
+    // After the rows are written: in insert mode they would push cells.
+    mode(&mut out, "4", state.insert);
     mode(&mut out, "?25", state.cursor_visible);
     out
 }
@@ -173,7 +251,7 @@ mod tests {
             ),
             "{text:?}"
         );
-        assert!(text.ends_with("\x1b[2;3H\x1b[?25h"), "{text:?}");
+        assert!(text.ends_with("\x1b[2;3H\x1b[4l\x1b[?25h"), "{text:?}");
         assert!(!text.contains("\x1b[?1049h"));
     }
 
@@ -187,5 +265,77 @@ mod tests {
         let alt = text.find("ALT").unwrap();
         assert!(normal < enter && enter < alt, "{text:?}");
         assert!(text.ends_with("\x1b[?25l"));
+    }
+
+    /// The frame, then `after`, in avt and in vt100: each row's text.
+    fn replayed(frame: &[u8], cols: u16, rows: u16, after: &str) -> (Vec<String>, Vec<String>) {
+        let text = String::from_utf8([frame, after.as_bytes()].concat()).unwrap();
+        let mut vt = avt::Terminal::new(cols as usize, rows as usize).unwrap();
+        vt.feed(&text);
+        let avt_rows = (0..rows as usize)
+            .map(|y| vt.screen().line(y).unwrap().text().trim_end().to_string())
+            .collect();
+        let nz = |n| std::num::NonZeroU16::new(n).unwrap();
+        let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
+        parser.process(text.as_bytes());
+        let vt100_rows = parser
+            .screen()
+            .rows(0, cols)
+            .map(|r| r.trim_end().to_string())
+            .collect();
+        (avt_rows, vt100_rows)
+    }
+
+    #[test]
+    fn a_cursor_past_the_edge_wraps_the_next_character() {
+        // "EDGE" fills a 4-column row: tmux's cursor is at column 4, one past.
+        let s = PaneState::parse("4 3 4 0 1 0 0 2 0 0 1 0 0 0 0 0  ").unwrap();
+        let rows = [b"\x1b[1mED\x1b[0mGE".to_vec(), b"".to_vec(), b"".to_vec()];
+        let f = frame(&s, &rows, None);
+        let (a, v) = replayed(&f, 4, 3, "NEXT");
+        assert_eq!(a, ["EDGE", "NEXT", ""]);
+        assert_eq!(v, a);
+        // Not past the edge: the cursor is placed, nothing is written again.
+        let s = PaneState::parse("4 3 3 0 1 0 0 2 0 0 1 0 0 0 0 0  ").unwrap();
+        let (a, _) = replayed(&frame(&s, &rows, None), 4, 3, "X");
+        assert_eq!(a, ["EDGX", "", ""]);
+    }
+
+    #[test]
+    fn a_row_written_again_starts_with_what_the_rows_above_left() {
+        let rows = [
+            b"\x1b[0m\x1b[31mred\x1b[1m".to_vec(),
+            b"\x0eq\x1b[4mx".to_vec(),
+            b"tail".to_vec(),
+        ];
+        assert_eq!(carried_into(&rows[..0]), b"");
+        assert_eq!(carried_into(&rows[..1]), b"\x1b[0m\x1b[31m\x1b[1m");
+        assert_eq!(
+            carried_into(&rows[..2]),
+            b"\x1b[0m\x1b[31m\x1b[1m\x1b[4m\x0e"
+        );
+    }
+
+    #[test]
+    fn overline_is_written_as_terminals_read_it() {
+        let mut out = Vec::new();
+        push_row(
+            &mut out,
+            b"\x1b[1;3;9;4:3;5:3mA\x1b[5:3mB\x1b[5mC\x1b[2;5Hx\x1b[",
+        );
+        assert_eq!(out, b"\x1b[1;3;9;4:3;53mA\x1b[53mB\x1b[5mC\x1b[2;5Hx\x1b[");
+    }
+
+    #[test]
+    fn a_frame_ends_what_the_output_before_it_left_open() {
+        let s = PaneState::parse("10 2 0 1 1 0 0 1 0 0 1 0 0 0 0 0  ").unwrap();
+        let f = frame(&s, &[b"top".to_vec(), b"".to_vec()], None);
+        for open in ["\x1b[3", "\x1b]2;title", "\x1bP1$r", "\x1b("] {
+            let mut before = open.as_bytes().to_vec();
+            before.extend_from_slice(&f);
+            let (a, v) = replayed(&before, 10, 2, "ok");
+            assert_eq!(a, ["top", "ok"], "after {open:?}");
+            assert_eq!(v, a, "after {open:?}");
+        }
     }
 }

@@ -72,6 +72,8 @@ impl WindowRecording {
             self.size = size;
             writer.resize(time, size.0, size.1)?;
         }
+        // A character the old pane left unfinished is never completed.
+        writer.drop_unfinished_output();
         writer.output(time, frame)?;
         // A switch is worth seeing at once: the frame does not wait for the
         // flush interval.

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub const FRAME_START: &str = "\u{1b}[0m\u{1b}[?1049l\u{1b}[r";
+pub const FRAME_START: &str = "\u{18}\u{1b}[0m\u{1b}[?1049l\u{1b}[r";
 
 pub struct Env {
     /// The tmux server's `-L` name.

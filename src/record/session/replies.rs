@@ -3,6 +3,7 @@
 //! redraw frame (state, screen, saved screen).
 
 use crate::record::frame::{self, PaneState};
+use crate::record::pen::Pen;
 use crate::record::query::Query;
 use crate::record::status::View;
 use crate::record::window_view::{self};
@@ -89,7 +90,12 @@ impl Client {
                 }
             }
             Query::Saved(window, pane) => {
-                let pen = self.pens.get(&pane).cloned().unwrap_or_default().restore();
+                // The pane's pen and charsets, then what its output left
+                // unfinished, which its next output completes.
+                let pen = self.pens.get(&pane).map_or_else(
+                    || Pen::default().restore(),
+                    |p| [p.restore().as_slice(), p.unfinished()].concat(),
+                );
                 let Some(w) = self.windows.get_mut(&window) else {
                     return;
                 };
