@@ -5,8 +5,9 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::oracles::*;
 use common::tmux_env::*;
 
 #[test]
@@ -362,19 +363,6 @@ fn a_flood_of_output_arrives_whole() {
     assert!(peak_kb < 256 * 1024, "server RSS reached {peak_kb} kB");
 }
 
-/// Whether the last 64 KiB of the file contain `needle` (cheap on big casts).
-fn tail_contains(path: &Path, needle: &str) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = f.seek(SeekFrom::Start(len.saturating_sub(65536)));
-    let mut buf = Vec::new();
-    let _ = f.read_to_end(&mut buf);
-    String::from_utf8_lossy(&buf).contains(needle)
-}
-
 /// A target tmux cannot find is refused with tmux's own message: never a
 /// recording of some other window (issue: `display -p` falls back to the
 /// current pane).
@@ -468,13 +456,6 @@ fn pane_text_that_looks_like_protocol_is_only_text() {
     assert_ne!(env.recording_ids(), "", "the recording must go on");
     stop_all(&env);
     validate_full(&path);
-}
-
-fn frames(path: &Path) -> usize {
-    events(path)
-        .iter()
-        .filter(|e| e.2.starts_with(FRAME_START))
-        .count()
 }
 
 /// A detach (`detach-client -s`, as `attach -d` elsewhere does) never ends a
@@ -595,84 +576,6 @@ fn renames_are_followed_and_names_escaped() {
         "one header and one row: {listed:?}"
     );
     stop_all(&env);
-}
-
-/// tmux's own view of a pane, cell by cell: `capture-pane -e -N` (escapes,
-/// trailing blanks kept) drawn into an independent emulator of the pane's size.
-fn tmux_cells(env: &Env, target: &str) -> vt100::Parser {
-    let size = env.query(target, "#{pane_width} #{pane_height}");
-    let (cols, rows) = size.split_once(' ').unwrap();
-    let nz = |n: &str| std::num::NonZeroU16::new(n.parse().unwrap()).unwrap();
-    let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
-    let out = env.tmux(&["capture-pane", "-p", "-e", "-N", "-t", target]);
-    // Attributes carry from one captured row to the next: position, never reset.
-    for (y, row) in out.stdout.split(|&b| b == b'\n').enumerate() {
-        parser.process(format!("\u{1b}[{};1H", y + 1).as_bytes());
-        parser.process(row);
-    }
-    parser
-}
-
-/// Where the screen rendered from the cast differs from tmux's, cell by
-/// cell: text, colours, bold, italic, underline and inverse.
-fn cell_diffs(env: &Env, target: &str, path: &Path) -> Vec<String> {
-    let want = tmux_cells(env, target);
-    let got = render(path);
-    let (rows, cols) = want.screen().size();
-    if got.screen().size() != (rows, cols) {
-        return vec![format!(
-            "screen size: cast {:?}, tmux {:?}",
-            got.screen().size(),
-            (rows, cols)
-        )];
-    }
-    let key = |c: Option<&vt100::Cell>| {
-        c.map(|c| {
-            let text = if c.has_contents() {
-                c.contents().to_string()
-            } else {
-                " ".into()
-            };
-            (
-                text,
-                c.fgcolor(),
-                c.bgcolor(),
-                c.bold(),
-                c.italic(),
-                c.underline(),
-                c.inverse(),
-            )
-        })
-    };
-    let mut diffs = Vec::new();
-    for y in 0..rows.get() {
-        for x in 0..cols.get() {
-            let (a, b) = (key(got.screen().cell(y, x)), key(want.screen().cell(y, x)));
-            if a != b {
-                diffs.push(format!("({y},{x}): cast {a:?} tmux {b:?}"));
-            }
-        }
-    }
-    if !diffs.is_empty() {
-        diffs.push(format!(
-            "cast rows: {:?}\ntmux rows: {:?}",
-            rendered_lines(&got),
-            rendered_lines(&want)
-        ));
-    }
-    diffs
-}
-
-/// The screen rendered from the cast equals tmux's, cell by cell.
-fn assert_same_cells(env: &Env, target: &str, path: &Path) {
-    let diffs = cell_diffs(env, target, path);
-    assert!(
-        diffs.is_empty(),
-        "{} cells differ:\n{}\n{}",
-        diffs.len() - 1,
-        diffs[..diffs.len().min(8)].join("\n"),
-        diffs.last().unwrap()
-    );
 }
 
 /// Trailing blanks keep their attributes in frames (`capture-pane -N`).
@@ -818,89 +721,6 @@ fn tab_stops_follow_the_pane() {
         assert_same_text_in_avt(&env, &pane, &path);
     }
     stop_all(&env);
-}
-
-/// The cast as asciinema's own terminal (avt, which its player uses) shows it.
-fn avt_screen(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
-    let mut vt = avt::Terminal::new(
-        header["width"].as_u64().unwrap() as usize,
-        header["height"].as_u64().unwrap() as usize,
-    )
-    .unwrap();
-    for (_, code, data) in events(path) {
-        match code.as_str() {
-            "o" => vt.feed(data.as_str()),
-            "r" => {
-                let (c, r) = data.split_once('x').unwrap();
-                vt.resize(c.parse().unwrap(), r.parse().unwrap());
-            }
-            _ => {}
-        }
-    }
-    rows_of(&vt)
-}
-
-/// Each row of avt's screen as shown (`text()` would join wrapped rows).
-fn rows_of(vt: &avt::Terminal) -> Vec<String> {
-    (0..vt.size().1)
-        .map(|y| {
-            vt.screen()
-                .line(y)
-                .map(|l| l.text().trim_end().to_string())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-/// tmux's view of a pane in avt: `capture-pane -e -N` drawn as tmux's own
-/// client draws it (G1 the DEC graphics set, line drawing between SO and SI).
-fn tmux_screen_in_avt(env: &Env, target: &str) -> Vec<String> {
-    let size = env.query(target, "#{pane_width} #{pane_height}");
-    let (cols, rows) = size.split_once(' ').unwrap();
-    let mut vt = avt::Terminal::new(cols.parse().unwrap(), rows.parse().unwrap()).unwrap();
-    vt.feed("\u{1b})0");
-    let out = env.tmux(&["capture-pane", "-p", "-e", "-N", "-t", target]);
-    for (y, row) in String::from_utf8_lossy(&out.stdout).split('\n').enumerate() {
-        vt.feed(format!("\u{1b}[{};1H{row}", y + 1).as_str());
-    }
-    rows_of(&vt)
-}
-
-/// Text as the player shows it, line drawing included (vt100 has no charsets).
-fn assert_same_text_in_avt(env: &Env, target: &str, path: &Path) {
-    assert_eq!(
-        avt_screen(path),
-        tmux_screen_in_avt(env, target),
-        "avt's screen differs from tmux's"
-    );
-}
-
-/// Waits until the cast, rendered by vt100 (cells) and by avt (text), shows
-/// `target` as tmux does; then asserts it (with the differences if not).
-fn assert_converges(env: &Env, target: &str, path: &Path, step: &str) {
-    let same = || {
-        cell_diffs(env, target, path).is_empty()
-            && avt_screen(path) == tmux_screen_in_avt(env, target)
-    };
-    // Equal on three samples in a row: tmux may still be redrawing (less
-    // after a resize), and an equal intermediate state is not the end.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut stable = 0;
-    while stable < 3 && Instant::now() < deadline {
-        stable = if same() { stable + 1 } else { 0 };
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    eprintln!(
-        "fidelity: {step} ({:.1} s)",
-        (Instant::now() + Duration::from_secs(10) - deadline).as_secs_f64()
-    );
-    if stable == 3 {
-        return;
-    }
-    assert_same_cells(env, target, path);
-    assert_same_text_in_avt(env, target, path);
 }
 
 /// The cast looks like tmux after every switch and at the end, across what

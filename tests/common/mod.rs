@@ -3,6 +3,7 @@
 //! runtime directory ([`tmux_env`]).
 #![allow(dead_code)]
 
+pub mod oracles;
 pub mod programs;
 pub mod tmpfs;
 pub mod tmux_env;

@@ -235,6 +235,27 @@ pub fn events(path: &Path) -> Vec<(f64, String, String)> {
         .collect()
 }
 
+/// Whether the last 64 KiB of the file contain `needle` (cheap on big casts).
+pub fn tail_contains(path: &Path, needle: &str) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(65536)));
+    let mut buf = Vec::new();
+    let _ = f.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).contains(needle)
+}
+
+/// How many redraw frames the cast holds.
+pub fn frames(path: &Path) -> usize {
+    events(path)
+        .iter()
+        .filter(|e| e.2.starts_with(FRAME_START))
+        .count()
+}
+
 /// Output recorded outside frames, joined.
 pub fn plain_output(path: &Path) -> String {
     events(path)
