@@ -23,6 +23,12 @@ pub struct WindowRecording {
     pub active: Option<PaneId>,
     /// A frame was asked for this pane; its output waits for it.
     pub switching: Option<PaneId>,
+    /// The pane's output came while its frame's queries were on their way:
+    /// the capture may not be where that output is (see
+    /// `session::replies::FRAME_ATTEMPTS`).
+    pub output_while_switching: bool,
+    /// How many times this switch's frame was asked for.
+    pub frame_attempts: u32,
     pub state: Option<PaneState>,
     pub screen: Vec<Vec<u8>>,
     pub size: (u32, u32),

@@ -121,8 +121,9 @@ struct Client {
     session: SessionId,
     conn: Connection,
     windows: HashMap<WindowId, WindowRecording>,
-    /// Queries sent whose replies have not come yet, oldest first.
-    pending: VecDeque<Query>,
+    /// Queries sent whose replies have not come yet, oldest first, each
+    /// with whether more queries of the same command line follow it.
+    pending: VecDeque<(Query, bool)>,
     demux: control::Demux,
     /// When the client reattached lately.
     reattached: VecDeque<Instant>,
@@ -269,10 +270,22 @@ impl Client {
     }
 
     async fn send(&mut self, query: Query) {
-        self.pending.push_back(query);
-        let line = format!("{}\n", query.command());
-        if self.conn.stdin.write_all(line.as_bytes()).await.is_err() {
-            self.pending.pop_back();
+        self.send_together(&[query]).await;
+    }
+
+    /// Sends `queries` as one command line: tmux runs its commands one
+    /// after the other, reading no pane output in between, so their
+    /// replies describe one moment (a frame's state and screens agree with
+    /// each other and with the output before and after them). Each command
+    /// still gets its own reply; after a failed one tmux runs none of the
+    /// rest and sends nothing for them.
+    async fn send_together(&mut self, queries: &[Query]) {
+        let line: Vec<String> = queries.iter().map(|q| q.command()).collect();
+        let line = format!("{}\n", line.join(" ; "));
+        if self.conn.stdin.write_all(line.as_bytes()).await.is_ok() {
+            let last = queries.len().saturating_sub(1);
+            self.pending
+                .extend(queries.iter().enumerate().map(|(i, q)| (*q, i < last)));
         }
     }
 
@@ -297,6 +310,8 @@ impl Client {
                 start: Instant::now(),
                 active: None,
                 switching: None,
+                output_while_switching: false,
+                frame_attempts: 0,
                 state: None,
                 screen: Vec::new(),
                 size: (0, 0),
@@ -327,10 +342,18 @@ impl Client {
                 } else {
                     None
                 };
-                let Some(query) = query else {
+                let Some((query, mut more)) = query else {
                     return Flow::Go;
                 };
                 self.on_reply(query, reply.error, reply.lines).await;
+                // The rest of a failed line was never run: failed too.
+                while reply.error && more {
+                    let Some((skipped, next)) = self.pending.pop_front() else {
+                        break;
+                    };
+                    more = next;
+                    self.on_reply(skipped, true, Vec::new()).await;
+                }
                 // The reply may have ended the last recording.
                 if self.windows.is_empty() {
                     Flow::Done

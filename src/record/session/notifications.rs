@@ -24,6 +24,7 @@ impl Client {
         for (id, w) in self.windows.iter_mut() {
             needed |=
                 w.panes.contains(&pane) || w.active == Some(pane) || w.switching == Some(pane);
+            w.output_while_switching |= w.switching == Some(pane);
             if w.active == Some(pane)
                 && w.switching.is_none()
                 && let Some(writer) = &mut w.writer
@@ -60,11 +61,14 @@ impl Client {
         match line {
             Line::Output { pane, data } => self.on_output(pane, &data).await,
             Line::WindowPaneChanged { window, pane } => {
-                let follow = self
+                // Compared with the pane a frame is on its way for, if any:
+                // a switch away and straight back still ends on this pane.
+                let shown = self
                     .windows
                     .get(&window)
-                    .is_some_and(|w| w.follow && w.active.is_some());
-                if follow && self.windows[&window].active != Some(pane) {
+                    .filter(|w| w.follow && w.active.is_some())
+                    .map(|w| w.switching.or(w.active));
+                if shown.is_some_and(|shown| shown != Some(pane)) {
                     self.request_frame(window, pane).await;
                 }
             }
@@ -148,11 +152,26 @@ impl Client {
     pub(super) async fn request_frame(&mut self, window: WindowId, pane: PaneId) {
         if let Some(w) = self.windows.get_mut(&window) {
             w.switching = Some(pane);
+            w.frame_attempts = 0;
             w.status.lock().unwrap().active_pane = Some(pane.0);
         }
-        // Output from here on is ordered after the frame's replies.
-        self.send(Query::State(window, pane)).await;
-        self.send(Query::Screen(window, pane)).await;
-        self.send(Query::Saved(window, pane)).await;
+        self.ask_frame(window, pane).await;
+    }
+
+    /// Sends a frame's queries (again, when the pane printed while the
+    /// last ones were on their way).
+    pub(super) async fn ask_frame(&mut self, window: WindowId, pane: PaneId) {
+        if let Some(w) = self.windows.get_mut(&window) {
+            w.output_while_switching = false;
+            w.frame_attempts += 1;
+        }
+        // Output from here on is ordered after the frame's replies, which
+        // describe one moment: no output comes between them.
+        self.send_together(&[
+            Query::State(window, pane),
+            Query::Screen(window, pane),
+            Query::Saved(window, pane),
+        ])
+        .await;
     }
 }

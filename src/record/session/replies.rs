@@ -11,6 +11,15 @@ use crate::tmux::PaneId;
 
 use super::Client;
 
+/// How many times a frame is asked for while its pane goes on printing.
+/// tmux 3.3a writes each pane's queued output in turn, and may write output
+/// it read after a capture before the capture's reply, so a capture matches
+/// the output around it for sure only when none of the pane's output came
+/// between the request and the reply. Past this many tries the last capture
+/// is taken: a pane printing without pause may then lose or repeat what
+/// tmux read between the capture and its reply.
+pub(super) const FRAME_ATTEMPTS: u32 = 16;
+
 impl Client {
     pub(super) async fn on_reply(&mut self, query: Query, error: bool, lines: Vec<Vec<u8>>) {
         match query {
@@ -109,6 +118,10 @@ impl Client {
                     return;
                 };
                 let screen = std::mem::take(&mut w.screen);
+                if w.output_while_switching && w.frame_attempts < FRAME_ATTEMPTS {
+                    self.ask_frame(window, pane).await;
+                    return;
+                }
                 let mut bytes =
                     frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
                 bytes.extend_from_slice(&pen);
