@@ -25,6 +25,11 @@ pub fn info(message: &str) {
     write(2, message);
 }
 
+/// Logs at debug level.
+pub fn debug(message: &str) {
+    write(3, message);
+}
+
 /// Logs at warning level.
 pub fn warn(message: &str) {
     write(1, message);

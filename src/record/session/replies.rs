@@ -118,9 +118,14 @@ impl Client {
                     return;
                 };
                 let screen = std::mem::take(&mut w.screen);
-                if w.output_while_switching && w.frame_attempts < FRAME_ATTEMPTS {
-                    self.ask_frame(window, pane).await;
-                    return;
+                if w.output_while_switching {
+                    if w.frame_attempts < FRAME_ATTEMPTS {
+                        self.ask_frame(window, pane).await;
+                        return;
+                    }
+                    crate::log::debug(&format!(
+                        "{window}: frame of {pane} taken while it printed, after {FRAME_ATTEMPTS} tries"
+                    ));
                 }
                 let mut bytes =
                     frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
