@@ -6,9 +6,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::programs::{asciinema_cat, asciinema3};
+use common::programs::{asciinema3, assert_plays};
 use common::{realworld_casts, stdout, testdata, tvmux};
 
 /// An event read back independently of tvmux: absolute seconds, code, data.
@@ -150,29 +150,6 @@ fn busy_cast(dir: &Path) -> PathBuf {
     let path = dir.join("busy.cast");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     path
-}
-
-/// The output validates in full and every player that reads its version
-/// plays it whole.
-fn assert_plays(path: &Path) {
-    let out = tvmux(&["validate", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}: {}", path.display(), stdout(&out));
-    let v3 = Command::new(asciinema3())
-        .args(["convert", "-f", "raw"])
-        .arg(path)
-        .arg("/dev/null")
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert!(
-        v3.status.success(),
-        "asciinema 3.2 cannot play {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&v3.stderr)
-    );
-    if read(path).0["version"] == 2 {
-        asciinema_cat(path);
-    }
 }
 
 fn run_ok(args: &[&str]) -> std::process::Output {

@@ -296,3 +296,79 @@ fn grep_in_an_empty_directory_names_it() {
     let out = tvmux(&["validate", path_str(dir.path())]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("(--allow-empty accepts this)"));
 }
+
+/// Redact leaves the secret nowhere: not in the header (title, command,
+/// env, v3 term.type and version, tags, fields the format does not define),
+/// not in markers or events of codes tvmux does not know; it says where each
+/// was; the output stays valid for both players and keeps the input's mode
+/// and owner.
+#[test]
+fn redact_leaves_the_secret_nowhere() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let header = serde_json::json!({
+        "version": 3,
+        "term": {"cols": 40, "rows": 5, "type": "xterm-hunter2", "version": "hunter2-1"},
+        "title": "login as hunter2",
+        "command": "mysql -phunter2",
+        "env": {"SHELL": "/bin/bash", "PASSWORD": "hunter2"},
+        "tags": ["ok", "pw hunter2"],
+        "x-vendor": {"note": ["hunter2 twice hunter2"], "n": 3},
+    });
+    let events = [
+        serde_json::json!([0.1, "o", "typed hunter2\r\n"]),
+        serde_json::json!([0.1, "m", "after hunter2"]),
+        serde_json::json!([0.1, "note", "hunter2 in a code of its own"]),
+        serde_json::json!([0.1, "r", "40x5"]),
+        serde_json::json!([0.1, "x", "0"]),
+    ];
+    let text: String = std::iter::once(header.to_string())
+        .chain(events.iter().map(|e| e.to_string()))
+        .map(|l| l + "\n")
+        .collect();
+    let cast = dir.path().join("secret.cast");
+    std::fs::write(&cast, text).unwrap();
+    std::fs::set_permissions(&cast, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Owned by someone else (the tests run as root): the output is theirs too.
+    std::os::unix::fs::chown(&cast, Some(4242), Some(4343)).unwrap();
+    let out = dir.path().join("clean.cast");
+    let (code, list, err) = run(&["redact", "--dry-run", "hunter2", path_str(&cast)]);
+    assert_eq!(code, 0, "{err}");
+    for place in [
+        "header title",
+        "header command",
+        "header env.PASSWORD",
+        "header term.type",
+        "header term.version",
+        "header tags[1]",
+        "header x-vendor.note[0]",
+        " o pattern 1",
+        " m pattern 1",
+        " note pattern 1",
+    ] {
+        assert!(list.contains(place), "{place} not listed:\n{list}");
+    }
+    assert!(
+        err.contains("would mask 3 matches in 3 events and 8 in the header"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["redact", "hunter2", path_str(&cast), "-o", path_str(&out)]);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains("hunter"),
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let meta = std::fs::metadata(&out).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o600);
+    assert_eq!((meta.uid(), meta.gid()), (4242, 4343));
+    // Valid (the unknown field and code stay, as warnings), and played.
+    common::programs::assert_plays(&out);
+    let masked: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&bytes).lines().next().unwrap()).unwrap();
+    assert_eq!(masked["term"]["cols"], 40);
+    assert_eq!(masked["env"]["SHELL"], "/bin/bash");
+    assert_eq!(masked["x-vendor"]["n"], 3);
+    assert_eq!(masked["title"], "login as *******");
+}

@@ -61,24 +61,36 @@ pub fn run(args: Args) -> u8 {
         };
         history::redact(&input, &patterns, output, |r| found.push(r.clone()))
     });
-    // Found stream by stream: listed in time order.
-    found.sort_by_key(|r| r.time);
+    // Found stream by stream: listed in time order, the header first.
+    let time = |r: &history::Redaction| match &r.place {
+        history::Place::Header(_) => None,
+        history::Place::Event { time, .. } => Some(*time),
+    };
+    found.sort_by_key(time);
     if list {
         for r in &found {
-            outln!(
-                "{} {} pattern {} ({} characters)",
-                tvmux::edit::timestamp(r.time),
-                r.code,
-                r.pattern + 1,
-                r.chars
-            );
+            let place = match &r.place {
+                history::Place::Header(field) => format!("header {field}"),
+                history::Place::Event { time, code } => {
+                    format!("{} {code}", tvmux::edit::timestamp(*time))
+                }
+            };
+            outln!("{place} pattern {} ({} characters)", r.pattern + 1, r.chars);
         }
     }
     let count = found.len();
+    let in_header = found.iter().filter(|r| time(r).is_none()).count();
     match result {
         Ok(events) => {
             let verb = if list { "would mask" } else { "masked" };
-            eprintln!("tvmux: {verb} {count} matches in {events} events");
+            let header = match in_header {
+                0 => String::new(),
+                n => format!(" and {n} in the header"),
+            };
+            eprintln!(
+                "tvmux: {verb} {} matches in {events} events{header}",
+                count - in_header
+            );
             exit::OK
         }
         Err(e) => super::edit::failed(e),

@@ -31,6 +31,27 @@ enum Sink {
     },
 }
 
+/// Whose a written file is, and who may read it: a file replaced keeps its
+/// mode and owner; a new one takes its input's mode (less the umask, as
+/// `cp` does: a private recording stays private) and owner. The owner is
+/// given where the process may (root); elsewhere the file is the writer's.
+fn take_over(temp: &File, like: &std::fs::Metadata, replacing: bool) -> io::Result<()> {
+    let now = temp.metadata()?;
+    if !replacing {
+        // The input's mode, as far as the umask (which made the file's
+        // mode from 0666) lets through.
+        let mode = like.mode() & now.mode() & 0o777;
+        temp.set_permissions(Permissions::from_mode(mode))?;
+    }
+    if (like.uid(), like.gid()) != (now.uid(), now.gid()) {
+        match std::os::unix::fs::fchown(temp, Some(like.uid()), Some(like.gid())) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 impl Output {
     /// `-` is standard output; any other path a file, which must not be one
     /// of `inputs` unless `in_place` says that is meant. A symbolic link is
@@ -84,6 +105,16 @@ impl Output {
             .permissions(Permissions::from_mode(0o666))
             .tempfile_in(dir)
             .map_err(|e| EditError::io(dest, e))?;
+        // Before a byte is written: the file replaced, or else the input.
+        let replaced = existing.as_ref().filter(|m| m.is_file());
+        let input = inputs
+            .iter()
+            .filter(|p| **p != Path::new("-"))
+            .find_map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()));
+        if let Some(like) = replaced.or(input.as_ref()) {
+            take_over(temp.as_file(), like, replaced.is_some())
+                .map_err(|e| EditError::io(dest, e))?;
+        }
         Ok(Output {
             sink: Sink::File {
                 temp,

@@ -7,5 +7,5 @@ mod redact;
 mod text;
 
 pub use grep::{Hit, search};
-pub use redact::{Redaction, redact};
+pub use redact::{Place, Redaction, redact};
 pub use text::{TimedLine, lines, screen_at};

@@ -1,6 +1,10 @@
 //! Masking secrets in a recording: every match of the patterns in what the
 //! output (`o`) and the input (`i`) streams write is replaced by `*` of the
 //! same display width, so the screens play the same with the secret gone.
+//! So is every match in the header's text (title, command, environment,
+//! terminal type and version, tags, fields the format does not define) and
+//! in the data of markers and events of codes tvmux does not know; resize
+//! (`r`) and exit (`x`) data is a size and a status, never text.
 //!
 //! Matching runs over each stream's text with escape sequences left out, so
 //! a secret split across events (a password echoed one key per event) or
@@ -14,7 +18,9 @@ use std::ops::Range;
 use regex::Regex;
 use unicode_width::UnicodeWidthChar;
 
-use crate::cast::{Data, Event, Flow, Micros};
+use serde_json::{Map, Value};
+
+use crate::cast::{Data, Event, Flow, Header, Micros};
 use crate::edit::{EditError, Input, Output};
 
 /// The longest stretch of text a match may span, in bytes: text further
@@ -26,14 +32,28 @@ const BATCH: usize = 64 << 10;
 /// One secret found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Redaction {
-    /// When the event holding its first character happened.
-    pub time: Micros,
-    /// `o` or `i`.
-    pub code: char,
+    /// Where it was.
+    pub place: Place,
     /// Which pattern matched (0-based).
     pub pattern: usize,
     /// How many characters it covers.
     pub chars: usize,
+}
+
+/// Where a secret was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    /// A header field, named as in the file (`title`, `env.HOME`,
+    /// `term.type`, `tags[1]`).
+    Header(String),
+    /// An event: when the event holding its first character happened, and
+    /// its code (`o`, `i`, `m`, …).
+    Event {
+        /// When the event happened.
+        time: Micros,
+        /// Its code.
+        code: String,
+    },
 }
 
 /// Writes `input` to `output` (none: a dry run) with every match of
@@ -46,15 +66,19 @@ pub fn redact(
     mut found: impl FnMut(&Redaction),
 ) -> Result<u64, EditError> {
     let events = input.events()?;
-    let header = crate::edit::edited_header(events.header(), None);
+    let mut header = crate::edit::edited_header(events.header(), None);
+    mask_header(&mut header, patterns, &mut found);
     let mut writer = match output {
         Some(out) => Some(crate::edit::writer(out, &header)?),
         None => None,
     };
     let mut masker = Masker::new(patterns);
     let mut changed = 0;
-    let mut flush = |masker: &mut Masker<'_, '_>, all: bool| -> std::io::Result<()> {
-        for (pending, masked) in masker.ready(all, &mut found) {
+    let mut flush = |masker: &mut Masker<'_, '_>,
+                     all: bool,
+                     found: &mut dyn FnMut(&Redaction)|
+     -> std::io::Result<()> {
+        for (pending, masked) in masker.ready(all, found) {
             changed += u64::from(masked.is_some());
             if let Some(w) = writer.as_mut() {
                 let data = match &masked {
@@ -68,12 +92,12 @@ pub fn redact(
     };
     events
         .for_each(|e| {
-            masker.push(e);
-            flush(&mut masker, false)?;
+            masker.push(e, &mut found);
+            flush(&mut masker, false, &mut found)?;
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;
-    flush(&mut masker, true).map_err(|e| EditError::io(&input.path, e))?;
+    flush(&mut masker, true, &mut found).map_err(|e| EditError::io(&input.path, e))?;
     if let Some(w) = writer {
         crate::edit::finish(w)?;
     }
@@ -89,6 +113,9 @@ struct Pending<'a> {
     escape: Escape,
     /// The stream offsets of its visible text (empty: none).
     span: Range<usize>,
+    /// A marker's or another free-text event's data, masked, if a match
+    /// touched it.
+    masked: Option<String>,
 }
 
 /// One stream's text with escape sequences left out, from `base` on.
@@ -138,12 +165,30 @@ impl<'p, 'a> Masker<'p, 'a> {
         }
     }
 
-    /// Takes an event: its text joins its stream.
-    fn push(&mut self, event: Event<'a>) {
+    /// Takes an event: its text joins its stream; a marker's or other
+    /// free text is masked on its own.
+    fn push(&mut self, event: Event<'a>, found: &mut dyn FnMut(&Redaction)) {
         let stream = match event.code.as_ref() {
             "o" => Some(0),
             "i" => Some(1),
             _ => None,
+        };
+        let masked = match event.code.as_ref() {
+            "o" | "i" | "r" | "x" => None,
+            code => mask_text(
+                event.data.text().as_ref(),
+                self.patterns,
+                |pattern, chars| {
+                    found(&Redaction {
+                        place: Place::Event {
+                            time: event.time,
+                            code: code.to_string(),
+                        },
+                        pattern,
+                        chars,
+                    })
+                },
+            ),
         };
         let mut escape = Escape::Text;
         let mut span = 0..0;
@@ -174,6 +219,7 @@ impl<'p, 'a> Masker<'p, 'a> {
             stream,
             escape,
             span,
+            masked,
         });
     }
 
@@ -182,7 +228,7 @@ impl<'p, 'a> Masker<'p, 'a> {
     fn ready(
         &mut self,
         all: bool,
-        found: &mut impl FnMut(&Redaction),
+        found: &mut dyn FnMut(&Redaction),
     ) -> Vec<(Pending<'a>, Option<String>)> {
         let mut searched = false;
         for s in 0..2 {
@@ -204,8 +250,11 @@ impl<'p, 'a> Masker<'p, 'a> {
             if reachable && !all {
                 break;
             }
-            let p = self.pending.pop_front().expect("a front");
-            let masked = p.stream.and_then(|s| mask(&p, &self.streams[s].masks));
+            let mut p = self.pending.pop_front().expect("a front");
+            let masked = match p.stream {
+                Some(s) => mask(&p, &self.streams[s].masks),
+                None => p.masked.take(),
+            };
             out.push((p, masked));
         }
         for st in &mut self.streams {
@@ -230,7 +279,7 @@ impl<'p, 'a> Masker<'p, 'a> {
     /// Finds matches in stream `s` from `REACH` before what was searched;
     /// matches starting in the last `REACH` bytes wait for more text unless
     /// `all`.
-    fn search(&mut self, s: usize, all: bool, found: &mut impl FnMut(&Redaction)) {
+    fn search(&mut self, s: usize, all: bool, found: &mut dyn FnMut(&Redaction)) {
         let st = &mut self.streams[s];
         let end = st.base + st.window.len();
         let from = floor_char(
@@ -271,8 +320,10 @@ impl<'p, 'a> Masker<'p, 'a> {
                 .filter(|p| p.span.contains(&range.start))
                 .map_or(0, |p| p.event.time);
             found(&Redaction {
-                time,
-                code: if s == 0 { 'o' } else { 'i' },
+                place: Place::Event {
+                    time,
+                    code: if s == 0 { "o" } else { "i" }.into(),
+                },
                 pattern: n,
                 chars: text.chars().count(),
             });
@@ -282,6 +333,115 @@ impl<'p, 'a> Masker<'p, 'a> {
         st.searched = end;
         st.settled = st.settled.max(limit);
     }
+}
+
+/// Masks every match of `patterns` in the header's text, in place, keeping
+/// the header valid: sizes, times and the theme's colours are no text, and
+/// names (the environment's keys) stay, so no two become one.
+fn mask_header(header: &mut Header, patterns: &[Regex], found: &mut dyn FnMut(&Redaction)) {
+    let mut fields: Vec<(String, &mut String)> = Vec::new();
+    let named = [
+        ("title", header.title.as_mut()),
+        ("command", header.command.as_mut()),
+        ("term.type", header.term_type.as_mut()),
+        ("term.version", header.term_version.as_mut()),
+    ];
+    fields.extend(
+        named
+            .into_iter()
+            .filter_map(|(n, v)| Some((n.to_string(), v?))),
+    );
+    fields.extend(header.env.iter_mut().map(|(k, v)| (format!("env.{k}"), v)));
+    fields.extend(
+        header
+            .tags
+            .iter_mut()
+            .enumerate()
+            .map(|(i, t)| (format!("tags[{i}]"), t)),
+    );
+    let mut extra = Vec::new();
+    strings_in(&mut header.extra, "", &mut extra);
+    fields.extend(extra);
+    for (name, text) in fields {
+        let masked = mask_text(text, patterns, |pattern, chars| {
+            found(&Redaction {
+                place: Place::Header(name.clone()),
+                pattern,
+                chars,
+            })
+        });
+        if let Some(masked) = masked {
+            *text = masked;
+        }
+    }
+}
+
+/// Every string among the values of `map`, named by its path.
+fn strings_in<'m>(
+    map: &'m mut Map<String, Value>,
+    prefix: &str,
+    out: &mut Vec<(String, &'m mut String)>,
+) {
+    fn walk<'m>(value: &'m mut Value, name: String, out: &mut Vec<(String, &'m mut String)>) {
+        match value {
+            Value::String(s) => out.push((name, s)),
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    walk(item, format!("{name}[{i}]"), out);
+                }
+            }
+            Value::Object(map) => strings_in(map, &name, out),
+            _ => {}
+        }
+    }
+    for (key, value) in map.iter_mut() {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        walk(value, name, out);
+    }
+}
+
+/// `text` with every match of `patterns` replaced by `*` of its display
+/// width (`None`: no match); `found` is told each match (pattern, chars).
+/// Linear in the matches, as the streams' search is ([`Reach`]).
+fn mask_text(
+    text: &str,
+    patterns: &[Regex],
+    mut found: impl FnMut(usize, usize),
+) -> Option<String> {
+    let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
+    for (n, re) in patterns.iter().enumerate() {
+        hits.extend(
+            re.find_iter(text)
+                .filter(|m| !m.is_empty())
+                .map(|m| (m.range(), n)),
+        );
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    hits.sort_by_key(|h| h.0.start);
+    let mut masks: Vec<Range<usize>> = Vec::new();
+    let mut reach = Reach::default();
+    for (range, n) in hits {
+        if reach.at(&masks, range.start) < range.end {
+            found(n, text[range.clone()].chars().count());
+            masks.push(range);
+        }
+    }
+    let mut reach = Reach::default();
+    let mut out = String::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        if reach.at(&masks, at) > at && !c.is_control() {
+            out.extend(std::iter::repeat_n('*', c.width().unwrap_or(0)));
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
 }
 
 /// Advances the escape parser over `c`: whether `c` is text a viewer sees.

@@ -105,3 +105,34 @@ pub fn asciinema_cat(path: &Path) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// The cast validates in full and every player that reads its version
+/// plays it whole: asciinema 3.2 (`convert -f raw`), and 2.4 for v1 and v2.
+pub fn assert_plays(path: &Path) {
+    let out = super::tvmux(&["validate", super::path_str(path)]);
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        path.display(),
+        super::stdout(&out)
+    );
+    let v3 = Command::new(asciinema3())
+        .args(["convert", "-f", "raw"])
+        .arg(path)
+        .arg("/dev/null")
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        v3.status.success(),
+        "asciinema 3.2 cannot play {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&v3.stderr)
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let header: serde_json::Value =
+        serde_json::from_str(text.lines().next().unwrap_or_default()).unwrap_or_default();
+    if header["version"] != 3 {
+        asciinema_cat(path);
+    }
+}
