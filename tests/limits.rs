@@ -427,3 +427,62 @@ fn redact_of_a_huge_event_full_of_matches_takes_linear_time() {
     assert!(!masked.contains("abc"), "every match masked");
     assert_eq!(masked.matches("***defgh").count(), count);
 }
+
+/// A valid cast whose terminal is 65535x65535 (in the header, or after a
+/// resize) would need tens of GB in the emulator: every command that draws
+/// the screen refuses it with a message, within 200 MiB of address space,
+/// before allocating; the players' rules still call it valid.
+#[test]
+fn an_absurd_terminal_size_is_refused_before_allocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = dir.path().join("header.cast");
+    std::fs::write(
+        &header,
+        "{\"version\": 2, \"width\": 65535, \"height\": 65535}\n[0.1, \"o\", \"a\\r\\n\"]\n",
+    )
+    .unwrap();
+    let resized = dir.path().join("resized.cast");
+    std::fs::write(
+        &resized,
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.1, \"o\", \"a\\r\\n\"]\n[0.2, \"r\", \"65535x65535\"]\n[0.3, \"o\", \"b\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.cast");
+    // Each time and stretch needs the screen where the size is too large
+    // (cut draws what it removes, extract what comes before it).
+    for (cast, said_at, [from, to], [start, end]) in [
+        (&header, "", ["0.05", "0.1"], ["0.05", "0.1"]),
+        (&resized, "at 0:00.200: ", ["0.15", "0.25"], ["0.25", "0.3"]),
+    ] {
+        let c = path_str(cast);
+        assert!(tvmux(&["validate", c]).status.success());
+        for args in [
+            vec!["text", c],
+            vec!["text", "--at", to, c],
+            vec!["grep", "a", c],
+            vec!["convert", "--to", "txt", c],
+            vec!["cut", "--from", from, "--to", to, c, "-o", path_str(&out)],
+            vec![
+                "extract",
+                "--from",
+                start,
+                "--to",
+                end,
+                c,
+                "-o",
+                path_str(&out),
+            ],
+        ] {
+            let run = tvmux_within(200, &args);
+            let text = said(&run);
+            assert_eq!(run.status.code(), Some(2), "{args:?}: {text}");
+            assert!(
+                text.contains(&format!(
+                    "{c}: {said_at}the terminal is 65535x65535 (4294836225 cells), over tvmux's limit"
+                )),
+                "{args:?}: {text}"
+            );
+            assert!(!out.exists(), "{args:?} wrote its output");
+        }
+    }
+}

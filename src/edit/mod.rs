@@ -103,6 +103,11 @@ impl Input {
 
     pub(crate) fn error(&self, source: ReadError) -> EditError {
         match source {
+            // A screen too large to draw is the input's, like a bad line.
+            ReadError::Io(e) if screen::is_too_large(&e) => EditError::Io {
+                path: self.path.clone(),
+                source: e,
+            },
             ReadError::Io(e) => EditError::Io {
                 path: PathBuf::from("output"),
                 source: e,

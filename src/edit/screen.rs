@@ -12,19 +12,52 @@ pub struct Screen {
 /// showed before (another screen, modes, the alternate screen) is gone.
 pub(super) const RESET: &str = "\x1bc";
 
+/// The most cells a screen may have. The players take any size up to
+/// 65535x65535, whose cells (with the alternate screen's) would need tens of
+/// GB; a real terminal has under 100,000 (a 4K display at a small font), and
+/// a screen of this many takes about 35 MB.
+pub const MAX_CELLS: u64 = 1 << 20;
+
+/// A terminal too large to draw: over [`MAX_CELLS`].
+#[derive(Debug, thiserror::Error)]
+#[error("{}the terminal is {cols}x{rows} ({} cells), over tvmux's limit of {MAX_CELLS} cells for drawing its screen", .at.map(|t| format!("at {}: ", crate::edit::clock(t))).unwrap_or_default(), u64::from(*.cols) * u64::from(*.rows))]
+pub struct TooLarge {
+    cols: u32,
+    rows: u32,
+    /// When a resize asked for it (none: the header).
+    at: Option<crate::cast::Micros>,
+}
+
+/// Refuses a size over [`MAX_CELLS`], before anything is allocated for it.
+fn check_size(cols: u32, rows: u32, at: Option<crate::cast::Micros>) -> std::io::Result<()> {
+    if u64::from(cols) * u64::from(rows) > MAX_CELLS {
+        return Err(std::io::Error::other(TooLarge { cols, rows, at }));
+    }
+    Ok(())
+}
+
+/// Whether `e` is a screen refused as [`TooLarge`] (a fact about the input,
+/// not a failed write).
+pub(crate) fn is_too_large(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|e| e.is::<TooLarge>())
+}
+
 impl Screen {
-    /// A blank terminal of `cols` x `rows`.
-    pub fn new(cols: u32, rows: u32) -> Screen {
-        Screen {
+    /// A blank terminal of `cols` x `rows`; a size over [`MAX_CELLS`] is
+    /// refused.
+    pub fn new(cols: u32, rows: u32) -> std::io::Result<Screen> {
+        check_size(cols, rows, None)?;
+        Ok(Screen {
             vt: avt::Terminal::new(cols.max(1) as usize, rows.max(1) as usize)
                 .expect("a terminal of at least 1x1"),
-        }
+        })
     }
 
-    /// Plays one event: output is drawn, a resize resizes; others change
-    /// nothing on screen.
-    pub fn apply(&mut self, event: &Event) {
-        let _ = self.feed_with(event, &mut (), |()| Ok(Flow::Continue(())));
+    /// Plays one event: output is drawn, a resize resizes (one over
+    /// [`MAX_CELLS`] is refused); others change nothing on screen.
+    pub fn apply(&mut self, event: &Event) -> std::io::Result<()> {
+        self.feed_with(event, &mut (), |()| Ok(Flow::Continue(())))
+            .map(|_| ())
     }
 
     /// [`Screen::apply`] with an observer of what changes (the lines that
@@ -48,11 +81,14 @@ impl Screen {
             }
             // A size is a few bytes; longer data is no size.
             "r" => match event.data.short_text().as_deref().and_then(Size::parse) {
-                Some(size) => each(self.vt.resize_with(
-                    size.cols as usize,
-                    size.rows as usize,
-                    &mut *observer,
-                )),
+                Some(size) => {
+                    check_size(size.cols, size.rows, Some(event.time))?;
+                    each(self.vt.resize_with(
+                        size.cols as usize,
+                        size.rows as usize,
+                        &mut *observer,
+                    ))
+                }
                 None => Ok(Flow::Continue(())),
             },
             _ => Ok(Flow::Continue(())),

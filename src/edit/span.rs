@@ -42,7 +42,8 @@ pub fn cut(input: &Input, from: Micros, to: Micros, output: Output) -> Result<Wr
     check_range(from, to)?;
     let events = input.events()?;
     let header = edited_header(events.header(), None);
-    let mut screen = Screen::new(header.cols, header.rows);
+    let mut screen =
+        Screen::new(header.cols, header.rows).map_err(|e| EditError::io(&input.path, e))?;
     let mut w = writer(output, &header)?;
     let mut written = Written::default();
     // The viewer's terminal size at the cut (once it is reached), and
@@ -55,10 +56,10 @@ pub fn cut(input: &Input, from: Micros, to: Micros, output: Output) -> Result<Wr
                 size_at_cut = Some(screen.size());
             }
             if e.time < from {
-                screen.apply(&e);
+                screen.apply(&e)?;
                 written.copy(&mut w, e.time, &e)?;
             } else if e.time < to {
-                screen.apply(&e);
+                screen.apply(&e)?;
             } else {
                 if !joined {
                     joined = true;
@@ -88,7 +89,8 @@ pub fn extract(
     check_range(from, to)?;
     let events = input.events()?;
     let header = events.header();
-    let mut screen = Screen::new(header.cols, header.rows);
+    let mut screen =
+        Screen::new(header.cols, header.rows).map_err(|e| EditError::io(&input.path, e))?;
     let mut written = Written::default();
     // Opened at `from`, when the screen's size there is known.
     let mut out: Option<CastWriter<Output>> = None;
@@ -107,7 +109,7 @@ pub fn extract(
                 return Ok(Flow::Break(()));
             }
             if e.time < from {
-                screen.apply(&e);
+                screen.apply(&e)?;
                 return Ok(Flow::Continue(()));
             }
             let w = match &mut out {

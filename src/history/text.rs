@@ -28,7 +28,8 @@ pub fn lines(
 ) -> Result<(), EditError> {
     let events = input.events()?;
     let header = events.header();
-    let mut screen = Screen::new(header.cols, header.rows);
+    let mut screen =
+        Screen::new(header.cols, header.rows).map_err(|e| EditError::io(&input.path, e))?;
     let mut timed = Timed::new(header.rows as usize);
     let mut stopped = false;
     events
@@ -66,7 +67,8 @@ pub fn lines(
 pub fn screen_at(input: &Input, time: Micros) -> Result<Vec<String>, EditError> {
     let events = input.events()?;
     let header = events.header();
-    let mut screen = Screen::new(header.cols, header.rows);
+    let mut screen =
+        Screen::new(header.cols, header.rows).map_err(|e| EditError::io(&input.path, e))?;
     // The last event's time, until one after `time` shows it is inside.
     let mut end = Some(0);
     events
@@ -76,7 +78,7 @@ pub fn screen_at(input: &Input, time: Micros) -> Result<Vec<String>, EditError> 
                 return Ok(Flow::Break(()));
             }
             end = Some(e.time);
-            screen.apply(&e);
+            screen.apply(&e)?;
             Ok(Flow::Continue(()))
         })
         .map_err(|e| input.error(e))?;
