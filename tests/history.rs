@@ -372,3 +372,154 @@ fn redact_leaves_the_secret_nowhere() {
     assert_eq!(masked["x-vendor"]["n"], 3);
     assert_eq!(masked["title"], "login as *******");
 }
+
+/// `grep` finds every line that was ever on screen, however it left, at
+/// the time its text was written and with the screen it was on; `text`
+/// keeps what scrolled off and the last screen unless `--all`.
+#[test]
+fn grep_finds_every_line_however_it_left_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![r#"{"version": 2, "width": 30, "height": 5}"#.to_string()];
+    let mut t = 0.0;
+    let mut ev = |data: &str| {
+        t += 2.0;
+        lines.push(serde_json::to_string(&(t, "o", data)).unwrap());
+    };
+    ev("scrolled-off\r\n"); // 2: scrolled into history below
+    ev("\r\n\r\n\r\n\r\n\r\n");
+    ev("cleared-by-ed2\r\n"); // 6
+    ev("\x1b[H\x1b[2J");
+    ev("erased-by-el"); // 10
+    ev("\r\x1b[K");
+    ev("overwritten-text"); // 14
+    ev("\rOTHER TEXT HERE!\r\n");
+    ev("\x1b[?1049h\x1b[Hon-the-alternate"); // 18
+    ev("\x1b[?1049l");
+    ev("\x1b[H\x1b[2Jmoved-by-ri"); // 22
+    ev("\x1b[H\x1bM\x1bM\x1bM\x1bM\x1bM"); // pushed off the bottom by reverse index
+    ev("\x1b[H\x1b[2J\x1b[5;1Hpushed-by-il"); // 26
+    ev("\x1b[1;1H\x1b[L");
+    ev("\x1b[H\x1b[2J\x1b[5;1Hpushed-by-sd"); // 30
+    ev("\x1b[T");
+    ev("\x1b[H\x1b[2Jbefore-reset"); // 34
+    ev("\x1bc");
+    for key in "typed-key-by-key".chars() {
+        // 38 .. 68: one result, at the last key
+        ev(&key.to_string());
+    }
+    ev("\r\n\x1b[?1049h\x1b[Halt-at-end"); // 70: the cast ends on the alternate screen
+    let cast = dir.path().join("leaving.cast");
+    std::fs::write(&cast, lines.join("\n") + "\n").unwrap();
+    let c = path_str(&cast);
+
+    let (code, out, err) = run(&["grep", "--json", ".", c]);
+    assert_eq!(code, 0, "{err}");
+    let found: Vec<(String, f64, String)> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["line"].as_str().unwrap().to_string(),
+                v["time"].as_f64().unwrap(),
+                v["screen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (line, time, screen) in [
+        ("scrolled-off", 2.0, "primary"),
+        ("cleared-by-ed2", 6.0, "primary"),
+        ("erased-by-el", 10.0, "primary"),
+        ("overwritten-text", 14.0, "primary"),
+        ("OTHER TEXT HERE!", 16.0, "primary"),
+        ("on-the-alternate", 18.0, "alternate"),
+        ("moved-by-ri", 22.0, "primary"),
+        ("pushed-by-il", 26.0, "primary"),
+        ("pushed-by-sd", 30.0, "primary"),
+        ("before-reset", 34.0, "primary"),
+        ("typed-key-by-key", 68.0, "primary"),
+        ("alt-at-end", 70.0, "alternate"),
+    ] {
+        let hits: Vec<_> = found.iter().filter(|f| f.0 == line).collect();
+        assert_eq!(hits.len(), 1, "{line}: {hits:?}\n{out}");
+        assert_eq!(
+            (hits[0].1, hits[0].2.as_str()),
+            (time, screen),
+            "{line}\n{out}"
+        );
+    }
+    // Typed key by key: one line, not one a key.
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0.starts_with("typed-key-") && f.0.len() < 16),
+        "{out}"
+    );
+    // `text` alone keeps its meaning (what scrolled off, the last screen);
+    // `--all` is what grep searches.
+    let text = stdout(&tvmux(&["text", c]));
+    assert!(
+        !text.contains("on-the-alternate") && !text.contains("erased-by-el"),
+        "{text}"
+    );
+    let all = stdout(&tvmux(&["text", "--all", c]));
+    assert_eq!(all.lines().count(), found.len(), "{all}");
+}
+
+/// A line rewritten in place many times a second (a progress bar) gives at
+/// most one state a second, and its last.
+#[test]
+fn a_progress_bar_gives_a_state_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![r#"{"version": 2, "width": 30, "height": 5}"#.to_string()];
+    for n in 0..=300 {
+        // 3 s at 100 states a second.
+        let t = 1.0 + n as f64 / 100.0;
+        lines.push(serde_json::to_string(&(t, "o", format!("\rprogress {n:3}%"))).unwrap());
+    }
+    lines.push(serde_json::to_string(&(5.0, "o", "\r\ndone\r\n")).unwrap());
+    let cast = dir.path().join("progress.cast");
+    std::fs::write(&cast, lines.join("\n") + "\n").unwrap();
+    let (code, out, err) = run(&["grep", "progress", path_str(&cast)]);
+    assert_eq!(code, 0, "{err}");
+    let states: Vec<&str> = out.lines().collect();
+    assert!((2..=5).contains(&states.len()), "{out}");
+    assert!(states.last().unwrap().ends_with("progress 300%"), "{out}");
+}
+
+/// On every real-world cast, everything `text` gives (what scrolled off,
+/// the last screen) is among what `grep` searches (`text --all`), line for
+/// line, and more.
+#[test]
+#[cfg_attr(
+    not(realworld_casts),
+    ignore = "../shared/realworld-casts not found beside the project"
+)]
+fn everything_on_screen_holds_the_transcript_on_real_casts() {
+    use std::collections::HashMap;
+    let mut more = 0;
+    for cast in common::realworld_casts() {
+        let c = path_str(&cast);
+        let text = tvmux(&["text", c]);
+        if !text.status.success() {
+            // Damaged casts are another test's business.
+            continue;
+        }
+        let all = tvmux(&["text", "--all", c]);
+        assert!(
+            all.status.success(),
+            "{c}: {}",
+            String::from_utf8_lossy(&all.stderr)
+        );
+        let mut count: HashMap<String, i64> = HashMap::new();
+        for line in stdout(&all).lines() {
+            *count.entry(line.to_string()).or_default() += 1;
+        }
+        for line in stdout(&text).lines().filter(|l| !l.trim().is_empty()) {
+            let n = count.entry(line.to_string()).or_default();
+            *n -= 1;
+            assert!(*n >= 0, "{c}: {line:?} is in text but not in text --all");
+        }
+        more += count.values().filter(|n| **n > 0).count();
+    }
+    assert!(more > 0, "text --all found nothing text does not");
+}

@@ -14,8 +14,8 @@ use super::inputs;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A regular expression (Rust regex syntax), matched against each line
-    /// of text as the screen showed it.
+    /// A regular expression (Rust regex syntax), matched against every line
+    /// the screen ever showed (either screen), and what scrolled off it.
     pattern: String,
     /// Casts, or directories searched for `*.cast` (default: the recordings
     /// directory from the configuration).
@@ -40,6 +40,8 @@ struct JsonLine<'a> {
     /// Seconds since the start of the recording.
     time: f64,
     line: &'a str,
+    /// `primary` or `alternate`: the screen the line was on.
+    screen: &'static str,
     submatches: Vec<Submatch<'a>>,
 }
 
@@ -168,6 +170,10 @@ fn print_json(out: &mut impl Write, name: &str, hit: &Hit) -> std::io::Result<()
         path: name,
         time: hit.time as f64 / 1e6,
         line: &hit.text,
+        screen: match hit.screen {
+            history::Shown::Primary => "primary",
+            history::Shown::Alternate => "alternate",
+        },
         submatches: hit
             .matches
             .iter()

@@ -19,6 +19,11 @@ pub struct Args {
     /// Begin each line with the time it was written (HH:MM:SS.mmm).
     #[arg(long, conflicts_with = "at")]
     times: bool,
+    /// Every line that was ever on screen (either screen: erased,
+    /// overwritten, on the alternate screen), as each left it; what `grep`
+    /// searches. Without it: what scrolled off, then the last screen.
+    #[arg(long, conflicts_with = "at")]
+    all: bool,
     /// The cast (v1, v2 or v3; `-`: standard input).
     #[arg(value_name = "CAST")]
     input: PathBuf,
@@ -36,13 +41,20 @@ pub fn run(args: Args) -> u8 {
             }
             Ok(())
         }
-        None => history::lines(&input, |line| {
-            if args.times {
-                write!(out, "{} ", tvmux::edit::timestamp(line.time))?;
+        None => {
+            let mut print = |line: history::TimedLine| -> std::io::Result<Flow> {
+                if args.times {
+                    write!(out, "{} ", tvmux::edit::timestamp(line.time))?;
+                }
+                writeln!(out, "{}", line.text)?;
+                Ok(Flow::Continue(()))
+            };
+            if args.all {
+                history::all_lines(&input, |seen| print(seen.line))
+            } else {
+                history::lines(&input, print)
             }
-            writeln!(out, "{}", line.text)?;
-            Ok(Flow::Continue(()))
-        }),
+        }
     });
     let result = result.and_then(|()| {
         out.flush().map_err(|e| edit::EditError::Io {

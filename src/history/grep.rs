@@ -1,13 +1,15 @@
 //! Searching recordings for text as it appeared: a regular expression over
-//! each cast's rendered lines ([`super::lines`]), every match with the time
-//! its line was written, and context lines around it.
+//! every line that was ever on screen ([`super::all_lines`]), every match
+//! with the time its line was written and the screen it was on, and context
+//! lines around it.
 
 use std::collections::VecDeque;
 use std::ops::Range;
 
 use regex::Regex;
 
-use super::text::{TimedLine, lines};
+use super::seen::{SeenLine, Shown, all_lines};
+use super::text::TimedLine;
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
 
@@ -21,6 +23,8 @@ pub struct Hit {
     pub time: Micros,
     /// The line.
     pub text: String,
+    /// The screen it was on.
+    pub screen: Shown,
     /// Where the pattern matched in it (bytes); empty for a context line.
     pub matches: Vec<Range<usize>>,
 }
@@ -43,12 +47,14 @@ pub fn search(
     let mut before: VecDeque<Hit> = VecDeque::with_capacity(context + 1);
     let mut after = 0;
     let (mut index, mut matched) = (0u64, 0u64);
-    lines(input, |TimedLine { time, text }| {
+    all_lines(input, |SeenLine { line, screen }| {
+        let TimedLine { time, text } = line;
         let matches: Vec<Range<usize>> = regex.find_iter(&text).map(|m| m.range()).collect();
         let hit = Hit {
             index,
             time,
             text,
+            screen,
             matches,
         };
         index += 1;

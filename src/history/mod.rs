@@ -1,11 +1,14 @@
 //! Recordings as searchable terminal history: the text a viewer saw, with
-//! times ([`lines`], [`screen_at`]), [`search`] over it, and secrets masked
-//! ([`redact`]).
+//! times ([`lines`]: what scrolled off, then the last screen; [`all_lines`]:
+//! everything ever on either screen; [`screen_at`]), [`search`] over
+//! everything, and secrets masked ([`redact`]).
 
 mod grep;
 mod redact;
+mod seen;
 mod text;
 
 pub use grep::{Hit, search};
 pub use redact::{Place, Redaction, redact};
+pub use seen::{SeenLine, Shown, all_lines};
 pub use text::{TimedLine, lines, screen_at};

@@ -165,6 +165,27 @@ impl Observer for Timed {
     }
 
     fn before(&mut self, context: &mut Observation<'_>, operation: &Operation) {
+        if matches!(operation, Operation::Function(Function::Ris)) {
+            // The transcript completes the primary screen's lines here, the
+            // blank ones at the bottom left out: they keep their rows' times.
+            let mut lines = Vec::new();
+            let (mut pending, mut blank) = (self.pending, true);
+            let screen = context.terminal().primary_screen();
+            for (line, &time) in screen.all_lines().zip(&self.rows) {
+                pending = pending.max(time);
+                blank &= line.chars().all(char::is_whitespace);
+                if !line.is_wrapped() {
+                    lines.push((pending, blank));
+                    (pending, blank) = (0, true);
+                }
+            }
+            while lines.last().is_some_and(|(_, blank)| *blank) {
+                lines.pop();
+            }
+            self.done.extend(lines.into_iter().map(|(time, _)| time));
+            self.rows.iter_mut().for_each(|t| *t = 0);
+            self.pending = 0;
+        }
         self.transcript.before(context, operation);
     }
 
