@@ -49,6 +49,7 @@ pub mod edit;
 pub mod history;
 mod log;
 mod record;
+pub mod screen;
 pub mod server;
 mod tmux;
 

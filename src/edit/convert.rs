@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use super::{EditError, Input, Output, Written, edited_header, finish, writer};
-use crate::cast::{Flow, Version};
+use crate::cast::{Flow, ReadError, Version};
 
 /// What to convert to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +78,21 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
                 text: true,
                 ..Written::default()
             };
-            crate::history::lines(input, |line| {
+            let events = input.events()?;
+            let mut transcript = crate::screen::Transcript::new(events.header())
+                .map_err(|e| EditError::io(&input.path, e))?;
+            let mut write = |line: crate::screen::TimedLine| -> std::io::Result<()> {
                 writeln!(out, "{}", line.text)?;
                 written.events += 1;
                 written.duration = written.duration.max(line.time);
-                Ok(Flow::Continue(()))
-            })?;
+                Ok(())
+            };
+            events
+                .for_each(|e| transcript.feed(&e, |line| write(line).map(Flow::Continue)))
+                .map_err(|e| input.error(e))?;
+            for line in transcript.finish() {
+                write(line).map_err(|e| input.error(ReadError::Io(e)))?;
+            }
             out.commit()?;
             Ok(written)
         }

@@ -29,7 +29,7 @@ pub fn join(inputs: &[Input], gap: Micros, output: Output) -> Result<Written, Ed
                     let data = format!("{}x{}", size.0, size.1);
                     written.write(&mut w, offset, "r", &Data::Text(data.into()))?;
                 }
-                let reset = Data::Text(super::screen::RESET.into());
+                let reset = Data::Text(crate::screen::RESET.into());
                 written.write(&mut w, offset, "o", &reset)
             };
             join().map_err(|e| input.error(e.into()))?;

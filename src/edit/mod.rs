@@ -14,7 +14,6 @@ mod convert;
 mod info;
 mod join;
 mod output;
-mod screen;
 mod span;
 mod speed;
 mod time;
@@ -23,11 +22,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::screen::Screen;
 pub use convert::{Target, convert};
 pub use info::{Info, Pause, Timed, info};
 pub use join::join;
 pub use output::Output;
-pub use screen::Screen;
 pub use span::{cut, extract};
 pub use speed::speed;
 pub use time::{Stretch, TimeSpec, clock, resolve, stretch, timestamp};
@@ -104,7 +103,7 @@ impl Input {
     pub(crate) fn error(&self, source: ReadError) -> EditError {
         match source {
             // A screen too large to draw is the input's, like a bad line.
-            ReadError::Io(e) if screen::is_too_large(&e) => EditError::Io {
+            ReadError::Io(e) if crate::screen::is_too_large(&e) => EditError::Io {
                 path: self.path.clone(),
                 source: e,
             },

@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use regex::Regex;
 
-use super::seen::{SeenLine, Shown, all_lines};
-use super::text::TimedLine;
+use super::text::all_lines;
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
+use crate::screen::{SeenLine, Shown, TimedLine};
 
 /// A line to print: a match, or context around one.
 #[derive(Debug, Clone, PartialEq)]

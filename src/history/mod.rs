@@ -5,10 +5,9 @@
 
 mod grep;
 mod redact;
-mod seen;
 mod text;
 
+pub use crate::screen::{SeenLine, Shown, TimedLine};
 pub use grep::{Hit, search};
 pub use redact::{Place, Redaction, redact};
-pub use seen::{SeenLine, Shown, all_lines};
-pub use text::{TimedLine, lines, screen_at};
+pub use text::{all_lines, lines, screen_at};

@@ -19,9 +19,8 @@ use std::collections::HashMap;
 
 use avt::{Line, Observation, Observer, Operation, ScreenKind};
 
-use super::text::TimedLine;
-use crate::cast::{Flow, Micros};
-use crate::edit::{EditError, Input, Screen};
+use super::{Screen, TimedLine};
+use crate::cast::{Event, Flow, Header, Micros};
 
 /// Which screen a line was on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,36 +40,43 @@ pub struct SeenLine {
     pub screen: Shown,
 }
 
-/// Calls `each` with every line of `input` that was ever on screen or
-/// scrolled into history, as each leaves (then the rest at the end).
-pub fn all_lines(
-    input: &Input,
-    mut each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
-) -> Result<(), EditError> {
-    let events = input.events()?;
-    let header = events.header();
-    let mut screen =
-        Screen::new(header.cols, header.rows).map_err(|e| EditError::io(&input.path, e))?;
-    let mut seen = Seen::default();
-    let mut stopped = false;
-    events
-        .for_each(|e| {
-            seen.now = e.time;
-            let mut flow = screen.feed_with(&e, &mut seen, |lines| send(&mut each, lines))?;
-            if flow.is_continue() {
-                let left = seen.after_event(screen.terminal());
-                flow = send(&mut each, left)?;
-            }
-            stopped = flow.is_break();
-            Ok(flow)
+/// Everything on screen, fed event by event.
+pub struct Everything {
+    screen: Screen,
+    seen: Seen,
+}
+
+impl Everything {
+    /// A blank screen of the header's size (refused over the limit).
+    pub fn new(header: &Header) -> std::io::Result<Everything> {
+        Ok(Everything {
+            screen: Screen::new(header.cols, header.rows)?,
+            seen: Seen::default(),
         })
-        .map_err(|e| input.error(e))?;
-    if !stopped {
-        // Whether `each` stops at the last lines or not, they are the last.
-        let _ = send(&mut each, seen.finish(screen.terminal()))
-            .map_err(|e| EditError::io(&input.path, e))?;
     }
-    Ok(())
+
+    /// Plays one event; `each` is given the lines that left the screen, and
+    /// may stop.
+    pub fn feed(
+        &mut self,
+        event: &Event,
+        mut each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
+    ) -> std::io::Result<Flow> {
+        self.seen.now = event.time;
+        let flow = self
+            .screen
+            .feed_with(event, &mut self.seen, |lines| send(&mut each, lines))?;
+        if flow.is_break() {
+            return Ok(flow);
+        }
+        let left = self.seen.after_event(self.screen.terminal());
+        send(&mut each, left)
+    }
+
+    /// The lines still on screen at the end (and behind the alternate one).
+    pub fn finish(self) -> Vec<SeenLine> {
+        self.seen.finish(self.screen.terminal())
+    }
 }
 
 fn send(

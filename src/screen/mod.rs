@@ -1,5 +1,15 @@
-//! The screen a viewer sees at any point of a cast, through `avt`
-//! (asciinema's own virtual terminal, which its player and agg render with).
+//! The screen layer, below the edits and the history: the screen a viewer
+//! sees at any point of a cast, through `avt` (asciinema's own virtual
+//! terminal, which its player and agg render with); keyframes that redraw
+//! it; and the two readings of a cast's text, fed event by event: the
+//! [`Transcript`] (what scrolled off, then the last screen, as asciinema's
+//! `convert -f txt`) and [`Everything`] that was ever on either screen.
+
+mod seen;
+mod transcript;
+
+pub use seen::{Everything, SeenLine, Shown};
+pub use transcript::{TimedLine, Transcript};
 
 use crate::cast::{Event, Flow, Size};
 
@@ -10,7 +20,7 @@ pub struct Screen {
 
 /// What a keyframe starts with: a full reset, so whatever the terminal
 /// showed before (another screen, modes, the alternate screen) is gone.
-pub(super) const RESET: &str = "\x1bc";
+pub(crate) const RESET: &str = "\x1bc";
 
 /// The most cells a screen may have. The players take any size up to
 /// 65535x65535, whose cells (with the alternate screen's) would need tens of
