@@ -8,6 +8,7 @@ use std::io::Write;
 
 use super::{EditError, Input, Output, Written, edited_header, finish, writer};
 use crate::cast::{Flow, ReadError, Version};
+use crate::screen::{Reading, TimedLine, Transcript};
 
 /// What to convert to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +80,9 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
                 ..Written::default()
             };
             let events = input.events()?;
-            let mut transcript = crate::screen::Transcript::new(events.header())
-                .map_err(|e| EditError::io(&input.path, e))?;
-            let mut write = |line: crate::screen::TimedLine| -> std::io::Result<()> {
+            let mut transcript =
+                Transcript::new(events.header()).map_err(|e| EditError::io(&input.path, e))?;
+            let mut write = |line: TimedLine| -> std::io::Result<()> {
                 writeln!(out, "{}", line.text)?;
                 written.events += 1;
                 written.duration = written.duration.max(line.time);

@@ -5,56 +5,44 @@
 
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
-use crate::screen::{Everything, Screen, SeenLine, TimedLine, Transcript};
+use crate::screen::{Everything, Reading, Screen, SeenLine, TimedLine, Transcript};
 
 /// Calls `each` with every line of `input`'s text in order: lines as they
 /// scrolled off the screen, then the last screen's.
 pub fn lines(
     input: &Input,
-    mut each: impl FnMut(TimedLine) -> std::io::Result<Flow>,
+    each: impl FnMut(TimedLine) -> std::io::Result<Flow>,
 ) -> Result<(), EditError> {
-    let events = input.events()?;
-    let mut transcript =
-        Transcript::new(events.header()).map_err(|e| EditError::io(&input.path, e))?;
-    let mut stopped = false;
-    events
-        .for_each(|e| {
-            let flow = transcript.feed(&e, &mut each)?;
-            stopped = flow.is_break();
-            Ok(flow)
-        })
-        .map_err(|e| input.error(e))?;
-    if !stopped {
-        for line in transcript.finish() {
-            if each(line)
-                .map_err(|e| EditError::io(&input.path, e))?
-                .is_break()
-            {
-                break;
-            }
-        }
-    }
-    Ok(())
+    read::<Transcript>(input, each)
 }
 
 /// Calls `each` with every line of `input` that was ever on screen or
 /// scrolled into history, as each leaves (then the rest at the end).
 pub fn all_lines(
     input: &Input,
-    mut each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
+    each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
+) -> Result<(), EditError> {
+    read::<Everything>(input, each)
+}
+
+/// Plays `input` into a reading `R`, handing `each` its lines as they come;
+/// `each` may stop.
+fn read<R: Reading>(
+    input: &Input,
+    mut each: impl FnMut(R::Line) -> std::io::Result<Flow>,
 ) -> Result<(), EditError> {
     let events = input.events()?;
-    let mut seen = Everything::new(events.header()).map_err(|e| EditError::io(&input.path, e))?;
+    let mut reading = R::new(events.header()).map_err(|e| EditError::io(&input.path, e))?;
     let mut stopped = false;
     events
         .for_each(|e| {
-            let flow = seen.feed(&e, &mut each)?;
+            let flow = reading.feed(&e, &mut each)?;
             stopped = flow.is_break();
             Ok(flow)
         })
         .map_err(|e| input.error(e))?;
     if !stopped {
-        for line in seen.finish() {
+        for line in reading.finish() {
             if each(line)
                 .map_err(|e| EditError::io(&input.path, e))?
                 .is_break()

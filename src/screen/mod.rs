@@ -11,6 +11,23 @@ mod transcript;
 pub use seen::{Everything, SeenLine, Shown};
 pub use transcript::{TimedLine, Transcript};
 
+/// A reading of a cast's text ([`Transcript`], [`Everything`]), fed event
+/// by event: what it gives, and when.
+pub trait Reading: Sized {
+    /// What it gives.
+    type Line;
+    /// A blank screen of the header's size (refused over [`MAX_CELLS`]).
+    fn new(header: &crate::cast::Header) -> std::io::Result<Self>;
+    /// Plays one event; `each` is given the lines it completes, and may stop.
+    fn feed(
+        &mut self,
+        event: &Event,
+        each: impl FnMut(Self::Line) -> std::io::Result<Flow>,
+    ) -> std::io::Result<Flow>;
+    /// The lines still to give at the end.
+    fn finish(self) -> Vec<Self::Line>;
+}
+
 use crate::cast::{Event, Flow, Size};
 
 /// A terminal fed a cast's events.

@@ -46,9 +46,10 @@ pub struct Everything {
     seen: Seen,
 }
 
-impl Everything {
-    /// A blank screen of the header's size (refused over the limit).
-    pub fn new(header: &Header) -> std::io::Result<Everything> {
+impl super::Reading for Everything {
+    type Line = SeenLine;
+
+    fn new(header: &Header) -> std::io::Result<Everything> {
         Ok(Everything {
             screen: Screen::new(header.cols, header.rows)?,
             seen: Seen::default(),
@@ -57,7 +58,7 @@ impl Everything {
 
     /// Plays one event; `each` is given the lines that left the screen, and
     /// may stop.
-    pub fn feed(
+    fn feed(
         &mut self,
         event: &Event,
         mut each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
@@ -74,7 +75,7 @@ impl Everything {
     }
 
     /// The lines still on screen at the end (and behind the alternate one).
-    pub fn finish(self) -> Vec<SeenLine> {
+    fn finish(self) -> Vec<SeenLine> {
         self.seen.finish(self.screen.terminal())
     }
 }

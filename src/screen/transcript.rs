@@ -25,9 +25,10 @@ pub struct Transcript {
     timed: Timed,
 }
 
-impl Transcript {
-    /// A blank screen of the header's size (refused over the limit).
-    pub fn new(header: &Header) -> std::io::Result<Transcript> {
+impl super::Reading for Transcript {
+    type Line = TimedLine;
+
+    fn new(header: &Header) -> std::io::Result<Transcript> {
         Ok(Transcript {
             screen: Screen::new(header.cols, header.rows)?,
             timed: Timed::new(header.rows as usize),
@@ -35,7 +36,7 @@ impl Transcript {
     }
 
     /// Plays one event; `each` is given the lines it completes, and may stop.
-    pub fn feed(
+    fn feed(
         &mut self,
         event: &Event,
         mut each: impl FnMut(TimedLine) -> std::io::Result<Flow>,
@@ -52,7 +53,7 @@ impl Transcript {
     }
 
     /// The last screen's lines.
-    pub fn finish(self) -> Vec<TimedLine> {
+    fn finish(self) -> Vec<TimedLine> {
         self.timed.finish(self.screen.terminal())
     }
 }
