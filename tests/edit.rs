@@ -972,3 +972,81 @@ fn usage_errors_say_what_is_wrong_first() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: tvmux cut"));
 }
+
+/// A cast compressed with zstd or gzip (told by its first bytes) is read by
+/// every command as the cast itself; directories find `*.cast.zst` and
+/// `*.cast.gz`; a torn one is an error that says so; repair leaves it
+/// untouched, saying why.
+#[test]
+fn compressed_casts_are_read_as_the_cast() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("demo.cast");
+    std::fs::copy(testdata("valid/v2.cast"), &plain).unwrap();
+    let zst = dir.path().join("demo.cast.zst");
+    let gz = dir.path().join("demo.cast.gz");
+    for (program, out) in [("zstd", &zst), ("gzip", &gz)] {
+        let bytes = Command::new(program)
+            .arg("-c")
+            .arg(&plain)
+            .output()
+            .unwrap();
+        assert!(
+            bytes.status.success(),
+            "{program} is needed (scripts/test.sh installs zstd)"
+        );
+        std::fs::write(out, bytes.stdout).unwrap();
+    }
+    let p = plain.to_str().unwrap();
+    let same = |args: &[&str]| {
+        let want = tvmux(&[args, &[p]].concat());
+        assert!(want.status.success(), "{args:?}: {}", stdout(&want));
+        for compressed in [&zst, &gz] {
+            let got = tvmux(&[args, &[compressed.to_str().unwrap()]].concat());
+            assert_eq!(
+                stdout(&got).replace(compressed.to_str().unwrap(), p),
+                stdout(&want),
+                "{args:?} {}: {}",
+                compressed.display(),
+                String::from_utf8_lossy(&got.stderr)
+            );
+        }
+    };
+    same(&["validate"]);
+    same(&["info"]);
+    same(&["text", "--times"]);
+    same(&["text", "--all"]);
+    same(&["grep", "--json", "."]);
+    same(&["convert", "--to", "v3"]);
+    same(&["cut", "--from", "0.1", "--to", "0.2"]);
+    same(&["extract", "--from", "0.1", "--to", "0.2"]);
+    // cat joins two: the plain one, then each form.
+    same(&["cat", p]);
+    // A directory finds all three.
+    let listed = stdout(&tvmux(&[
+        "validate",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]));
+    for name in ["demo.cast\"", "demo.cast.zst", "demo.cast.gz"] {
+        assert!(listed.contains(name), "{name}: {listed}");
+    }
+    // Torn: an error naming the decompression, exit 2.
+    let torn = dir.path().join("torn.cast.zst");
+    let bytes = std::fs::read(&zst).unwrap();
+    std::fs::write(&torn, &bytes[..bytes.len() / 2]).unwrap();
+    for args in [vec!["validate"], vec!["text"]] {
+        let out = tvmux(&[&args[..], &[torn.to_str().unwrap()]].concat());
+        let said = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(
+            said.contains("cannot decompress (zstd)"),
+            "{args:?}: {said}"
+        );
+    }
+    // Repair refuses, and touches nothing.
+    let out = tvmux(&["repair", zst.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("a compressed cast (zstd) is not repaired in place"));
+    assert_eq!(std::fs::read(&zst).unwrap(), bytes);
+}

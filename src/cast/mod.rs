@@ -34,7 +34,7 @@ pub use repair::{
 pub use report::{Checked, RepairFailed, RepairRecord, Repaired, Unreadable, ValidateRecord};
 pub use scan::{Body, Mode, Options, Partial, Scan, scan, scan_stream};
 pub use size::Size;
-pub use source::{Source, guard_sigbus};
+pub use source::{Compression, Source, guard_sigbus, open_regular};
 pub use utf8::Utf8Decoder;
 pub use version::Version;
 pub use writer::{CastSink, CastWriter, FlushPolicy, Fsync};

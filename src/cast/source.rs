@@ -30,9 +30,18 @@ pub struct Source {
 }
 
 impl Source {
-    /// Maps the regular file at `path` read-only (never blocking on a FIFO).
+    /// Maps the regular file at `path` read-only (never blocking on a FIFO);
+    /// a compressed cast ([`Compression`]) is decompressed into an unnamed
+    /// temporary file first, which is mapped.
     pub fn open(path: &Path) -> io::Result<Source> {
-        Self::from_file(&open_regular(path, false)?, path)
+        let file = open_regular(path, false)?;
+        if let Some(compression) = Compression::of(&file)? {
+            let mut spool = tempfile::tempfile()?;
+            spool_from(&mut compression.decoder(file)?, &mut spool)
+                .map_err(|e| compression.error(e))?;
+            return Self::from_file(&spool, path);
+        }
+        Self::from_file(&file, path)
     }
 
     /// Maps an open regular file read-only; `name` is what a SIGBUS message
@@ -69,7 +78,7 @@ impl Source {
             return Ok(source);
         }
         let mut spool = tempfile::tempfile()?;
-        spool_stdin(&mut io::stdin().lock(), &mut spool)?;
+        spool_from(&mut io::stdin().lock(), &mut spool)?;
         Self::from_file(&spool, Path::new("<stdin>"))
     }
 
@@ -83,7 +92,7 @@ impl Source {
 /// whose first bytes cannot begin a cast (NUL bytes, no JSON object, a
 /// header past the limit) stops there, with what came so far (which the
 /// check refuses for the same reason), instead of filling the disk.
-fn spool_stdin(input: &mut impl io::Read, spool: &mut File) -> io::Result<()> {
+fn spool_from(input: &mut impl io::Read, spool: &mut File) -> io::Result<()> {
     use io::Write;
     let mut first = Vec::new();
     let mut block = vec![0; 64 << 10];
@@ -108,6 +117,55 @@ fn spool_stdin(input: &mut impl io::Read, spool: &mut File) -> io::Result<()> {
         }
     }
     io::copy(input, spool).map(|_| ())
+}
+
+/// How a cast file is compressed, told by its first bytes (not its name):
+/// zstd or gzip, each possibly several frames or members one after another
+/// (as appending to a compressed file makes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// zstd (`.cast.zst`).
+    Zstd,
+    /// gzip (`.cast.gz`).
+    Gzip,
+}
+
+impl Compression {
+    /// How `file` is compressed, if it is.
+    pub fn of(file: &File) -> io::Result<Option<Compression>> {
+        use std::os::unix::fs::FileExt;
+        let mut magic = [0; 4];
+        let n = file.read_at(&mut magic, 0)?;
+        Ok(match &magic[..n] {
+            [0x28, 0xb5, 0x2f, 0xfd] => Some(Compression::Zstd),
+            [0x1f, 0x8b, ..] => Some(Compression::Gzip),
+            _ => None,
+        })
+    }
+
+    /// The decompressed bytes of `file`, from its start.
+    pub fn decoder(self, file: File) -> io::Result<Box<dyn io::Read>> {
+        Ok(match self {
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        })
+    }
+
+    /// Its name: `zstd`, `gzip`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Zstd => "zstd",
+            Compression::Gzip => "gzip",
+        }
+    }
+
+    /// A decompression error, saying it is one.
+    pub fn error(self, e: io::Error) -> io::Error {
+        io::Error::new(
+            e.kind(),
+            format!("cannot decompress ({}): {e}", self.name()),
+        )
+    }
 }
 
 /// More extents than this and the file is mapped as a whole: each extent

@@ -17,7 +17,7 @@ pub struct Args {
     /// A regular expression (Rust regex syntax), matched against every line
     /// the screen ever showed (either screen), and what scrolled off it.
     pattern: String,
-    /// Casts, or directories searched for `*.cast` (default: the recordings
+    /// Casts, or directories searched for `*.cast` (and `.cast.zst`, `.cast.gz`; default: the recordings
     /// directory from the configuration).
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,

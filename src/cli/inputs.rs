@@ -108,10 +108,21 @@ fn walk(dir: &Path, out: &mut Vec<Result<Input, (String, Error)>>) {
             Some(t) => t.is_file(),
             None => false,
         };
-        if regular && path.extension().is_some_and(|e| e == "cast") {
+        if regular && is_cast_name(&path) {
             out.push(Ok(Input::File(path)));
         }
     }
+}
+
+/// A cast's name: `*.cast`, or compressed, `*.cast.zst` and `*.cast.gz`.
+fn is_cast_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".cast", ".cast.zst", ".cast.gz"]
+        .iter()
+        .any(|end| name.len() > end.len() && name.ends_with(end))
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use tvmux::cast::{self, Checked, Mode, Scan, Severity, Source, Unreadable, ValidateRecord};
+use tvmux::cast::{
+    self, Checked, Compression, Mode, Scan, Severity, Source, Unreadable, ValidateRecord,
+};
 
 use super::exit;
 use super::inputs::{self, Input};
@@ -34,7 +36,7 @@ pub struct Args {
     /// Report at most N errors (and N warnings) per file; all are counted.
     #[arg(long, value_name = "N", default_value_t = 20)]
     max_errors: usize,
-    /// Cast files, directories (searched for *.cast), or - for stdin.
+    /// Cast files, directories (searched for *.cast, *.cast.zst, *.cast.gz), or - for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
@@ -101,7 +103,20 @@ fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
     let name = input.display();
     let source = match input {
         Input::Stdin => Source::stdin_if_file(),
-        Input::File(path) => Source::open(path).map(Some),
+        Input::File(path) => {
+            // A compressed cast is checked in full as it is decompressed:
+            // nothing spooled, memory bounded, whatever --quick says.
+            let file = cast::open_regular(path, false).map_err(|e| (name.clone(), e))?;
+            if let Some(compression) = Compression::of(&file).map_err(|e| (name.clone(), e))? {
+                let opts = cast::Options {
+                    max_findings: args.max_errors,
+                    ..Default::default()
+                };
+                let decoder = compression.decoder(file).map_err(|e| (name.clone(), e))?;
+                return cast::scan_stream(decoder, &opts).map_err(|e| (name, compression.error(e)));
+            }
+            Source::from_file(&file, path).map(Some)
+        }
     }
     .map_err(|e| (name.clone(), e))?;
     let Some(source) = source else {

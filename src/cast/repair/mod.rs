@@ -176,6 +176,14 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
         Err(fs::TryLockError::WouldBlock) => {}
         Err(fs::TryLockError::Error(e)) => return Err(e.into()),
     }
+    // A compressed cast is not cut or rewritten in place: its bytes are
+    // not the cast's.
+    if let Some(compression) = source::Compression::of(&file)? {
+        return Err(RepairError::NotACast(format!(
+            "a compressed cast ({}) is not repaired in place: decompress it, repair it, compress it again",
+            compression.name()
+        )));
+    }
     let meta = file.metadata()?;
     if !opts.dry_run {
         remove_leftovers(path);
