@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use avt::parser::Function;
 use avt::{Line, Observation, Observer, Operation, ScreenKind};
 
 use super::{Screen, TimedLine};
@@ -209,12 +210,19 @@ impl Seen {
         let mut changed = vec![false; height];
         let mut wraps_changed = false;
         for (r, line) in terminal.screen().visible_lines().enumerate() {
+            let row = &mut state.rows[r];
+            let wrapped = row.wrapped;
             if self.all_dirty || self.dirty[r] {
-                let wrapped = state.rows[r].wrapped;
-                if state.rows[r].update(line) {
+                if row.update(line) {
                     changed[r] = true;
-                    wraps_changed |= wrapped != state.rows[r].wrapped;
+                    wraps_changed |= wrapped != row.wrapped;
                 }
+            } else if wrapped != line.is_wrapped() {
+                // A row's wrap can change with its neighbour's (a line
+                // deleted below it) while the row itself is not marked.
+                row.wrapped = line.is_wrapped();
+                changed[r] = true;
+                wraps_changed = true;
             }
         }
         let whole = std::mem::take(&mut self.all_dirty);
@@ -381,12 +389,29 @@ impl Seen {
     fn finish(mut self, terminal: &avt::Terminal) -> Vec<SeenLine> {
         let mut out = self.after_event(terminal);
         let screen = shown_as(terminal.active_screen_kind());
+        let primary = match screen {
+            Shown::Primary => &mut self.shown.lines,
+            Shown::Alternate => &mut self.hidden.lines,
+        };
+        join_evicting(&mut self.evicting, primary);
         let hidden = std::mem::take(&mut self.hidden.lines);
         out.extend(hidden.into_iter().map(|l| seen(l, Shown::Primary)));
         out.extend(self.shown.lines.into_iter().map(|l| seen(l, screen)));
         out.retain(|l| !l.line.text.is_empty());
         out
     }
+}
+
+/// The rows of a line that went into history while its rest is still on
+/// the normal screen (at its top): they begin that line's text.
+fn join_evicting(evicting: &mut String, primary: &mut [OnScreen]) {
+    if evicting.is_empty() {
+        return;
+    }
+    if let Some(first) = primary.first_mut().filter(|l| l.rows.start == 0) {
+        first.text.insert_str(0, evicting);
+    }
+    evicting.clear();
 }
 
 fn shown_as(kind: ScreenKind) -> Shown {
@@ -421,7 +446,31 @@ impl Observer for Seen {
         self.dirty[rows].iter_mut().for_each(|d| *d = true);
     }
 
-    fn before(&mut self, _context: &mut Observation<'_>, _operation: &Operation) {}
+    fn before(&mut self, context: &mut Observation<'_>, operation: &Operation) {
+        // A hard reset clears both screens at once, even inside an event:
+        // what is on them now has left (the transcript gives these lines
+        // too, and grep must find what `text` shows).
+        if matches!(operation, Operation::Function(Function::Ris)) {
+            let terminal = context.terminal();
+            let mut left = self.after_event(terminal);
+            let screen = shown_as(terminal.active_screen_kind());
+            let primary = match screen {
+                Shown::Primary => &mut self.shown.lines,
+                Shown::Alternate => &mut self.hidden.lines,
+            };
+            join_evicting(&mut self.evicting, primary);
+            let hidden = std::mem::take(&mut self.hidden.lines);
+            left.extend(hidden.into_iter().map(|l| seen(l, Shown::Primary)));
+            let shown = std::mem::take(&mut self.shown.lines);
+            left.extend(shown.into_iter().map(|l| seen(l, screen)));
+            left.retain(|l| !l.line.text.is_empty());
+            self.evicted.extend(left);
+            // Read every row again after the reset: the lines are gone.
+            self.shown.rows.clear();
+            self.hidden = ScreenState::default();
+            self.all_dirty = true;
+        }
+    }
 
     fn evicted(&mut self, _context: &mut Observation<'_>, line: &Line) {
         if self.kind != Some(ScreenKind::Alternate) {
