@@ -101,31 +101,27 @@ pub fn run(args: Args) -> u8 {
 
 fn check(input: &Input, args: &Args) -> Result<Scan, (String, std::io::Error)> {
     let name = input.display();
+    // A pipe, or a compressed cast, is checked in full as it comes:
+    // nothing spooled, memory bounded, whatever --quick says.
+    let streamed = cast::Options {
+        max_findings: args.max_errors,
+        ..Default::default()
+    };
     let source = match input {
         Input::Stdin => Source::stdin_if_file(),
         Input::File(path) => {
-            // A compressed cast is checked in full as it is decompressed:
-            // nothing spooled, memory bounded, whatever --quick says.
             let file = cast::open_regular(path, false).map_err(|e| (name.clone(), e))?;
             if let Some(compression) = Compression::of(&file).map_err(|e| (name.clone(), e))? {
-                let opts = cast::Options {
-                    max_findings: args.max_errors,
-                    ..Default::default()
-                };
                 let decoder = compression.decoder(file).map_err(|e| (name.clone(), e))?;
-                return cast::scan_stream(decoder, &opts).map_err(|e| (name, compression.error(e)));
+                return cast::scan_stream(decoder, &streamed)
+                    .map_err(|e| (name, compression.error(e)));
             }
             Source::from_file(&file, path).map(Some)
         }
     }
     .map_err(|e| (name.clone(), e))?;
     let Some(source) = source else {
-        // A pipe is checked as it comes: nothing spooled.
-        let opts = cast::Options {
-            max_findings: args.max_errors,
-            ..Default::default()
-        };
-        return cast::scan_stream(std::io::stdin().lock(), &opts).map_err(|e| (name, e));
+        return cast::scan_stream(std::io::stdin().lock(), &streamed).map_err(|e| (name, e));
     };
     // Standard input is always checked in full: its tail is all we would see.
     let full = args.full || !args.quick || *input == Input::Stdin;

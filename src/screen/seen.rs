@@ -76,8 +76,8 @@ impl super::Reading for Everything {
     }
 
     /// The lines still on screen at the end (and behind the alternate one).
-    fn finish(self) -> Vec<SeenLine> {
-        self.seen.finish(self.screen.terminal())
+    fn finish(mut self) -> Vec<SeenLine> {
+        self.seen.take_all(self.screen.terminal())
     }
 }
 
@@ -265,7 +265,7 @@ impl Seen {
             left.retain(|l| !l.line.text.is_empty());
             return left;
         }
-        let dirty = |rows: &std::ops::Range<usize>, _: &[bool]| rows.clone().any(|r| changed[r]);
+        let changed_in = |rows: &std::ops::Range<usize>| rows.clone().any(|r| changed[r]);
         // The lines now; those over unchanged rows are the same lines.
         let mut before: Vec<Option<OnScreen>> = std::mem::take(&mut state.lines)
             .into_iter()
@@ -288,7 +288,7 @@ impl Seen {
             {
                 old_at += 1;
             }
-            let kept = if dirty(&rows, &self.dirty) {
+            let kept = if changed_in(&rows) {
                 None
             } else {
                 before
@@ -384,9 +384,9 @@ impl Seen {
         left
     }
 
-    /// The end: the lines on screen, and the normal screen's behind the
-    /// alternate one.
-    fn finish(mut self, terminal: &avt::Terminal) -> Vec<SeenLine> {
+    /// Every line now on either screen (the normal one behind the alternate
+    /// included), taken off them: at the end, and at a hard reset.
+    fn take_all(&mut self, terminal: &avt::Terminal) -> Vec<SeenLine> {
         let mut out = self.after_event(terminal);
         let screen = shown_as(terminal.active_screen_kind());
         let primary = match screen {
@@ -396,7 +396,8 @@ impl Seen {
         join_evicting(&mut self.evicting, primary);
         let hidden = std::mem::take(&mut self.hidden.lines);
         out.extend(hidden.into_iter().map(|l| seen(l, Shown::Primary)));
-        out.extend(self.shown.lines.into_iter().map(|l| seen(l, screen)));
+        let shown = std::mem::take(&mut self.shown.lines);
+        out.extend(shown.into_iter().map(|l| seen(l, screen)));
         out.retain(|l| !l.line.text.is_empty());
         out
     }
@@ -451,19 +452,7 @@ impl Observer for Seen {
         // what is on them now has left (the transcript gives these lines
         // too, and grep must find what `text` shows).
         if matches!(operation, Operation::Function(Function::Ris)) {
-            let terminal = context.terminal();
-            let mut left = self.after_event(terminal);
-            let screen = shown_as(terminal.active_screen_kind());
-            let primary = match screen {
-                Shown::Primary => &mut self.shown.lines,
-                Shown::Alternate => &mut self.hidden.lines,
-            };
-            join_evicting(&mut self.evicting, primary);
-            let hidden = std::mem::take(&mut self.hidden.lines);
-            left.extend(hidden.into_iter().map(|l| seen(l, Shown::Primary)));
-            let shown = std::mem::take(&mut self.shown.lines);
-            left.extend(shown.into_iter().map(|l| seen(l, screen)));
-            left.retain(|l| !l.line.text.is_empty());
+            let left = self.take_all(context.terminal());
             self.evicted.extend(left);
             // Read every row again after the reset: the lines are gone.
             self.shown.rows.clear();

@@ -99,12 +99,6 @@ impl Client {
                 }
             }
             Query::Saved(window, pane) => {
-                // The pane's pen and charsets, then what its output left
-                // unfinished, which its next output completes.
-                let pen = self.pens.get(&pane).map_or_else(
-                    || Pen::default().restore(),
-                    |p| [p.restore().as_slice(), p.unfinished()].concat(),
-                );
                 let Some(w) = self.windows.get_mut(&window) else {
                     return;
                 };
@@ -129,7 +123,15 @@ impl Client {
                 }
                 let mut bytes =
                     frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
-                bytes.extend_from_slice(&pen);
+                // The pane's pen and charsets, then what its output left
+                // unfinished, which its next output completes.
+                match self.pens.get(&pane) {
+                    Some(pen) => {
+                        bytes.extend_from_slice(&pen.restore());
+                        bytes.extend_from_slice(pen.unfinished());
+                    }
+                    None => bytes.extend_from_slice(&Pen::default().restore()),
+                }
                 if let Err(e) = w.write_frame(&state, &bytes, pane) {
                     self.write_failed(window, &e);
                 }
