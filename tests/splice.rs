@@ -169,6 +169,10 @@ fn scroll_region_origin_mode_and_the_old_alternate_screen_after_a_switch() {
     assert_same_in_tmux(&env, &b, &path);
 
     env.type_line(&b, "printf '\\033[r\\033[?6l'; clear; echo primary");
+    // The next command is typed once this one has run, not ahead of it.
+    wait_until("the line on the normal screen", || {
+        env.screen(&b).iter().any(|l| l == "primary")
+    });
     env.type_line(
         &b,
         "printf '\\033[?47h\\033[2J\\033[Hon-47'; read x; printf '\\033[?47l'",
