@@ -196,6 +196,47 @@ fn scroll_region_origin_mode_and_the_old_alternate_screen_after_a_switch() {
     stop_all(&env);
 }
 
+/// Cells erased with a background colour (to the end of the row, the whole
+/// row, a few cells past the text): tmux draws them in that colour, its
+/// capture stops at the last written cell, and the frame paints them from
+/// the recorder's copy of the pane. The capture cannot judge them; what the
+/// pane printed does, cell by cell, after a first switch to the pane and
+/// after a switch back (the copy then begins from the first frame).
+#[test]
+fn cells_erased_with_a_colour_survive_a_switch() {
+    let env = Env::new();
+    let (a, b, path) = two_panes(&env);
+    env.type_line(
+        &b,
+        "clear; printf '\\033[44mBLUE\\033[K\\033[0m\\n\\033[42m\\033[2K\\033[0mafter\\n\\033[45mM\\033[0m\\033[5C\\033[48;5;200m\\033[3X\\033[0m\\n'",
+    );
+    wait_until("the prompt after the rows", || {
+        env.screen(&b).get(3).is_some_and(|l| l.starts_with('$'))
+    });
+    let width: u16 = env.query(&b, "#{pane_width}").parse().unwrap();
+    let want = |y: u16, x: u16| match (y, x) {
+        (0, _) => vt100::Color::Idx(4),
+        (1, 0..5) => vt100::Color::Default,
+        (1, _) => vt100::Color::Idx(2),
+        (2, 0) => vt100::Color::Idx(5),
+        (2, 6..9) => vt100::Color::Idx(200),
+        _ => vt100::Color::Default,
+    };
+    for step in ["the first switch", "a switch back"] {
+        switch_to(&env, &b, &path);
+        let cast = render(&path);
+        for y in 0..3 {
+            for x in 0..width {
+                let got = cast.screen().cell(y, x).unwrap().bgcolor();
+                assert_eq!(got, want(y, x), "after {step}: background at ({y},{x})");
+            }
+        }
+        assert_same_in_tmux(&env, &b, &path);
+        switch_to(&env, &a, &path);
+    }
+    stop_all(&env);
+}
+
 /// A switch to a pane while another floods: the frame restores the new
 /// pane's pen (bold magenta), and text typed in it after the switch is
 /// bold magenta as in tmux.

@@ -1,6 +1,7 @@
 //! The frame written when recording starts or follows a switch to another
 //! pane: terminal output that redraws the pane as the user sees it.
 
+use super::erased::{Erased, Which};
 use super::pen;
 
 /// The tmux formats asked for with `display -p`, in this order, space-separated
@@ -77,12 +78,18 @@ fn mode(out: &mut Vec<u8>, set: &str, on: bool) {
 
 /// Rows of `capture-pane -p -e`, drawn row by row. Attributes carry from one
 /// captured row to the next, so rows are positioned, not reset, between.
-fn draw_rows(out: &mut Vec<u8>, rows: &[Vec<u8>], height: u32) {
-    for (y, row) in rows.iter().take(height as usize).enumerate() {
+/// Then the erased cells past them that have a colour, which the capture
+/// leaves out, from the pane's copy.
+fn draw_rows(out: &mut Vec<u8>, rows: &[Vec<u8>], height: u32, erased: Option<(&Erased, Which)>) {
+    let rows = &rows[..rows.len().min(height as usize)];
+    for (y, row) in rows.iter().enumerate() {
         out.extend_from_slice(format!("\x1b[{};1H", y + 1).as_bytes());
         push_row(out, row);
     }
     out.extend_from_slice(b"\x1b[0m");
+    if let Some((erased, which)) = erased {
+        out.extend_from_slice(&erased.paint(rows, which));
+    }
 }
 
 /// A captured row, with what tmux 3.3a's capture writes wrong put right:
@@ -148,8 +155,15 @@ fn carried_into(rows: &[Vec<u8>]) -> Vec<u8> {
 
 /// The bytes that redraw a pane: `screen` is the visible screen
 /// (`capture-pane -p -e`), `saved` the normal screen kept while the
-/// alternate screen is on (`capture-pane -p -e -a`).
-pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -> Vec<u8> {
+/// alternate screen is on (`capture-pane -p -e -a`), `erased` the pane's
+/// copy (of its size), for the colours of erased cells.
+pub fn frame(
+    state: &PaneState,
+    screen: &[Vec<u8>],
+    saved: Option<&[Vec<u8>]>,
+    erased: Option<&Erased>,
+) -> Vec<u8> {
+    let erased = erased.filter(|e| e.size() == (state.cols, state.rows));
     let mut out = Vec::new();
     // End whatever sequence or string the output before the frame left
     // open (another pane's, cut off by the switch); then reset what it may
@@ -163,7 +177,7 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
     out.extend_from_slice(b"\x1b(B\x1b)0\x0f");
     if state.alternate {
         if let Some(saved) = saved {
-            draw_rows(&mut out, saved, state.rows);
+            draw_rows(&mut out, saved, state.rows, erased.map(|e| (e, Which::Saved)));
         }
         // Entering the alternate screen saves the cursor; leaving it later
         // must put the cursor where tmux will.
@@ -172,7 +186,12 @@ pub fn frame(state: &PaneState, screen: &[Vec<u8>], saved: Option<&[Vec<u8>]>) -
         );
         out.extend_from_slice(b"\x1b[?1049h\x1b[H\x1b[2J");
     }
-    draw_rows(&mut out, screen, state.rows);
+    draw_rows(
+        &mut out,
+        screen,
+        state.rows,
+        erased.map(|e| (e, Which::Visible)),
+    );
     // The pane's tab stops, whatever the replay had (another pane's, or the
     // defaults a player's resize brings back): clear all, then set each.
     out.extend_from_slice(b"\x1b[3g");
@@ -243,7 +262,7 @@ mod tests {
     #[test]
     fn frame_draws_rows_then_places_the_cursor() {
         let s = PaneState::parse("10 3 2 1 1 0 0 2 0 0 1 0 0 0 0 0 3,8 ").unwrap();
-        let f = frame(&s, &[b"\x1b[31mab".to_vec(), b"cd".to_vec()], None);
+        let f = frame(&s, &[b"\x1b[31mab".to_vec(), b"cd".to_vec()], None, None);
         let text = String::from_utf8(f).unwrap();
         assert!(
             text.contains(
@@ -259,7 +278,8 @@ mod tests {
     fn alternate_screen_draws_the_saved_screen_first() {
         let s = PaneState::parse("10 2 0 0 0 1 0 1 0 0 1 0 0 0 4 1 8 ").unwrap();
         let text =
-            String::from_utf8(frame(&s, &[b"ALT".to_vec()], Some(&[b"NORMAL".to_vec()]))).unwrap();
+            String::from_utf8(frame(&s, &[b"ALT".to_vec()], Some(&[b"NORMAL".to_vec()]), None))
+                .unwrap();
         let normal = text.find("NORMAL").unwrap();
         let enter = text.find("\x1b[2;5H\x1b[?1049h").unwrap();
         let alt = text.find("ALT").unwrap();
@@ -291,13 +311,13 @@ mod tests {
         // "EDGE" fills a 4-column row: tmux's cursor is at column 4, one past.
         let s = PaneState::parse("4 3 4 0 1 0 0 2 0 0 1 0 0 0 0 0  ").unwrap();
         let rows = [b"\x1b[1mED\x1b[0mGE".to_vec(), b"".to_vec(), b"".to_vec()];
-        let f = frame(&s, &rows, None);
+        let f = frame(&s, &rows, None, None);
         let (a, v) = replayed(&f, 4, 3, "NEXT");
         assert_eq!(a, ["EDGE", "NEXT", ""]);
         assert_eq!(v, a);
         // Not past the edge: the cursor is placed, nothing is written again.
         let s = PaneState::parse("4 3 3 0 1 0 0 2 0 0 1 0 0 0 0 0  ").unwrap();
-        let (a, _) = replayed(&frame(&s, &rows, None), 4, 3, "X");
+        let (a, _) = replayed(&frame(&s, &rows, None, None), 4, 3, "X");
         assert_eq!(a, ["EDGX", "", ""]);
     }
 
@@ -329,7 +349,7 @@ mod tests {
     #[test]
     fn a_frame_ends_what_the_output_before_it_left_open() {
         let s = PaneState::parse("10 2 0 1 1 0 0 1 0 0 1 0 0 0 0 0  ").unwrap();
-        let f = frame(&s, &[b"top".to_vec(), b"".to_vec()], None);
+        let f = frame(&s, &[b"top".to_vec(), b"".to_vec()], None, None);
         for open in ["\x1b[3", "\x1b]2;title", "\x1bP1$r", "\x1b("] {
             let mut before = open.as_bytes().to_vec();
             before.extend_from_slice(&f);

@@ -1,5 +1,6 @@
 //! Recording tmux windows through tmux control mode.
 
+pub mod erased;
 pub mod frame;
 pub mod geometry;
 pub mod naming;

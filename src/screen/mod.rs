@@ -122,6 +122,18 @@ impl Screen {
         }
     }
 
+    /// Draws terminal output (not a cast's event: a pane's, say).
+    pub fn output(&mut self, text: &str) {
+        self.vt.feed(text);
+    }
+
+    /// Changes the terminal's size; one over [`MAX_CELLS`] is refused.
+    pub fn resize(&mut self, cols: u32, rows: u32) -> std::io::Result<()> {
+        check_size(cols, rows, None)?;
+        self.vt.resize(cols.max(1) as usize, rows.max(1) as usize);
+        Ok(())
+    }
+
     /// The terminal's size, columns and rows.
     pub fn size(&self) -> (u32, u32) {
         let (cols, rows) = self.vt.size();

@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cast::FlushPolicy;
 use crate::cast::Version;
+use crate::record::erased::Erased;
 use crate::record::pen::Pen;
 use crate::record::query::Query;
 use crate::record::status::{RecordingStatus, State, View};
@@ -92,11 +93,20 @@ pub fn start(
         pending: VecDeque::new(),
         demux: control::Demux::default(),
         reattached: VecDeque::new(),
-        pens: HashMap::new(),
+        followed: HashMap::new(),
         tell,
     };
     tokio::spawn(client.run(requests_rx));
     Ok(SessionHandle { requests })
+}
+
+/// What the client follows of a pane's output that tmux does not report:
+/// its pen, charsets and parser, and a copy of its screen (for the colours
+/// of erased cells).
+#[derive(Default)]
+struct Followed {
+    pen: Pen,
+    erased: Option<Erased>,
 }
 
 /// What the client does after a line from tmux.
@@ -127,8 +137,8 @@ struct Client {
     demux: control::Demux,
     /// When the client reattached lately.
     reattached: VecDeque<Instant>,
-    /// The pen and charsets of every pane of a recorded window.
-    pens: HashMap<PaneId, Pen>,
+    /// What is followed of every pane of a recorded window (pane view).
+    followed: HashMap<PaneId, Followed>,
     /// Where tmux's notifications about the session go.
     tell: OnNotification,
 }

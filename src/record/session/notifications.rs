@@ -1,6 +1,7 @@
 //! What tmux tells the session's client: pane output, pane switches, layout
 //! changes, windows closed or renamed; and the frame a switch asks for.
 
+use crate::record::erased::Erased;
 use crate::record::geometry;
 use crate::record::query::Query;
 use crate::record::status::View;
@@ -39,11 +40,14 @@ impl Client {
         if !needed {
             return;
         }
-        let pen = self.pens.entry(pane).or_default();
-        pen.feed(data);
+        let followed = self.followed.entry(pane).or_default();
+        followed.pen.feed(data);
+        if let Some(erased) = &mut followed.erased {
+            erased.feed(data);
+        }
         // tmux restores the normal screen rewrapped to the pane's width
         // (after a resize in less or vim); a player cannot: redraw.
-        if pen.take_left_alternate() {
+        if followed.pen.take_left_alternate() {
             let followers: Vec<WindowId> = self
                 .windows
                 .iter()
@@ -133,19 +137,27 @@ impl Client {
         Flow::Go
     }
 
-    /// The panes `window` has, from its layout; pens of panes gone are dropped.
+    /// The panes `window` has, from its layout: each followed, at its size;
+    /// what was followed of panes gone is dropped.
     pub(super) fn set_panes(&mut self, window: WindowId, layout: &str) {
         let (Some(w), Some(panes)) = (self.windows.get_mut(&window), geometry::panes(layout))
         else {
             return;
         };
-        w.panes = panes.into_iter().map(|(id, _)| id).collect();
+        w.panes = panes.iter().map(|(id, _)| *id).collect();
+        for (pane, (cols, rows)) in panes {
+            let followed = self.followed.entry(pane).or_default();
+            match &mut followed.erased {
+                Some(erased) => erased.resize(cols, rows),
+                None => followed.erased = Erased::new(cols, rows),
+            }
+        }
         let live: HashSet<PaneId> = self
             .windows
             .values()
             .flat_map(|w| w.panes.iter().copied())
             .collect();
-        self.pens.retain(|pane, _| live.contains(pane));
+        self.followed.retain(|pane, _| live.contains(pane));
     }
 
     /// Asks for the state and screens of `pane`, to redraw it in `window`'s cast.

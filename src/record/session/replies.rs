@@ -3,7 +3,7 @@
 //! redraw frame (state, screen, saved screen).
 
 use crate::record::frame::{self, PaneState};
-use crate::record::pen::Pen;
+use crate::record::erased::Erased;
 use crate::record::query::Query;
 use crate::record::status::View;
 use crate::record::window_view::{self};
@@ -121,17 +121,20 @@ impl Client {
                         "{window}: frame of {pane} taken while it printed, after {FRAME_ATTEMPTS} tries"
                     ));
                 }
-                let mut bytes =
-                    frame::frame(&state, &screen, state.alternate.then_some(&lines[..]));
+                let followed = self.followed.entry(pane).or_default();
+                let mut bytes = frame::frame(
+                    &state,
+                    &screen,
+                    state.alternate.then_some(&lines[..]),
+                    followed.erased.as_ref(),
+                );
                 // The pane's pen and charsets, then what its output left
                 // unfinished, which its next output completes.
-                match self.pens.get(&pane) {
-                    Some(pen) => {
-                        bytes.extend_from_slice(&pen.restore());
-                        bytes.extend_from_slice(pen.unfinished());
-                    }
-                    None => bytes.extend_from_slice(&Pen::default().restore()),
-                }
+                bytes.extend_from_slice(&followed.pen.restore());
+                bytes.extend_from_slice(followed.pen.unfinished());
+                // The copy begins again from what the frame draws, as the
+                // pane's next output does.
+                followed.erased = Erased::from_frame(state.cols, state.rows, &bytes);
                 if let Err(e) = w.write_frame(&state, &bytes, pane) {
                     self.write_failed(window, &e);
                 }
