@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use crate::cast::{Fsync, Version};
+pub use crate::quantity::{ByteSize, Span};
 pub use crate::record::status::View;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -31,6 +32,14 @@ pub struct Output {
     pub directory: String,
     /// The subdirectory for a recording, as a strftime pattern.
     pub date_format: String,
+    /// Compress each finished cast (a recording's parts, its last):
+    /// `none`, `zstd` (NAME.cast.zst) or `gzip` (NAME.cast.gz).
+    pub compress: Compress,
+    /// The most tvmux's casts under the directory may take (`10G`; empty:
+    /// no limit): the oldest finished ones are removed first.
+    pub max_total_size: ByteSize,
+    /// The oldest a finished cast may get (`30d`; empty: no limit).
+    pub max_age: Span,
 }
 
 impl Default for Output {
@@ -38,6 +47,32 @@ impl Default for Output {
         Self {
             directory: "~/Videos/tmux".into(),
             date_format: "%Y-%m".into(),
+            compress: Compress::None,
+            max_total_size: ByteSize(None),
+            max_age: Span(None),
+        }
+    }
+}
+
+/// How finished casts are compressed (`[output] compress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compress {
+    /// Kept as written.
+    None,
+    /// zstd, at its default level.
+    Zstd,
+    /// gzip, at its default level.
+    Gzip,
+}
+
+impl Compress {
+    /// The compression this setting asks for, if any.
+    pub fn compression(self) -> Option<crate::cast::Compression> {
+        match self {
+            Compress::None => None,
+            Compress::Zstd => Some(crate::cast::Compression::Zstd),
+            Compress::Gzip => Some(crate::cast::Compression::Gzip),
         }
     }
 }
@@ -79,6 +114,12 @@ pub struct Recording {
     pub fsync: Fsync,
     /// Check the cast when a recording stops, and repair it if needed.
     pub repair_on_stop: bool,
+    /// Close the cast at this size and go on in a new one (`100M`; empty:
+    /// never). Pane view.
+    pub rotate_size: ByteSize,
+    /// Close the cast when it is this old and go on in a new one (`1h`;
+    /// empty: never). Pane view.
+    pub rotate_interval: Span,
 }
 
 impl Default for Recording {
@@ -91,6 +132,8 @@ impl Default for Recording {
             flush_interval_ms: 100,
             fsync: Fsync::OnFinish,
             repair_on_stop: true,
+            rotate_size: ByteSize(None),
+            rotate_interval: Span(None),
         }
     }
 }

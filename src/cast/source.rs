@@ -151,6 +151,37 @@ impl Compression {
         })
     }
 
+    /// What a file compressed so has added to its name: `.zst`, `.gz`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Compression::Zstd => ".zst",
+            Compression::Gzip => ".gz",
+        }
+    }
+
+    /// Compresses all of `input` into `output` (zstd and gzip at their
+    /// default levels).
+    pub fn compress(
+        self,
+        input: &mut impl io::Read,
+        output: &mut impl io::Write,
+    ) -> io::Result<()> {
+        match self {
+            Compression::Zstd => {
+                let mut encoder = zstd::stream::write::Encoder::new(output, 0)?;
+                io::copy(input, &mut encoder)?;
+                encoder.finish()?;
+            }
+            Compression::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(output, flate2::Compression::default());
+                io::copy(input, &mut encoder)?;
+                encoder.finish()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Its name: `zstd`, `gzip`.
     pub fn name(self) -> &'static str {
         match self {

@@ -52,6 +52,8 @@ fn human(e: &ServerEvent) -> String {
         EventKind::Stopped => "stopped",
         EventKind::Failed => "failed",
         EventKind::Repaired => "repaired",
+        EventKind::Rotated => "rotated",
+        EventKind::Removed => "removed",
         EventKind::Tmux => "tmux",
         EventKind::Warning => "warning",
     };

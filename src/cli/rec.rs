@@ -298,6 +298,9 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
                 r.duration,
                 printable(&r.path.display().to_string()),
             );
+            if let Some(part) = r.part.filter(|&p| p > 1) {
+                outln!("     part {part} ({} closed before it)", part - 1);
+            }
             if let Some(why) = &r.error {
                 outln!("     {}", printable(why));
             }

@@ -1,7 +1,7 @@
 //! The frame written when recording starts or follows a switch to another
 //! pane: terminal output that redraws the pane as the user sees it.
 
-use super::erased::{Erased, Which};
+use super::copy::{PaneCopy, Which};
 use super::pen;
 
 /// The tmux formats asked for with `display -p`, in this order, space-separated
@@ -80,15 +80,15 @@ fn mode(out: &mut Vec<u8>, set: &str, on: bool) {
 /// captured row to the next, so rows are positioned, not reset, between.
 /// Then the erased cells past them that have a colour, which the capture
 /// leaves out, from the pane's copy.
-fn draw_rows(out: &mut Vec<u8>, rows: &[Vec<u8>], height: u32, erased: Option<(&Erased, Which)>) {
+fn draw_rows(out: &mut Vec<u8>, rows: &[Vec<u8>], height: u32, copy: Option<(&PaneCopy, Which)>) {
     let rows = &rows[..rows.len().min(height as usize)];
     for (y, row) in rows.iter().enumerate() {
         out.extend_from_slice(format!("\x1b[{};1H", y + 1).as_bytes());
         push_row(out, row);
     }
     out.extend_from_slice(b"\x1b[0m");
-    if let Some((erased, which)) = erased {
-        out.extend_from_slice(&erased.paint(rows, which));
+    if let Some((copy, which)) = copy {
+        out.extend_from_slice(&copy.paint(rows, which));
     }
 }
 
@@ -155,15 +155,15 @@ fn carried_into(rows: &[Vec<u8>]) -> Vec<u8> {
 
 /// The bytes that redraw a pane: `screen` is the visible screen
 /// (`capture-pane -p -e`), `saved` the normal screen kept while the
-/// alternate screen is on (`capture-pane -p -e -a`), `erased` the pane's
+/// alternate screen is on (`capture-pane -p -e -a`), `copy` the pane's
 /// copy (of its size), for the colours of erased cells.
 pub fn frame(
     state: &PaneState,
     screen: &[Vec<u8>],
     saved: Option<&[Vec<u8>]>,
-    erased: Option<&Erased>,
+    copy: Option<&PaneCopy>,
 ) -> Vec<u8> {
-    let erased = erased.filter(|e| e.size() == (state.cols, state.rows));
+    let copy = copy.filter(|c| c.size() == (state.cols, state.rows));
     let mut out = Vec::new();
     // End whatever sequence or string the output before the frame left
     // open (another pane's, cut off by the switch); then reset what it may
@@ -177,7 +177,7 @@ pub fn frame(
     out.extend_from_slice(b"\x1b(B\x1b)0\x0f");
     if state.alternate {
         if let Some(saved) = saved {
-            draw_rows(&mut out, saved, state.rows, erased.map(|e| (e, Which::Saved)));
+            draw_rows(&mut out, saved, state.rows, copy.map(|c| (c, Which::Saved)));
         }
         // Entering the alternate screen saves the cursor; leaving it later
         // must put the cursor where tmux will.
@@ -190,7 +190,7 @@ pub fn frame(
         &mut out,
         screen,
         state.rows,
-        erased.map(|e| (e, Which::Visible)),
+        copy.map(|c| (c, Which::Visible)),
     );
     // The pane's tab stops, whatever the replay had (another pane's, or the
     // defaults a player's resize brings back): clear all, then set each.
@@ -277,9 +277,13 @@ mod tests {
     #[test]
     fn alternate_screen_draws_the_saved_screen_first() {
         let s = PaneState::parse("10 2 0 0 0 1 0 1 0 0 1 0 0 0 4 1 8 ").unwrap();
-        let text =
-            String::from_utf8(frame(&s, &[b"ALT".to_vec()], Some(&[b"NORMAL".to_vec()]), None))
-                .unwrap();
+        let text = String::from_utf8(frame(
+            &s,
+            &[b"ALT".to_vec()],
+            Some(&[b"NORMAL".to_vec()]),
+            None,
+        ))
+        .unwrap();
         let normal = text.find("NORMAL").unwrap();
         let enter = text.find("\x1b[2;5H\x1b[?1049h").unwrap();
         let alt = text.find("ALT").unwrap();

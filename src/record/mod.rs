@@ -1,6 +1,6 @@
 //! Recording tmux windows through tmux control mode.
 
-pub mod erased;
+pub mod copy;
 pub mod frame;
 pub mod geometry;
 pub mod naming;
@@ -9,5 +9,5 @@ mod query;
 pub mod session;
 pub mod status;
 pub mod tty_stream;
-mod window_recording;
+pub mod window_recording;
 pub mod window_view;

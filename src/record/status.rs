@@ -70,6 +70,10 @@ pub struct RecordingStatus {
     /// Why the recording failed, or what went wrong when it was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Which part `path` is, of a recording in parts (the parts before it
+    /// are closed: `NAME.part0001.cast`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<u32>,
     /// Stopped before anything was recorded: the empty file was removed.
     #[serde(default)]
     pub empty: bool,

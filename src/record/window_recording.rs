@@ -4,10 +4,12 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::frame::PaneState;
+use super::naming;
 use super::session::NewRecording;
 use super::status::{RecordingStatus, View};
 use super::window_view::WindowView;
@@ -18,7 +20,12 @@ use crate::tmux::PaneId;
 pub struct WindowRecording {
     pub new: Option<NewRecording>,
     pub writer: Option<CastWriter<Counting>>,
+    /// When the recording began.
+    pub began: Instant,
+    /// When the current part began: its events' times count from here.
     pub start: Instant,
+    /// When to close the part and go on in the next.
+    pub rotation: Rotation,
     /// The pane whose output is recorded.
     pub active: Option<PaneId>,
     /// A frame was asked for this pane; its output waits for it.
@@ -45,7 +52,68 @@ pub struct WindowRecording {
     pub drawing_ended: bool,
 }
 
+/// When a recording closes its part and goes on in a new file (none of
+/// either: never).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rotation {
+    /// The part has this many bytes.
+    pub size: Option<u64>,
+    /// The part is this old.
+    pub interval: Option<Duration>,
+}
+
+impl Rotation {
+    pub fn is_on(&self) -> bool {
+        self.size.is_some() || self.interval.is_some()
+    }
+}
+
 impl WindowRecording {
+    /// The current part has reached a limit of its rotation.
+    pub fn part_is_full(&mut self) -> bool {
+        let Some(writer) = &mut self.writer else {
+            return false;
+        };
+        let bytes = writer.sink_mut().written;
+        self.rotation.size.is_some_and(|max| bytes >= max)
+            || self
+                .rotation
+                .interval
+                .is_some_and(|max| self.start.elapsed() >= max)
+    }
+
+    /// Closes the current part, complete as a stop leaves it, and goes on
+    /// in the next file, of `size`, which begins with `keyframe` (the
+    /// screen the closed part ended on). The closed part's path.
+    pub fn next_part(&mut self, size: (u32, u32), keyframe: &[u8]) -> io::Result<PathBuf> {
+        let time = self.start.elapsed().as_secs_f64();
+        let (closed, part) = {
+            let s = self.status.lock().unwrap();
+            (s.path.clone(), s.part.unwrap_or(1) + 1)
+        };
+        // The next file first: if it cannot be made, the part goes on.
+        let (path, file) = naming::create_part(&closed, part)?;
+        file.lock()?;
+        if let Some(writer) = self.writer.take() {
+            writer.finish(time)?;
+        }
+        let new = self.new.as_mut().expect("a recording being made");
+        // The closed part's descriptor, and so its lock, let go.
+        new.file = file;
+        {
+            let mut s = self.status.lock().unwrap();
+            s.path = path;
+            s.part = Some(part);
+            s.bytes = 0;
+        }
+        self.start = Instant::now();
+        self.start_cast(size, std::env::var("TERM").ok())?;
+        let writer = self.writer.as_mut().expect("started");
+        writer.output(0.0, keyframe)?;
+        writer.flush()?;
+        Ok(closed)
+    }
+
     /// Starts the cast: its header, of `size` (columns, rows) and with
     /// `term` as the terminal.
     pub fn start_cast(&mut self, size: (u32, u32), term: Option<String>) -> io::Result<()> {

@@ -1,7 +1,7 @@
 //! The server's recordings: starting them (one control client per tmux
 //! session), stopping them, and checking each cast once it is complete.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::events::EventLog;
+use super::parts;
 use super::paths::Paths;
 use super::protocol::EventKind;
 use crate::cast;
@@ -18,6 +19,7 @@ use crate::edit;
 use crate::record::naming;
 use crate::record::session::{self, NewRecording, Request};
 use crate::record::status::{RecordingStatus, State, View};
+use crate::record::window_recording::Rotation;
 use crate::record::window_view;
 use crate::tmux::{SessionId, Tmux, WindowId};
 
@@ -167,7 +169,12 @@ impl Manager {
             target.window_id,
             &target.window_name,
         );
-        let (path, file) = naming::create_unique(&dir, &name).map_err(|e| {
+        let rotation = Rotation {
+            size: rec.rotate_size.0,
+            interval: rec.rotate_interval.0,
+        };
+        let in_parts = rotation.is_on() && view == View::Pane;
+        let (path, file) = naming::create_unique(&dir, &name, in_parts).map_err(|e| {
             ApiError::new(
                 500,
                 format!("cannot create a cast in {}: {e}", dir.display()),
@@ -195,6 +202,7 @@ impl Manager {
             duration: 0.0,
             state: State::Recording,
             error: None,
+            part: in_parts.then_some(1),
             empty: false,
         }));
         let (done_tx, done_rx) = oneshot::channel();
@@ -212,6 +220,8 @@ impl Manager {
             status_line,
             title: format!("{}:{}", target.session_name, target.window_name),
             status: status.clone(),
+            rotation,
+            on_part: self.on_part(status.clone()),
             done: done_tx,
         };
         self.send_to_session(&req.tmux_socket, target.session_id, new)
@@ -268,6 +278,8 @@ impl Manager {
             };
             // A failed recording is always checked: its reply says what
             // the file holds.
+            // The last part, when the recording is in parts.
+            let path = status.lock().unwrap().path.clone();
             if !empty && (failed || manager.config.recording.repair_on_stop) {
                 let path = path.clone();
                 // Where the valid part ends is read (a second pass) only for
@@ -303,6 +315,17 @@ impl Manager {
                     (Ok(()), _) => {}
                 }
             }
+            let checked = {
+                let s = status.lock().unwrap();
+                s.state == State::Stopped && !s.empty
+            };
+            if checked {
+                let m = manager.clone();
+                let done = tokio::task::spawn_blocking(move || m.after_finish(&path)).await;
+                if let Ok(done) = done {
+                    status.lock().unwrap().path = done;
+                }
+            }
             manager.save_live_list();
             let last = status.lock().unwrap().clone();
             let kind = if last.state == State::Failed {
@@ -317,6 +340,98 @@ impl Manager {
             }
         });
         Ok(Started::New(first))
+    }
+
+    /// What a recording in parts calls with each part it closes: the list
+    /// of live casts saved (it names the next part now), the closed part
+    /// checked as a stop checks a cast, compressed, the budget kept, and
+    /// the event sent.
+    fn on_part(self: &Arc<Self>, status: Arc<Mutex<RecordingStatus>>) -> session::OnPart {
+        let manager = Arc::downgrade(self);
+        Arc::new(move |closed: PathBuf| {
+            let Some(manager) = manager.upgrade() else {
+                return;
+            };
+            manager.save_live_list();
+            let status = status.clone();
+            tokio::spawn(async move {
+                let m = manager.clone();
+                let done = tokio::task::spawn_blocking(move || match verify(&closed) {
+                    Ok(()) => Ok(m.after_finish(&closed)),
+                    Err(e) => Err(format!("{}: {e}", closed.display())),
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                let now = status.lock().unwrap().clone();
+                match done {
+                    Ok(path) => {
+                        crate::log::info(&format!(
+                            "recording {}: part {} closed at {}",
+                            now.id,
+                            now.part.unwrap_or(2) - 1,
+                            path.display()
+                        ));
+                        manager.events.emit(
+                            EventKind::Rotated,
+                            Some(&now),
+                            Some(path.display().to_string()),
+                        );
+                    }
+                    Err(e) => {
+                        let message =
+                            format!("recording {}: a closed part is not valid: {e}", now.id);
+                        crate::log::warn(&message);
+                        manager
+                            .events
+                            .emit(EventKind::Warning, Some(&now), Some(message));
+                    }
+                }
+            });
+        })
+    }
+
+    /// What follows a finished cast (a part closed, or a recording's last)
+    /// once it is checked: compressed if the configuration says so (the
+    /// plain cast removed only once the compressed one is synced), then the
+    /// output directory kept within its budget. The cast's path now.
+    fn after_finish(&self, path: &Path) -> PathBuf {
+        let mut path = path.to_path_buf();
+        if let Some(how) = self.config.output.compress.compression() {
+            match parts::compress(&path, how) {
+                Ok(compressed) => path = compressed,
+                Err(e) => {
+                    let message = format!("cannot compress {}: {e}", path.display());
+                    crate::log::warn(&message);
+                    self.events.emit(EventKind::Warning, None, Some(message));
+                }
+            }
+        }
+        self.keep_budget();
+        path
+    }
+
+    /// Removes the oldest finished casts while the output directory is over
+    /// its budget (`[output] max_total_size`, `max_age`); each removal is
+    /// logged and sent as an event. At every part closed and at start.
+    pub fn keep_budget(&self) {
+        let budget = parts::Budget {
+            max_total: self.config.output.max_total_size.0,
+            max_age: self.config.output.max_age.0,
+        };
+        if budget.is_off() {
+            return;
+        }
+        let live: HashSet<PathBuf> = self.active().into_iter().map(|s| s.path).collect();
+        for removed in budget.enforce(&self.config.output_dir(), &live) {
+            let message = format!(
+                "removed {} ({} bytes): {}",
+                removed.path.display(),
+                removed.bytes,
+                removed.why
+            );
+            crate::log::info(&message);
+            self.events.emit(EventKind::Removed, None, Some(message));
+        }
     }
 
     /// Hands `new` to the session's control client, starting one when

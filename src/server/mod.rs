@@ -8,6 +8,7 @@ mod events;
 mod listener;
 mod manager;
 mod openapi;
+mod parts;
 pub mod paths;
 pub mod protocol;
 mod tmux;
@@ -70,6 +71,10 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
         ));
     }
     let manager = Manager::new(config, paths.clone(), orphans);
+    {
+        let manager = manager.clone();
+        tokio::task::spawn_blocking(move || manager.keep_budget());
+    }
     crate::log::info(&format!(
         "listening on {} (pid {})",
         socket.display(),

@@ -136,6 +136,12 @@ pub enum EventKind {
     Failed,
     /// A cast a crashed server left was repaired.
     Repaired,
+    /// A recording in parts closed one and went on in the next: `detail`
+    /// is the closed part's path (compressed, if the configuration says so).
+    Rotated,
+    /// The output directory's budget removed a finished cast: `detail`
+    /// says which and why.
+    Removed,
     /// tmux reported a change in a recorded session (a window or pane added,
     /// closed, renamed, resized or made active; the session renamed).
     Tmux,

@@ -27,11 +27,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cast::FlushPolicy;
 use crate::cast::Version;
-use crate::record::erased::Erased;
+use crate::record::copy::PaneCopy;
 use crate::record::pen::Pen;
 use crate::record::query::Query;
 use crate::record::status::{RecordingStatus, State, View};
-use crate::record::window_recording::WindowRecording;
+use crate::record::window_recording::{Rotation, WindowRecording};
 use crate::record::window_view::Drawn;
 use crate::tmux::client::{self, Connection};
 use crate::tmux::control::{self, Event, Line};
@@ -49,9 +49,16 @@ pub struct NewRecording {
     pub status_line: bool,
     pub title: String,
     pub status: Arc<Mutex<RecordingStatus>>,
+    /// When to close a part and go on in the next (pane view).
+    pub rotation: Rotation,
+    /// Told of each part closed for the next, once its file is let go.
+    pub on_part: OnPart,
     /// Told once the recording has ended and its cast is complete.
     pub done: oneshot::Sender<io::Result<()>>,
 }
+
+/// Told the path of a part a recording closed to go on in the next.
+pub type OnPart = Arc<dyn Fn(PathBuf) + Send + Sync>;
 
 pub enum Request {
     /// Record a window. `taken` is told `None` once the client has it, or
@@ -102,11 +109,11 @@ pub fn start(
 
 /// What the client follows of a pane's output that tmux does not report:
 /// its pen, charsets and parser, and a copy of its screen (for the colours
-/// of erased cells).
+/// of erased cells, and the keyframe of a new part).
 #[derive(Default)]
 struct Followed {
     pen: Pen,
-    erased: Option<Erased>,
+    copy: Option<PaneCopy>,
 }
 
 /// What the client does after a line from tmux.
@@ -184,6 +191,7 @@ impl Client {
                 },
                 _ = tick.tick() => {
                     let mut failed = Vec::new();
+                    let mut full = Vec::new();
                     for (id, w) in self.windows.iter_mut() {
                         if let Some(writer) = &mut w.writer {
                             if let Err(e) = writer.flush_if_due() {
@@ -191,9 +199,18 @@ impl Client {
                             }
                             w.status.lock().unwrap().bytes = writer.sink_mut().written;
                         }
+                        if let Some(pane) = w.active
+                            && w.switching.is_none()
+                            && w.part_is_full()
+                        {
+                            full.push((*id, pane));
+                        }
                     }
                     for (window, e) in failed {
                         self.write_failed(window, &e);
+                    }
+                    for (window, pane) in full {
+                        self.rotate(window, pane);
                     }
                 }
             }
@@ -312,12 +329,19 @@ impl Client {
         let view = new.view;
         let follow = new.follow_active_pane && view == View::Pane;
         let status_line = new.status_line;
+        let rotation = new.rotation;
         self.windows.insert(
             window,
             WindowRecording {
                 new: Some(new),
                 writer: None,
+                began: Instant::now(),
                 start: Instant::now(),
+                rotation: if view == View::Pane {
+                    rotation
+                } else {
+                    Rotation::default()
+                },
                 active: None,
                 switching: None,
                 output_while_switching: false,
@@ -412,6 +436,7 @@ impl Client {
             return;
         };
         let time = w.start.elapsed().as_secs_f64();
+        let duration = w.began.elapsed().as_secs_f64();
         let mut bytes = 0;
         let result = match w.writer.take() {
             Some(mut writer) => {
@@ -424,7 +449,7 @@ impl Client {
         {
             let mut status = w.status.lock().unwrap();
             status.state = State::Stopped;
-            status.duration = time;
+            status.duration = duration;
             status.bytes = bytes;
             if bytes == 0
                 && let Some(new) = &w.new

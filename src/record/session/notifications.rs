@@ -1,7 +1,7 @@
 //! What tmux tells the session's client: pane output, pane switches, layout
 //! changes, windows closed or renamed; and the frame a switch asks for.
 
-use crate::record::erased::Erased;
+use crate::record::copy::PaneCopy;
 use crate::record::geometry;
 use crate::record::query::Query;
 use crate::record::status::View;
@@ -22,6 +22,7 @@ impl Client {
     pub(super) async fn on_output(&mut self, pane: PaneId, data: &[u8]) {
         let mut needed = false;
         let mut failed = Vec::new();
+        let mut full = Vec::new();
         for (id, w) in self.windows.iter_mut() {
             needed |=
                 w.panes.contains(&pane) || w.active == Some(pane) || w.switching == Some(pane);
@@ -29,9 +30,12 @@ impl Client {
             if w.active == Some(pane)
                 && w.switching.is_none()
                 && let Some(writer) = &mut w.writer
-                && let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), data)
             {
-                failed.push((*id, e));
+                if let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), data) {
+                    failed.push((*id, e));
+                } else if w.part_is_full() {
+                    full.push(*id);
+                }
             }
         }
         for (window, e) in failed {
@@ -42,8 +46,8 @@ impl Client {
         }
         let followed = self.followed.entry(pane).or_default();
         followed.pen.feed(data);
-        if let Some(erased) = &mut followed.erased {
-            erased.feed(data);
+        if let Some(copy) = &mut followed.copy {
+            copy.feed(data);
         }
         // tmux restores the normal screen rewrapped to the pane's width
         // (after a resize in less or vim); a player cannot: redraw.
@@ -57,6 +61,10 @@ impl Client {
             for window in followers {
                 self.request_frame(window, pane).await;
             }
+        }
+        // The copy has what the part has: the next part begins from it.
+        for window in full {
+            self.rotate(window, pane);
         }
     }
 
@@ -147,9 +155,9 @@ impl Client {
         w.panes = panes.iter().map(|(id, _)| *id).collect();
         for (pane, (cols, rows)) in panes {
             let followed = self.followed.entry(pane).or_default();
-            match &mut followed.erased {
-                Some(erased) => erased.resize(cols, rows),
-                None => followed.erased = Erased::new(cols, rows),
+            match &mut followed.copy {
+                Some(copy) => copy.resize(cols, rows),
+                None => followed.copy = PaneCopy::new(cols, rows),
             }
         }
         let live: HashSet<PaneId> = self
@@ -158,6 +166,32 @@ impl Client {
             .flat_map(|w| w.panes.iter().copied())
             .collect();
         self.followed.retain(|pane, _| live.contains(pane));
+    }
+
+    /// Closes `window`'s part and goes on in the next, which begins with
+    /// the screen the closed part ended on: the keyframe of `pane`'s copy,
+    /// then what the pane's output left unfinished (its next output
+    /// completes it, as after a switch's frame).
+    pub(super) fn rotate(&mut self, window: WindowId, pane: PaneId) {
+        let (Some(w), Some(followed)) = (self.windows.get_mut(&window), self.followed.get(&pane))
+        else {
+            return;
+        };
+        // A frame on its way redraws the pane first; the part is closed at
+        // a later output or tick.
+        let Some(copy) = followed.copy.as_ref().filter(|_| w.switching.is_none()) else {
+            return;
+        };
+        let mut keyframe = copy.keyframe().into_bytes();
+        keyframe.extend_from_slice(followed.pen.unfinished());
+        match w.next_part(copy.size(), &keyframe) {
+            Ok(closed) => {
+                if let Some(new) = &w.new {
+                    (new.on_part)(closed);
+                }
+            }
+            Err(e) => self.write_failed(window, &e),
+        }
     }
 
     /// Asks for the state and screens of `pane`, to redraw it in `window`'s cast.

@@ -2,8 +2,8 @@
 //! window's layout, its links, its active pane, and the three parts of a
 //! redraw frame (state, screen, saved screen).
 
+use crate::record::copy::PaneCopy;
 use crate::record::frame::{self, PaneState};
-use crate::record::erased::Erased;
 use crate::record::query::Query;
 use crate::record::status::View;
 use crate::record::window_view::{self};
@@ -126,7 +126,7 @@ impl Client {
                     &state,
                     &screen,
                     state.alternate.then_some(&lines[..]),
-                    followed.erased.as_ref(),
+                    followed.copy.as_ref(),
                 );
                 // The pane's pen and charsets, then what its output left
                 // unfinished, which its next output completes.
@@ -134,7 +134,7 @@ impl Client {
                 bytes.extend_from_slice(followed.pen.unfinished());
                 // The copy begins again from what the frame draws, as the
                 // pane's next output does.
-                followed.erased = Erased::from_frame(state.cols, state.rows, &bytes);
+                followed.copy = PaneCopy::from_frame(state.cols, state.rows, &bytes);
                 if let Err(e) = w.write_frame(&state, &bytes, pane) {
                     self.write_failed(window, &e);
                 }

@@ -1,20 +1,25 @@
-//! Cells erased with a background colour (`ESC[44m ESC[K`, `ESC[2K`,
-//! `ESC[X`): tmux draws them in that colour, but its capture stops at a
-//! row's last written cell, so a frame alone would leave the rest of the row
-//! in the default colour. No tmux query reports them. The recorder keeps a
-//! copy of each followed pane's screen, fed the pane's output, and a frame
-//! paints the erased cells past each captured row from it.
+//! A copy of a followed pane's screen, fed the pane's output (through avt):
+//! what a frame cannot get from tmux's capture, and a redraw that needs no
+//! capture at all.
 //!
-//! The copy begins blank (what tmux drew before the recording is unknown)
-//! and begins again from each frame drawn for its pane, so it can be wrong
-//! about rows drawn before: a row is painted only where the copy shows the
-//! captured row's text.
+//! - Cells erased with a background colour (`ESC[44m ESC[K`, `ESC[2K`,
+//!   `ESC[X`): tmux draws them in that colour, but its capture stops at a
+//!   row's last written cell, so a frame alone would leave the rest of the
+//!   row in the default colour, and no tmux query reports them. A frame
+//!   paints them from the copy. The copy begins blank (what tmux drew before
+//!   the recording is unknown) and begins again from each frame drawn for
+//!   its pane, so it can be wrong about rows drawn before: a row is painted
+//!   only where the copy shows the captured row's text.
+//! - The keyframe that begins a recording's next part: the copy is what the
+//!   part's output drew since its last frame, so the next part begins on
+//!   exactly the screen the last one ended on, with no round trip to tmux
+//!   (whose replies may pass output it read later) while the pane prints.
 
 use crate::cast::Utf8Decoder;
 use crate::screen::Screen;
 
-/// A copy of one pane's screen, for the colours of its erased cells.
-pub struct Erased {
+/// A copy of one pane's screen.
+pub struct PaneCopy {
     screen: Screen,
     decoder: Utf8Decoder,
 }
@@ -28,10 +33,10 @@ pub enum Which {
     Saved,
 }
 
-impl Erased {
+impl PaneCopy {
     /// A blank copy of a pane of `cols` x `rows` (none: too large to copy).
-    pub fn new(cols: u32, rows: u32) -> Option<Erased> {
-        Some(Erased {
+    pub fn new(cols: u32, rows: u32) -> Option<PaneCopy> {
+        Some(PaneCopy {
             screen: Screen::new(cols, rows).ok()?,
             decoder: Utf8Decoder::new(),
         })
@@ -39,8 +44,8 @@ impl Erased {
 
     /// A copy that begins from `drawn`, output that redraws the whole pane
     /// (a frame).
-    pub fn from_frame(cols: u32, rows: u32, drawn: &[u8]) -> Option<Erased> {
-        let mut copy = Erased::new(cols, rows)?;
+    pub fn from_frame(cols: u32, rows: u32, drawn: &[u8]) -> Option<PaneCopy> {
+        let mut copy = PaneCopy::new(cols, rows)?;
         copy.feed(drawn);
         Some(copy)
     }
@@ -63,6 +68,12 @@ impl Erased {
         let mut text = String::new();
         self.decoder.decode(bytes, &mut text);
         self.screen.output(&text);
+    }
+
+    /// Output that redraws the copy on a terminal of its size, whatever
+    /// that terminal showed: text, colours, cursor, modes, both screens.
+    pub fn keyframe(&self) -> String {
+        self.screen.keyframe()
     }
 
     /// Output that paints, after `captured` (the rows of `capture-pane -p
@@ -191,8 +202,8 @@ fn background(colour: avt::Color) -> String {
 mod tests {
     use super::*;
 
-    fn copy(cols: u32, rows: u32, output: &str) -> Erased {
-        let mut e = Erased::new(cols, rows).unwrap();
+    fn copy(cols: u32, rows: u32, output: &str) -> PaneCopy {
+        let mut e = PaneCopy::new(cols, rows).unwrap();
         // In pieces, a character split between two.
         let bytes = output.as_bytes();
         for piece in bytes.chunks(3) {
@@ -251,7 +262,11 @@ mod tests {
 
     #[test]
     fn the_saved_screen_is_painted_from_the_normal_screen() {
-        let e = copy(6, 2, "\x1b[44mN\x1b[K\x1b[0m\x1b[?1049h\x1b[H\x1b[43mA\x1b[K");
+        let e = copy(
+            6,
+            2,
+            "\x1b[44mN\x1b[K\x1b[0m\x1b[?1049h\x1b[H\x1b[43mA\x1b[K",
+        );
         let saved = String::from_utf8(e.paint(&rows(&["\x1b[44mN"]), Which::Saved)).unwrap();
         assert_eq!(saved, "\x1b[1;2H\x1b[0;44m\x1b[5X\x1b[0m");
         let shown = String::from_utf8(e.paint(&rows(&["\x1b[43mA"]), Which::Visible)).unwrap();

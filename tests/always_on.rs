@@ -1,0 +1,237 @@
+//! Recording all the time (issue 24), against real tmux: a recording in
+//! parts loses and repeats nothing across them, each part plays alone from
+//! the screen the last one ended on; compressed parts; the output
+//! directory's budget.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::programs::assert_plays;
+use common::tmux_env::*;
+use common::{path_str, tvmux};
+
+/// `rec start` with settings given as `TVMUX_…` variables (the server it
+/// starts reads them); waits for the first frame. The cast's path.
+fn start_with_settings(env: &Env, settings: &[(&str, &str)]) -> PathBuf {
+    let mut command = env.tvmux_command(&["rec", "start"]);
+    for (name, value) in settings {
+        command.env(name, value);
+    }
+    let out = command.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = PathBuf::from(text.trim().rsplit(' ').next().unwrap());
+    wait_until("the first frame", || frames(&path) > 0);
+    path
+}
+
+/// Prints `lines` numbered lines (`line-N `, in a colour, with wide
+/// characters) as fast as the shell can, then `flood-done`, and waits for
+/// it.
+fn flood(env: &Env, lines: u32) {
+    let pane = env.query("work", "#{pane_id}");
+    env.type_line(
+        &pane,
+        &format!(
+            "for i in $(seq 1 {lines}); do printf 'line-%d \\033[3%dm日本語\\033[0m\\n' $i $((i % 8)); done; echo flood-''done"
+        ),
+    );
+    wait_until_for("the end of the flood", Duration::from_secs(60), || {
+        env.screen(&pane).iter().any(|l| l == "flood-done")
+    });
+    // The rest reaches the cast.
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+/// The casts under `dir`, at any depth, sorted by name.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The screen after the first `n` events of a cast (all: `usize::MAX`), in
+/// an independent emulator: each cell's text and attributes, and the cursor.
+fn screen_after(path: &Path, n: usize) -> (Vec<String>, (u16, u16)) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let nz = |v: &serde_json::Value| std::num::NonZeroU16::new(v.as_u64().unwrap() as u16).unwrap();
+    let mut vt = vt100::Parser::new(nz(&header["height"]), nz(&header["width"]), 0);
+    for (_, code, data) in events(path).into_iter().take(n) {
+        if code == "o" {
+            vt.process(data.as_bytes());
+        }
+    }
+    let screen = vt.screen();
+    let (rows, cols) = screen.size();
+    let mut cells = Vec::new();
+    for y in 0..rows.get() {
+        for x in 0..cols.get() {
+            let c = screen.cell(y, x).unwrap();
+            // A blank cell and a written space look the same.
+            let text = if c.has_contents() { c.contents() } else { " " };
+            cells.push(format!(
+                "({y},{x}) {text:?} {:?} {:?} {}{}{}",
+                c.fgcolor(),
+                c.bgcolor(),
+                c.bold(),
+                c.underline(),
+                c.inverse()
+            ));
+        }
+    }
+    (cells, screen.cursor_position())
+}
+
+/// The numbers of the `line-N ` lines in `text`, in order.
+fn numbered(text: &str) -> Vec<u32> {
+    text.split("line-")
+        .skip(1)
+        .filter_map(|rest| {
+            let (n, after) = rest.split_once(' ')?;
+            (!after.is_empty()).then_some(())?;
+            n.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn a_flood_across_parts_loses_and_repeats_nothing() {
+    let env = Env::new();
+    let first = start_with_settings(&env, &[("TVMUX_RECORDING_ROTATE_SIZE", "48K")]);
+    assert!(
+        first.to_string_lossy().ends_with(".part0001.cast"),
+        "{}",
+        first.display()
+    );
+    flood(&env, 12_000);
+    stop_all(&env);
+    let parts = files_under(&env.out_dir());
+    assert!(parts.len() >= 4, "{} parts: {parts:?}", parts.len());
+    let mut joined = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        assert!(
+            part.to_string_lossy()
+                .ends_with(&format!(".part{:04}.cast", i + 1)),
+            "{parts:?}"
+        );
+        assert_plays(part);
+        // Each part is under the limit but for what came in the last
+        // 20 ms before it was closed.
+        assert!(std::fs::metadata(part).unwrap().len() < 48 * 1024 + 32 * 1024);
+        for (n, (_, code, data)) in events(part).into_iter().enumerate() {
+            // The first event of a part is the frame that redraws the screen.
+            if code == "o" && n > 0 {
+                joined.push_str(&data);
+            }
+        }
+        if i > 0 {
+            // This part begins on the screen the last one ended on.
+            let (ended, cursor) = screen_after(&parts[i - 1], usize::MAX);
+            let (begun, begun_cursor) = screen_after(part, 1);
+            let diffs: Vec<_> = ended
+                .iter()
+                .zip(&begun)
+                .filter(|(a, b)| a != b)
+                .take(4)
+                .collect();
+            assert!(diffs.is_empty(), "part {}: {diffs:?}", i + 1);
+            assert_eq!(cursor, begun_cursor, "part {}: the cursor", i + 1);
+        }
+    }
+    let lines = numbered(&joined);
+    let want: Vec<u32> = (1..=12_000).collect();
+    if lines != want {
+        let missing: Vec<_> = want.iter().filter(|n| !lines.contains(n)).take(8).collect();
+        let twice: Vec<_> = lines.windows(2).filter(|w| w[0] >= w[1]).take(8).collect();
+        panic!(
+            "{} numbered lines; missing {missing:?}, out of order or twice {twice:?}",
+            lines.len()
+        );
+    }
+    // `tvmux cat` joins the parts back into one cast.
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.cast");
+    let mut args = vec!["cat", "-o", path_str(&whole)];
+    args.extend(parts.iter().map(|p| path_str(p)));
+    let out = tvmux(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_plays(&whole);
+}
+
+#[test]
+fn the_budget_keeps_the_newest_parts_compressed() {
+    let env = Env::new();
+    let budget = 40 * 1024;
+    start_with_settings(
+        &env,
+        &[
+            ("TVMUX_RECORDING_ROTATE_SIZE", "16K"),
+            ("TVMUX_OUTPUT_COMPRESS", "zstd"),
+            ("TVMUX_OUTPUT_MAX_TOTAL_SIZE", "40K"),
+        ],
+    );
+    flood(&env, 12_000);
+    stop_all(&env);
+    // The last part's compression and budget follow the stop's reply.
+    wait_until("the last part compressed", || {
+        files_under(&env.out_dir())
+            .iter()
+            .all(|p| p.to_string_lossy().ends_with(".cast.zst"))
+    });
+    let left = files_under(&env.out_dir());
+    let total: u64 = left
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert!(total <= budget, "{total} bytes left: {left:?}");
+    // Only the oldest went: what is left is the last parts, in a row.
+    let numbers: Vec<u32> = left
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let n = name.rsplit_once(".part").unwrap().1;
+            n[..4].parse().unwrap()
+        })
+        .collect();
+    assert!(numbers[0] > 1, "nothing was removed: {left:?}");
+    assert!(
+        numbers.windows(2).all(|w| w[1] == w[0] + 1),
+        "not the newest in a row: {numbers:?}"
+    );
+    for part in &left {
+        let out = tvmux(&["validate", "--full", "--strict", path_str(part)]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let last = left.last().unwrap();
+    let out = tvmux(&["text", path_str(last)]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("flood-done"));
+    // Each removal was said on the event stream.
+    let out = env.tvmux(&["events", "--since", "0", "--no-follow"]);
+    let events = String::from_utf8_lossy(&out.stdout);
+    let removed = events.lines().filter(|l| l.contains(" removed ")).count();
+    assert_eq!(removed as u32, numbers[0] - 1, "{events}");
+    assert!(events.contains("over max_total_size (40K)"), "{events}");
+}
