@@ -9,6 +9,9 @@
 #        (option @tvmux-window-key)
 # A message in the status line says what happened.
 #
+# With [recording] auto = true, loading the plugin starts the server, which
+# then records every window of every session.
+#
 # Status line: put #{tvmux_status} in status-right or status-left, e.g.
 #   set -g status-right '#{tvmux_status}%H:%M'
 # It shows "● REC" while the current window is recorded.
@@ -28,6 +31,10 @@ window_key=$(option @tvmux-window-key M-R)
 quoted="'$(printf '%s' "$tvmux" | sed "s/'/'\\\\''/g")'"
 tmux bind-key "$key" run-shell -b "$quoted rec toggle --message -t '#{window_id}'"
 tmux bind-key "$window_key" run-shell -b "$quoted rec toggle --message --view window -t '#{window_id}'"
+
+# With `[recording] auto = true` in ~/.tvmux.conf, the server records every
+# window: start it now (it does nothing otherwise).
+tmux run-shell -b "$quoted server start --if-auto >/dev/null"
 
 segment="#($quoted rec status --tmux -t '#{window_id}')"
 for side in status-right status-left; do

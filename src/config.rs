@@ -120,6 +120,9 @@ pub struct Recording {
     /// Close the cast when it is this old and go on in a new one (`1h`;
     /// empty: never). Pane view.
     pub rotate_interval: Span,
+    /// The server records every window of its tmux server, those created
+    /// later too (`rec stop` of one stops it until the window is closed).
+    pub auto: bool,
 }
 
 impl Default for Recording {
@@ -134,6 +137,7 @@ impl Default for Recording {
             repair_on_stop: true,
             rotate_size: ByteSize(None),
             rotate_interval: Span(None),
+            auto: false,
         }
     }
 }

@@ -235,3 +235,72 @@ fn the_budget_keeps_the_newest_parts_compressed() {
     assert_eq!(removed as u32, numbers[0] - 1, "{events}");
     assert!(events.contains("over max_total_size (40K)"), "{events}");
 }
+
+/// The active recordings, as `rec ls --json` gives them: (window id, auto,
+/// id).
+fn recorded(env: &Env) -> Vec<(u64, bool, String)> {
+    let out = env.tvmux(&["rec", "ls", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|s| s["state"] == "recording")
+                .map(|s| {
+                    (
+                        s["window_id"].as_u64().unwrap(),
+                        s["auto"].as_bool().unwrap_or(false),
+                        s["id"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn window_id(env: &Env, target: &str) -> u64 {
+    env.query(target, "#{window_id}")
+        .trim_start_matches('@')
+        .parse()
+        .unwrap()
+}
+
+/// With `auto`, the server records every window of every session, those
+/// made later too; a window stopped by hand stays stopped until closed.
+#[test]
+fn auto_recording_records_every_window_and_respects_a_stop() {
+    let env = Env::new();
+    let out = env
+        .tvmux_command(&["server", "start", "--if-auto"])
+        .env("TVMUX_RECORDING_AUTO", "true")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = window_id(&env, "work");
+    wait_until_for("the first window recorded", Duration::from_secs(10), || {
+        recorded(&env).contains(&(first, true, "1".into()))
+    });
+    env.must_with_shell(&["new-window", "-d", "-t", "work"]);
+    env.must_with_shell(&["new-session", "-d", "-s", "later"]);
+    let later = window_id(&env, "later");
+    wait_until_for("the new windows recorded", Duration::from_secs(10), || {
+        recorded(&env).len() == 3 && recorded(&env).iter().all(|r| r.1)
+    });
+    assert!(recorded(&env).iter().any(|r| r.0 == later));
+    // Stopped by hand: not recorded again while the window is open.
+    let id = recorded(&env).into_iter().find(|r| r.0 == later).unwrap().2;
+    let out = env.tvmux(&["rec", "stop", &id]);
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(!recorded(&env).iter().any(|r| r.0 == later));
+    let ls = String::from_utf8_lossy(&env.tvmux(&["rec", "ls"]).stdout).into_owned();
+    assert!(ls.contains("(auto)"), "{ls}");
+    // Without `auto`, `--if-auto` starts nothing.
+    let other = Env::new();
+    let out = other.tvmux(&["server", "start", "--if-auto"]);
+    assert!(out.status.success());
+    assert!(other.server_pid().is_none());
+}

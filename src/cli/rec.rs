@@ -288,7 +288,7 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
                 View::Window => "window".to_string(),
             };
             outln!(
-                "{:<4} {} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}",
+                "{:<4} {} {:<16} {:<20} {:<6} {:>10} {:>8.1}s  {}{}",
                 r.id,
                 state,
                 printable(&r.session),
@@ -297,6 +297,7 @@ fn list(remote: &Remote, args: LsArgs) -> Result<u8> {
                 r.bytes,
                 r.duration,
                 printable(&r.path.display().to_string()),
+                if r.auto { "  (auto)" } else { "" },
             );
             if let Some(part) = r.part.filter(|&p| p > 1) {
                 outln!("     part {part} ({} closed before it)", part - 1);

@@ -14,7 +14,12 @@ use super::stdout::outln;
 #[derive(Subcommand)]
 pub enum Server {
     /// Start the server in the background.
-    Start,
+    Start {
+        /// Only if `[recording] auto` is on (what the plugin runs when tmux
+        /// loads it): the server then records every window.
+        #[arg(long)]
+        if_auto: bool,
+    },
     /// Stop the server, saving every recording.
     Stop,
     /// Show pid, socket, uptime and recordings.
@@ -26,12 +31,16 @@ pub enum Server {
 pub fn run(command: Server) -> Result<u8> {
     let remote = Remote::new()?;
     match command {
-        Server::Start => {
+        Server::Start { if_auto } => {
+            let config = Config::load()?;
+            if if_auto && !config.recording.auto {
+                return Ok(exit::OK);
+            }
             if remote.running() {
                 outln!("already running ({})", remote.paths.socket().display());
                 return Ok(exit::OK);
             }
-            tvmux::server::spawn_daemon(&Config::load()?, &remote.paths)?;
+            tvmux::server::spawn_daemon(&config, &remote.paths)?;
             let status = remote.call(async |c| c.status().await)?;
             outln!(
                 "started: pid {} on {}",

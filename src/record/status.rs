@@ -74,6 +74,9 @@ pub struct RecordingStatus {
     /// are closed: `NAME.part0001.cast`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<u32>,
+    /// Started by auto-recording (`[recording] auto`), not by hand.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto: bool,
     /// Stopped before anything was recorded: the empty file was removed.
     #[serde(default)]
     pub empty: bool,

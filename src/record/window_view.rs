@@ -54,7 +54,16 @@ pub struct WindowView {
 
 /// The helper session that shows `window`.
 pub fn helper_name(window: WindowId) -> String {
-    format!("tvmux-view-{}", window.0)
+    format!("{HELPER_PREFIX}{}", window.0)
+}
+
+const HELPER_PREFIX: &str = "tvmux-view-";
+
+/// Whether `session` is the name of a window view's helper session.
+pub fn is_helper_name(session: &str) -> bool {
+    session
+        .strip_prefix(HELPER_PREFIX)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl WindowView {

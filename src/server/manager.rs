@@ -48,6 +48,9 @@ struct Inner {
     recordings: BTreeMap<u64, Entry>,
     sessions: HashMap<(PathBuf, u32), mpsc::Sender<Request>>,
     next_id: u64,
+    /// Windows (tmux socket, window id) whose auto-recording was stopped:
+    /// left alone until they are closed.
+    auto_off: HashSet<(PathBuf, u32)>,
 }
 
 pub struct Manager {
@@ -134,7 +137,44 @@ impl Manager {
         self.get(id).ok_or_else(|| not_found(id))
     }
 
+    /// Starts recording a window, by hand.
     pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ApiError> {
+        self.start_as(req, false).await
+    }
+
+    /// Starts recording a window for auto-recording.
+    pub async fn start_auto(self: &Arc<Self>, req: StartRequest) -> Result<Started, ApiError> {
+        self.start_as(req, true).await
+    }
+
+    /// Whether auto-recording should start recording `window` of the tmux
+    /// server at `socket`: not recorded, and not stopped by hand since it
+    /// was opened.
+    pub fn wants_auto(&self, socket: &Path, window: u32) -> bool {
+        let inner = self.inner.lock().unwrap();
+        let key = (socket.to_path_buf(), window);
+        !inner.auto_off.contains(&key)
+            && !inner.recordings.values().any(|e| {
+                let s = e.status.lock().unwrap();
+                s.state == State::Recording && s.window_id == window && e.tmux_socket == socket
+            })
+    }
+
+    /// Forgets the stopped auto-recordings of windows of `socket` no longer
+    /// `open` (a window id is never reused by a tmux server).
+    pub fn forget_closed_windows(&self, socket: &Path, open: &HashSet<u32>) {
+        self.inner
+            .lock()
+            .unwrap()
+            .auto_off
+            .retain(|(s, w)| s != socket || open.contains(w));
+    }
+
+    async fn start_as(
+        self: &Arc<Self>,
+        req: StartRequest,
+        auto: bool,
+    ) -> Result<Started, ApiError> {
         let _one_at_a_time = self.starting.lock().await;
         let target = resolve(&req.tmux_socket, &req.target).await?;
         let already = {
@@ -203,6 +243,7 @@ impl Manager {
             state: State::Recording,
             error: None,
             part: in_parts.then_some(1),
+            auto,
             empty: false,
         }));
         let (done_tx, done_rx) = oneshot::channel();
@@ -504,10 +545,18 @@ impl Manager {
                 entry.finished.clone(),
             )
         };
-        let (session_id, window_id) = {
+        let (session_id, window_id, auto) = {
             let s = status.lock().unwrap();
-            (s.session_id, s.window_id)
+            (s.session_id, s.window_id, s.auto)
         };
+        if auto {
+            // Before the stop, so that auto-recording does not start it again.
+            self.inner
+                .lock()
+                .unwrap()
+                .auto_off
+                .insert((socket.clone(), window_id));
+        }
         let tx = self
             .inner
             .lock()

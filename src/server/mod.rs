@@ -2,6 +2,7 @@
 //! HTTP/1.1 + JSON on an owner-only Unix socket.
 
 mod api;
+mod auto;
 pub mod client;
 mod error;
 mod events;
@@ -74,6 +75,16 @@ pub async fn run(config: Config, paths: Paths) -> anyhow::Result<()> {
     {
         let manager = manager.clone();
         tokio::task::spawn_blocking(move || manager.keep_budget());
+    }
+    if manager.config.recording.auto {
+        // The tmux server of the `$TMUX` the server started from (the
+        // plugin starts it inside tmux), else the user's default one.
+        let socket = crate::tmux::Tmux::new(None).socket;
+        crate::log::info(&format!(
+            "auto-recording every window of {}",
+            socket.display()
+        ));
+        tokio::spawn(auto::record_all(manager.clone(), socket));
     }
     crate::log::info(&format!(
         "listening on {} (pid {})",
