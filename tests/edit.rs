@@ -1044,9 +1044,84 @@ fn compressed_casts_are_read_as_the_cast() {
             "{args:?}: {said}"
         );
     }
-    // Repair refuses, and touches nothing.
+    // Repair of a valid one touches nothing; of a torn compressed file it
+    // says why, and touches nothing.
     let out = tvmux(&["repair", zst.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stdout(&out).contains("a compressed cast (zstd) is not repaired in place"));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(std::fs::read(&zst).unwrap(), bytes);
+    let out = tvmux(&["repair", torn.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(std::fs::read(&torn).unwrap(), &bytes[..bytes.len() / 2]);
+}
+
+/// A damaged compressed cast is repaired into a compressed cast: the same
+/// cast repair makes of the plain one, compressed the same way, and the
+/// same removed bytes in its side file.
+#[test]
+fn a_compressed_cast_is_repaired_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut damaged = std::fs::read(testdata("valid/v2.cast")).unwrap();
+    damaged.extend_from_slice(b"not an event\n[9.5, \"o\", \"torn");
+    for (program, ext, magic) in [
+        ("zstd", "zst", &[0x28u8, 0xb5][..]),
+        ("gzip", "gz", &[0x1f, 0x8b]),
+    ] {
+        let plain = dir.path().join(format!("{ext}.cast"));
+        std::fs::write(&plain, &damaged).unwrap();
+        let compressed = dir.path().join(format!("{ext}.cast.{ext}"));
+        let out = Command::new(program)
+            .arg("-c")
+            .arg(&plain)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{program} is needed");
+        std::fs::write(&compressed, out.stdout).unwrap();
+        for path in [&plain, &compressed] {
+            let out = tvmux(&["repair", path.to_str().unwrap()]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}: {}",
+                path.display(),
+                stdout(&out)
+            );
+        }
+        let repaired = std::fs::read(&compressed).unwrap();
+        assert!(repaired.starts_with(magic), "{ext}: still compressed");
+        let out = Command::new(program)
+            .args(["-d", "-c"])
+            .arg(&compressed)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.stdout,
+            std::fs::read(&plain).unwrap(),
+            "{ext}: the same cast"
+        );
+        let side = |p: &std::path::Path| std::fs::read(format!("{}.removed", p.display())).unwrap();
+        assert_eq!(
+            side(&compressed),
+            side(&plain),
+            "{ext}: the same removed bytes"
+        );
+        let out = tvmux(&[
+            "validate",
+            "--full",
+            "--strict",
+            compressed.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stdout(&out));
+        // Only the cast and its side file are left: no temporary file.
+        let left = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.')
+            })
+            .count();
+        assert_eq!(left, 0);
+    }
 }

@@ -7,6 +7,7 @@
 //! the entry point and its refusals; [`plan`] decides what to do, [`rewrite`]
 //! does the atomic rewrite, [`side_file`] keeps what was removed.
 
+mod compressed;
 mod plan;
 mod rewrite;
 mod side_file;
@@ -176,17 +177,14 @@ pub fn repair_path(path: &Path, opts: &RepairOptions) -> Result<Report, RepairEr
         Err(fs::TryLockError::WouldBlock) => {}
         Err(fs::TryLockError::Error(e)) => return Err(e.into()),
     }
-    // A compressed cast is not cut or rewritten in place: its bytes are
-    // not the cast's.
-    if let Some(compression) = source::Compression::of(&file)? {
-        return Err(RepairError::NotACast(format!(
-            "a compressed cast ({}) is not repaired in place: decompress it, repair it, compress it again",
-            compression.name()
-        )));
-    }
     let meta = file.metadata()?;
     if !opts.dry_run {
         remove_leftovers(path);
+    }
+    if let Some(how) = source::Compression::of(&file)? {
+        let mut report = compressed::repair(path, &file, &meta, how, opts)?;
+        report.target = via_link.then(|| target.clone());
+        return Ok(report);
     }
     let source = Source::from_file(&file, path)?;
     let bytes = source.bytes();

@@ -105,3 +105,22 @@ impl Side {
         unreachable!("some side file name is free")
     }
 }
+
+/// Moves a side file made for another name (`from`: the side file of a
+/// compressed cast's decompressed copy) to the first free side name of
+/// `cast`, never over a file that is there.
+pub(super) fn move_to(from: &Path, cast: &Path) -> io::Result<PathBuf> {
+    for n in 0.. {
+        let candidate = side_candidate(cast, n);
+        match fs::hard_link(from, &candidate) {
+            Ok(()) => {
+                fs::remove_file(from)?;
+                File::open(parent_dir(&candidate))?.sync_all()?;
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("some side file name is free")
+}
