@@ -115,10 +115,10 @@ pub struct Recording {
     /// Check the cast when a recording stops, and repair it if needed.
     pub repair_on_stop: bool,
     /// Close the cast at this size and go on in a new one (`100M`; empty:
-    /// never). Pane view.
+    /// never).
     pub rotate_size: ByteSize,
     /// Close the cast when it is this old and go on in a new one (`1h`;
-    /// empty: never). Pane view.
+    /// empty: never).
     pub rotate_interval: Span,
     /// The server records every window of its tmux server, those created
     /// later too (`rec stop` of one stops it until the window is closed).

@@ -109,6 +109,43 @@ fn numbered(text: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Each part is numbered in order, plays alone, is within `limit` but for
+/// `slack` (what came in the last piece of output before it was closed),
+/// and begins on the screen the last one ended on. The output of all parts
+/// but their first frames, joined.
+fn check_parts(parts: &[PathBuf], limit: u64, slack: u64) -> String {
+    let mut joined = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        assert!(
+            part.to_string_lossy()
+                .ends_with(&format!(".part{:04}.cast", i + 1)),
+            "{parts:?}"
+        );
+        assert_plays(part);
+        let size = std::fs::metadata(part).unwrap().len();
+        assert!(size < limit + slack, "part {}: {size} bytes", i + 1);
+        for (n, (_, code, data)) in events(part).into_iter().enumerate() {
+            // The first event of a part is the frame that redraws the screen.
+            if code == "o" && n > 0 {
+                joined.push_str(&data);
+            }
+        }
+        if i > 0 {
+            let (ended, cursor) = screen_after(&parts[i - 1], usize::MAX);
+            let (begun, begun_cursor) = screen_after(part, 1);
+            let diffs: Vec<_> = ended
+                .iter()
+                .zip(&begun)
+                .filter(|(a, b)| a != b)
+                .take(4)
+                .collect();
+            assert!(diffs.is_empty(), "part {}: {diffs:?}", i + 1);
+            assert_eq!(cursor, begun_cursor, "part {}: the cursor", i + 1);
+        }
+    }
+    joined
+}
+
 #[test]
 fn a_flood_across_parts_loses_and_repeats_nothing() {
     let env = Env::new();
@@ -122,37 +159,8 @@ fn a_flood_across_parts_loses_and_repeats_nothing() {
     stop_all(&env);
     let parts = files_under(&env.out_dir());
     assert!(parts.len() >= 4, "{} parts: {parts:?}", parts.len());
-    let mut joined = String::new();
-    for (i, part) in parts.iter().enumerate() {
-        assert!(
-            part.to_string_lossy()
-                .ends_with(&format!(".part{:04}.cast", i + 1)),
-            "{parts:?}"
-        );
-        assert_plays(part);
-        // Each part is under the limit but for what came in the last
-        // 20 ms before it was closed.
-        assert!(std::fs::metadata(part).unwrap().len() < 48 * 1024 + 32 * 1024);
-        for (n, (_, code, data)) in events(part).into_iter().enumerate() {
-            // The first event of a part is the frame that redraws the screen.
-            if code == "o" && n > 0 {
-                joined.push_str(&data);
-            }
-        }
-        if i > 0 {
-            // This part begins on the screen the last one ended on.
-            let (ended, cursor) = screen_after(&parts[i - 1], usize::MAX);
-            let (begun, begun_cursor) = screen_after(part, 1);
-            let diffs: Vec<_> = ended
-                .iter()
-                .zip(&begun)
-                .filter(|(a, b)| a != b)
-                .take(4)
-                .collect();
-            assert!(diffs.is_empty(), "part {}: {diffs:?}", i + 1);
-            assert_eq!(cursor, begun_cursor, "part {}: the cursor", i + 1);
-        }
-    }
+    // A pane's output comes in pieces of up to 16 KiB (more once escaped).
+    let joined = check_parts(&parts, 48 * 1024, 48 * 1024);
     let lines = numbered(&joined);
     let want: Vec<u32> = (1..=12_000).collect();
     if lines != want {
@@ -180,13 +188,13 @@ fn a_flood_across_parts_loses_and_repeats_nothing() {
 #[test]
 fn the_budget_keeps_the_newest_parts_compressed() {
     let env = Env::new();
-    let budget = 40 * 1024;
+    let budget = 20 * 1024;
     start_with_settings(
         &env,
         &[
             ("TVMUX_RECORDING_ROTATE_SIZE", "16K"),
             ("TVMUX_OUTPUT_COMPRESS", "zstd"),
-            ("TVMUX_OUTPUT_MAX_TOTAL_SIZE", "40K"),
+            ("TVMUX_OUTPUT_MAX_TOTAL_SIZE", "20K"),
         ],
     );
     flood(&env, 12_000);
@@ -233,7 +241,7 @@ fn the_budget_keeps_the_newest_parts_compressed() {
     let events = String::from_utf8_lossy(&out.stdout);
     let removed = events.lines().filter(|l| l.contains(" removed ")).count();
     assert_eq!(removed as u32, numbers[0] - 1, "{events}");
-    assert!(events.contains("over max_total_size (40K)"), "{events}");
+    assert!(events.contains("over max_total_size (20K)"), "{events}");
 }
 
 /// The active recordings, as `rec ls --json` gives them: (window id, auto,
@@ -303,4 +311,48 @@ fn auto_recording_records_every_window_and_respects_a_stop() {
     let out = other.tvmux(&["server", "start", "--if-auto"]);
     assert!(out.status.success());
     assert!(other.server_pid().is_none());
+}
+
+/// The window view in parts: each part plays alone from the screen the
+/// last one ended on, and the flood's lines are all there once.
+#[test]
+fn a_window_view_in_parts() {
+    let env = Env::new();
+    let mut command = env.tvmux_command(&["rec", "start", "--view", "window"]);
+    command.env("TVMUX_RECORDING_ROTATE_SIZE", "32K");
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    flood(&env, 3000);
+    stop_all(&env);
+    let parts = files_under(&env.out_dir());
+    assert!(parts.len() >= 3, "{} parts: {parts:?}", parts.len());
+    // The view's client's drawing is read 64 KiB at a time.
+    check_parts(&parts, 32 * 1024, 6 * 64 * 1024);
+    // The last part shows the end of the flood.
+    let out = tvmux(&["text", path_str(parts.last().unwrap())]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("flood-done"));
+}
+
+/// `rotate_interval`: a part is closed when it is that old, busy or not.
+#[test]
+fn a_part_closes_every_interval() {
+    let env = Env::new();
+    start_with_settings(&env, &[("TVMUX_RECORDING_ROTATE_INTERVAL", "1s")]);
+    let pane = env.query("work", "#{pane_id}");
+    for i in 0..4 {
+        env.type_line(&pane, &format!("echo tick-''{i}"));
+        std::thread::sleep(Duration::from_millis(900));
+    }
+    stop_all(&env);
+    let parts = files_under(&env.out_dir());
+    assert!(parts.len() >= 3, "{} parts: {parts:?}", parts.len());
+    let joined = check_parts(&parts, u64::MAX / 2, 0);
+    for i in 0..4 {
+        assert!(joined.contains(&format!("tick-{i}")), "tick-{i}");
+    }
 }

@@ -15,8 +15,46 @@
 //!   exactly the screen the last one ended on, with no round trip to tmux
 //!   (whose replies may pass output it read later) while the pane prints.
 
+use super::pen::Pen;
 use crate::cast::Utf8Decoder;
 use crate::screen::Screen;
+
+/// What is followed of an output stream (a pane's, or what a window view's
+/// client draws) that tmux does not report: its pen, charsets and parser,
+/// and a copy of its screen.
+#[derive(Default)]
+pub struct Followed {
+    pub pen: Pen,
+    pub copy: Option<PaneCopy>,
+}
+
+impl Followed {
+    /// A stream of a terminal of `cols` x `rows`, followed from blank.
+    pub fn new(cols: u32, rows: u32) -> Followed {
+        Followed {
+            pen: Pen::default(),
+            copy: PaneCopy::new(cols, rows),
+        }
+    }
+
+    /// The stream's next bytes.
+    pub fn feed(&mut self, data: &[u8]) {
+        self.pen.feed(data);
+        if let Some(copy) = &mut self.copy {
+            copy.feed(data);
+        }
+    }
+
+    /// What begins a recording's next part: the copy's keyframe, then what
+    /// the stream left unfinished (its next bytes complete it, as after a
+    /// switch's frame). None without a copy.
+    pub fn keyframe(&self) -> Option<((u32, u32), Vec<u8>)> {
+        let copy = self.copy.as_ref()?;
+        let mut keyframe = copy.keyframe().into_bytes();
+        keyframe.extend_from_slice(self.pen.unfinished());
+        Some((copy.size(), keyframe))
+    }
+}
 
 /// A copy of one pane's screen.
 pub struct PaneCopy {

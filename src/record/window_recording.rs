@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::copy::Followed;
 use super::frame::PaneState;
 use super::naming;
 use super::session::NewRecording;
@@ -26,6 +27,9 @@ pub struct WindowRecording {
     pub start: Instant,
     /// When to close the part and go on in the next.
     pub rotation: Rotation,
+    /// What a window view's client draws, followed (for a new part's
+    /// keyframe).
+    pub view_stream: Option<Followed>,
     /// The pane whose output is recorded.
     pub active: Option<PaneId>,
     /// A frame was asked for this pane; its output waits for it.

@@ -69,6 +69,9 @@ pub struct Manager {
     pub shutdown: Notify,
     /// What happened, for `GET /events`.
     pub events: EventLog,
+    /// Casts finished and not yet checked and compressed (parts closed, a
+    /// recording's last): the budget neither counts nor removes them.
+    pending: Mutex<HashSet<PathBuf>>,
 }
 
 impl Manager {
@@ -90,6 +93,7 @@ impl Manager {
             starting: tokio::sync::Mutex::new(()),
             warnings: Mutex::default(),
             shutdown: Notify::new(),
+            pending: Mutex::default(),
         })
     }
 
@@ -213,7 +217,7 @@ impl Manager {
             size: rec.rotate_size.0,
             interval: rec.rotate_interval.0,
         };
-        let in_parts = rotation.is_on() && view == View::Pane;
+        let in_parts = rotation.is_on();
         let (path, file) = naming::create_unique(&dir, &name, in_parts).map_err(|e| {
             ApiError::new(
                 500,
@@ -321,6 +325,7 @@ impl Manager {
             // the file holds.
             // The last part, when the recording is in parts.
             let path = status.lock().unwrap().path.clone();
+            manager.pending.lock().unwrap().insert(path.clone());
             if !empty && (failed || manager.config.recording.repair_on_stop) {
                 let path = path.clone();
                 // Where the valid part ends is read (a second pass) only for
@@ -366,6 +371,8 @@ impl Manager {
                 if let Ok(done) = done {
                     status.lock().unwrap().path = done;
                 }
+            } else {
+                manager.pending.lock().unwrap().remove(&path);
             }
             manager.save_live_list();
             let last = status.lock().unwrap().clone();
@@ -393,10 +400,12 @@ impl Manager {
             let Some(manager) = manager.upgrade() else {
                 return;
             };
+            manager.pending.lock().unwrap().insert(closed.clone());
             manager.save_live_list();
             let status = status.clone();
             tokio::spawn(async move {
                 let m = manager.clone();
+                let closed_path = closed.clone();
                 let done = tokio::task::spawn_blocking(move || match verify(&closed) {
                     Ok(()) => Ok(m.after_finish(&closed)),
                     Err(e) => Err(format!("{}: {e}", closed.display())),
@@ -419,6 +428,7 @@ impl Manager {
                         );
                     }
                     Err(e) => {
+                        manager.pending.lock().unwrap().remove(&closed_path);
                         let message =
                             format!("recording {}: a closed part is not valid: {e}", now.id);
                         crate::log::warn(&message);
@@ -436,10 +446,10 @@ impl Manager {
     /// plain cast removed only once the compressed one is synced), then the
     /// output directory kept within its budget. The cast's path now.
     fn after_finish(&self, path: &Path) -> PathBuf {
-        let mut path = path.to_path_buf();
+        let mut done = path.to_path_buf();
         if let Some(how) = self.config.output.compress.compression() {
-            match parts::compress(&path, how) {
-                Ok(compressed) => path = compressed,
+            match parts::compress(path, how) {
+                Ok(compressed) => done = compressed,
                 Err(e) => {
                     let message = format!("cannot compress {}: {e}", path.display());
                     crate::log::warn(&message);
@@ -447,8 +457,9 @@ impl Manager {
                 }
             }
         }
+        self.pending.lock().unwrap().remove(path);
         self.keep_budget();
-        path
+        done
     }
 
     /// Removes the oldest finished casts while the output directory is over
@@ -463,7 +474,8 @@ impl Manager {
             return;
         }
         let live: HashSet<PathBuf> = self.active().into_iter().map(|s| s.path).collect();
-        for removed in budget.enforce(&self.config.output_dir(), &live) {
+        let pending = self.pending.lock().unwrap().clone();
+        for removed in budget.enforce(&self.config.output_dir(), &live, &pending) {
             let message = format!(
                 "removed {} ({} bytes): {}",
                 removed.path.display(),

@@ -27,11 +27,18 @@ pub fn compress(path: &Path, how: Compression) -> io::Result<PathBuf> {
         ));
     }
     let input = std::fs::File::open(path)?;
+    let modified = input.metadata()?.modified()?;
     let fail = |e: edit::EditError| io::Error::other(e.to_string());
     let mut out = edit::Output::create(&dest, &[path], false).map_err(fail)?;
-    how.compress(&mut io::BufReader::with_capacity(1 << 20, input), &mut out)?;
+    how.compress(&mut io::BufReader::with_capacity(1 << 20, &input), &mut out)?;
     out.flush()?;
     out.commit().map_err(fail)?;
+    // As gzip and zstd do: the cast's age is its own (the budget removes
+    // the oldest first), not the compression's.
+    std::fs::File::options()
+        .write(true)
+        .open(&dest)?
+        .set_modified(modified)?;
     std::fs::remove_file(path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)?.sync_all()?;
@@ -65,15 +72,21 @@ impl Budget {
     /// Removes the oldest finished casts under `dir` until it is within the
     /// budget. Only tvmux's own are counted or removed (named as it names
     /// them, starting with a cast's header, regular files owned by this
-    /// user), never one in `live`, never one locked (a recording holds its
-    /// cast locked), never through a link.
-    pub fn enforce(&self, dir: &Path, live: &HashSet<PathBuf>) -> Vec<Removed> {
+    /// user), never one in `live` (which count) or in `pending` (parts
+    /// closed and not yet compressed, which count once they are), never one
+    /// locked (a recording holds its cast locked), never through a link.
+    pub fn enforce(
+        &self,
+        dir: &Path,
+        live: &HashSet<PathBuf>,
+        pending: &HashSet<PathBuf>,
+    ) -> Vec<Removed> {
         if self.is_off() {
             return Vec::new();
         }
         let mut casts = Vec::new();
         ours_under(dir, 0, &mut casts);
-        // Live casts count, but stay.
+        casts.retain(|c| !pending.contains(&c.path));
         let mut total: u64 = casts.iter().map(|c| c.bytes).sum();
         casts.retain(|c| !live.contains(&c.path));
         // Oldest first.
@@ -224,7 +237,7 @@ mod tests {
             max_age: None,
         };
         let live_set = HashSet::from([live.clone()]);
-        let removed = budget.enforce(dir.path(), &live_set);
+        let removed = budget.enforce(dir.path(), &live_set, &HashSet::new());
         let paths: Vec<&PathBuf> = removed.iter().map(|r| &r.path).collect();
         assert_eq!(paths, [&oldest, &older]);
         assert!(removed[0].why.contains("max_total_size (2500)"));
@@ -236,8 +249,12 @@ mod tests {
             max_total: None,
             max_age: Some(hour * 2),
         };
-        assert!(budget.enforce(dir.path(), &live_set).is_empty());
-        let removed = budget.enforce(dir.path(), &HashSet::new());
+        assert!(
+            budget
+                .enforce(dir.path(), &live_set, &HashSet::new())
+                .is_empty()
+        );
+        let removed = budget.enforce(dir.path(), &HashSet::new(), &HashSet::new());
         assert_eq!(removed.len(), 1);
         assert_eq!(removed[0].path, live);
         assert!(newest.exists());
@@ -253,9 +270,18 @@ mod tests {
             max_total: Some(1),
             max_age: None,
         };
-        assert!(budget.enforce(dir.path(), &HashSet::new()).is_empty());
+        assert!(
+            budget
+                .enforce(dir.path(), &HashSet::new(), &HashSet::new())
+                .is_empty()
+        );
         drop(held);
-        assert_eq!(budget.enforce(dir.path(), &HashSet::new()).len(), 1);
+        assert_eq!(
+            budget
+                .enforce(dir.path(), &HashSet::new(), &HashSet::new())
+                .len(),
+            1
+        );
     }
 
     #[test]

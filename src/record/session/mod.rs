@@ -27,8 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cast::FlushPolicy;
 use crate::cast::Version;
-use crate::record::copy::PaneCopy;
-use crate::record::pen::Pen;
+use crate::record::copy::Followed;
 use crate::record::query::Query;
 use crate::record::status::{RecordingStatus, State, View};
 use crate::record::window_recording::{Rotation, WindowRecording};
@@ -105,15 +104,6 @@ pub fn start(
     };
     tokio::spawn(client.run(requests_rx));
     Ok(SessionHandle { requests })
-}
-
-/// What the client follows of a pane's output that tmux does not report:
-/// its pen, charsets and parser, and a copy of its screen (for the colours
-/// of erased cells, and the keyframe of a new part).
-#[derive(Default)]
-struct Followed {
-    pen: Pen,
-    copy: Option<PaneCopy>,
 }
 
 /// What the client does after a line from tmux.
@@ -199,11 +189,8 @@ impl Client {
                             }
                             w.status.lock().unwrap().bytes = writer.sink_mut().written;
                         }
-                        if let Some(pane) = w.active
-                            && w.switching.is_none()
-                            && w.part_is_full()
-                        {
-                            full.push((*id, pane));
+                        if w.switching.is_none() && w.part_is_full() {
+                            full.push((*id, w.active));
                         }
                     }
                     for (window, e) in failed {
@@ -337,11 +324,8 @@ impl Client {
                 writer: None,
                 began: Instant::now(),
                 start: Instant::now(),
-                rotation: if view == View::Pane {
-                    rotation
-                } else {
-                    Rotation::default()
-                },
+                rotation,
+                view_stream: None,
                 active: None,
                 switching: None,
                 output_while_switching: false,

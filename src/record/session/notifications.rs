@@ -1,7 +1,7 @@
 //! What tmux tells the session's client: pane output, pane switches, layout
 //! changes, windows closed or renamed; and the frame a switch asks for.
 
-use crate::record::copy::PaneCopy;
+use crate::record::copy::{Followed, PaneCopy};
 use crate::record::geometry;
 use crate::record::query::Query;
 use crate::record::status::View;
@@ -45,10 +45,7 @@ impl Client {
             return;
         }
         let followed = self.followed.entry(pane).or_default();
-        followed.pen.feed(data);
-        if let Some(copy) = &mut followed.copy {
-            copy.feed(data);
-        }
+        followed.feed(data);
         // tmux restores the normal screen rewrapped to the pane's width
         // (after a resize in less or vim); a player cannot: redraw.
         if followed.pen.take_left_alternate() {
@@ -64,7 +61,7 @@ impl Client {
         }
         // The copy has what the part has: the next part begins from it.
         for window in full {
-            self.rotate(window, pane);
+            self.rotate(window, Some(pane));
         }
     }
 
@@ -169,22 +166,25 @@ impl Client {
     }
 
     /// Closes `window`'s part and goes on in the next, which begins with
-    /// the screen the closed part ended on: the keyframe of `pane`'s copy,
-    /// then what the pane's output left unfinished (its next output
-    /// completes it, as after a switch's frame).
-    pub(super) fn rotate(&mut self, window: WindowId, pane: PaneId) {
-        let (Some(w), Some(followed)) = (self.windows.get_mut(&window), self.followed.get(&pane))
-        else {
+    /// the screen the closed part ended on: the keyframe of what its
+    /// stream (`pane`'s output, or a window view's drawing) is followed in.
+    pub(super) fn rotate(&mut self, window: WindowId, pane: Option<PaneId>) {
+        let Some(w) = self.windows.get_mut(&window) else {
             return;
+        };
+        let followed = match pane {
+            Some(pane) => self.followed.get(&pane),
+            None => w.view_stream.as_ref(),
         };
         // A frame on its way redraws the pane first; the part is closed at
         // a later output or tick.
-        let Some(copy) = followed.copy.as_ref().filter(|_| w.switching.is_none()) else {
+        let Some((size, keyframe)) = followed
+            .filter(|_| w.switching.is_none())
+            .and_then(Followed::keyframe)
+        else {
             return;
         };
-        let mut keyframe = copy.keyframe().into_bytes();
-        keyframe.extend_from_slice(followed.pen.unfinished());
-        match w.next_part(copy.size(), &keyframe) {
+        match w.next_part(size, &keyframe) {
             Ok(closed) => {
                 if let Some(new) = &w.new {
                     (new.on_part)(closed);

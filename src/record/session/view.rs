@@ -1,6 +1,7 @@
 //! The window view's side of the client: attaching the client that draws a
 //! window, what it draws, and following the window's size.
 
+use crate::record::copy::Followed;
 use crate::record::geometry;
 use crate::record::query::Query;
 use crate::record::window_view::{self, Drawn, WindowView};
@@ -42,6 +43,7 @@ impl Client {
             let rows = size.1 + view.status_lines;
             w.drawing = Some(view);
             w.start_cast((size.0, rows), Some(window_view::TERM.into()))?;
+            w.view_stream = Some(Followed::new(size.0, rows));
             // The window's own size, which %layout-change reports.
             w.size = size;
             Ok(())
@@ -55,11 +57,21 @@ impl Client {
     pub(super) async fn on_drawn(&mut self, drawn: Drawn) {
         match drawn {
             Drawn::Output(window, data) => {
-                if let Some(w) = self.windows.get_mut(&window)
-                    && let Some(writer) = &mut w.writer
-                    && let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), &data)
-                {
+                let Some(w) = self.windows.get_mut(&window) else {
+                    return;
+                };
+                let Some(writer) = &mut w.writer else {
+                    return;
+                };
+                if let Err(e) = writer.output(w.start.elapsed().as_secs_f64(), &data) {
                     self.write_failed(window, &e);
+                    return;
+                }
+                if let Some(stream) = &mut w.view_stream {
+                    stream.feed(&data);
+                }
+                if w.part_is_full() {
+                    self.rotate(window, None);
                 }
             }
             Drawn::End(window) => {
@@ -89,6 +101,9 @@ impl Client {
         w.size = size;
         let time = w.start.elapsed().as_secs_f64();
         let rows = size.1 + view.status_lines;
+        if let Some(copy) = w.view_stream.as_mut().and_then(|s| s.copy.as_mut()) {
+            copy.resize(size.0, rows);
+        }
         let resized = match &mut w.writer {
             Some(writer) => writer.resize(time, size.0, rows),
             None => Ok(()),
