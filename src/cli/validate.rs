@@ -15,7 +15,9 @@ use super::progress::Progress;
 #[derive(clap::Args)]
 pub struct Args {
     /// Check only the header and the tail, in time independent of the file's
-    /// size (the default checks every line).
+    /// size (the default checks every line). A compressed cast (.cast.zst,
+    /// .cast.gz) has no tail to seek to: it is checked in full, as it is
+    /// decompressed.
     #[arg(long, conflicts_with = "full")]
     quick: bool,
     /// Check every line (the default; kept for scripts that ask for it).
