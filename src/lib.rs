@@ -48,6 +48,7 @@ pub mod config;
 pub mod edit;
 pub mod history;
 mod log;
+pub mod play;
 pub mod quantity;
 mod record;
 pub mod screen;

@@ -11,6 +11,7 @@ mod grep;
 mod info;
 mod inputs;
 mod output;
+mod play;
 mod progress;
 mod rec;
 mod redact;
@@ -64,6 +65,8 @@ enum Command {
     Speed(speed::Args),
     /// The text a cast showed: lines as they scrolled off, then the last screen.
     Text(text::Args),
+    /// Watch a cast in the terminal: seek, markers, search, follow a live one.
+    Play(play::Args),
     /// Search casts for text as the screen showed it, with the time of each match.
     Grep(grep::Args),
     /// Mask secrets: every match in output and input becomes `*` of its width.
@@ -113,6 +116,7 @@ pub fn run() -> ExitCode {
         Command::Extract(args) => Ok(span::extract(args)),
         Command::Speed(args) => Ok(speed::run(args)),
         Command::Text(args) => Ok(text::run(args)),
+        Command::Play(args) => Ok(play::run(args)),
         Command::Grep(args) => Ok(grep::run(args)),
         Command::Redact(args) => Ok(redact::run(args)),
         Command::Rec(args) => rec::run(args),

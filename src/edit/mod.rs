@@ -90,6 +90,11 @@ impl Input {
         })
     }
 
+    /// Its bytes (a compressed cast's decompressed).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.source.bytes()
+    }
+
     /// Its events, after checking its header and tail.
     pub fn events(&self) -> Result<Events<'_>, EditError> {
         Events::open(self.source.bytes()).map_err(|e| self.error(e))

@@ -1,0 +1,91 @@
+//! `tvmux play`
+
+use std::path::PathBuf;
+
+use tvmux::edit::{self, Input, TimeSpec};
+use tvmux::play::{self, End, Options, Tty};
+
+use super::edit::time_spec;
+use super::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Play this many times faster (0.5: half as fast).
+    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    speed: f64,
+    /// Shorten pauses longer than this many seconds to it.
+    #[arg(long, value_name = "SECONDS", value_parser = positive)]
+    idle_limit: Option<f64>,
+    /// Start here (seconds, MM:SS(.fff), HH:MM:SS(.fff) or a marker's label).
+    #[arg(long, value_parser = time_spec)]
+    at: Option<TimeSpec>,
+    /// Start paused (space plays).
+    #[arg(long)]
+    paused: bool,
+    /// Start again at the end.
+    #[arg(long = "loop", conflicts_with = "follow")]
+    looping: bool,
+    /// At the end, wait for more (a cast still being written) and play it as
+    /// it comes, like `tail -f`.
+    #[arg(long)]
+    follow: bool,
+    /// The cast (v1, v2, v3; compressed too).
+    #[arg(value_name = "CAST")]
+    input: PathBuf,
+}
+
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{text:?} is not a positive number")),
+    }
+}
+
+pub fn run(args: Args) -> u8 {
+    // The cast is opened (and `--at` found) before the terminal is taken:
+    // what is wrong with it is one line on the normal screen.
+    let at = match Input::open(&args.input).and_then(|input| {
+        input.events()?;
+        match &args.at {
+            Some(at) => Ok(Some(edit::resolve(&input, &[at])?[0])),
+            None => Ok(None),
+        }
+    }) {
+        Ok(at) => at,
+        // A damaged cast still plays, up to the damage.
+        Err(edit::EditError::Read { .. }) if args.at.is_none() => None,
+        Err(e) => {
+            eprintln!("tvmux: {e}");
+            return exit::ERROR;
+        }
+    };
+    let opts = Options {
+        speed: args.speed,
+        idle_limit: args.idle_limit.map(tvmux::cast::micros),
+        at,
+        paused: args.paused,
+        looping: args.looping,
+        follow: args.follow,
+    };
+    let mut tty = match Tty::open() {
+        Ok(tty) => tty,
+        Err(e) => {
+            eprintln!("tvmux: {e}");
+            return exit::ERROR;
+        }
+    };
+    let result = play::play(&args.input, &opts, &mut tty);
+    // The terminal back as it was before anything is said.
+    drop(tty);
+    match result {
+        Ok(End::Finished | End::Quit) => exit::OK,
+        Ok(End::Damaged(why)) => {
+            eprintln!("tvmux: {}: {why}", args.input.display());
+            exit::INVALID
+        }
+        Err(e) => {
+            eprintln!("tvmux: {e}");
+            exit::ERROR
+        }
+    }
+}
