@@ -7,6 +7,8 @@
 #        (option @tvmux-key)
 #   M-R  start or stop recording the whole window, as tmux draws it
 #        (option @tvmux-window-key)
+#   M-p  watch the current window's recording in a popup, following it
+#        (option @tvmux-play-key)
 # A message in the status line says what happened.
 #
 # With [recording] auto = true, loading the plugin starts the server, which
@@ -31,6 +33,9 @@ window_key=$(option @tvmux-window-key M-R)
 quoted="'$(printf '%s' "$tvmux" | sed "s/'/'\\\\''/g")'"
 tmux bind-key "$key" run-shell -b "$quoted rec toggle --message -t '#{window_id}'"
 tmux bind-key "$window_key" run-shell -b "$quoted rec toggle --message --view window -t '#{window_id}'"
+# Watch the current window's live recording in a popup (q closes it).
+play_key=$(option @tvmux-play-key M-p)
+tmux bind-key "$play_key" display-popup -E -w 90% -h 90% "$quoted play -t '#{window_id}' || sleep 2"
 
 # With `[recording] auto = true` in ~/.tvmux.conf, the server records every
 # window: start it now (it does nothing otherwise).

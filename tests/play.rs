@@ -437,3 +437,38 @@ fn bad_input_and_damage() {
     let said = env.screen(&p).join("\n");
     assert!(said.contains("tvmux repair"), "{said}");
 }
+
+/// `play -t WINDOW` follows that window's live recording.
+#[test]
+fn play_follows_a_live_recording() {
+    let env = Env::new();
+    env.start();
+    let recorded = env.query("work", "#{pane_id}");
+    let window = env.query("work", "#{window_id}");
+    let p = pane(&env, "watch", 100, 30);
+    // The watching pane talks to the same tvmux server.
+    env.type_line(
+        &p,
+        &format!(
+            "export TVMUX_RUNTIME_DIR='{}' TVMUX_CONFIG_FILE='{}'",
+            env.dir.path().join("run").display(),
+            env.dir.path().join("none.conf").display()
+        ),
+    );
+    env.type_line(
+        &p,
+        &format!(
+            "{} play -t {window}; echo play-exit-$?",
+            env!("CARGO_BIN_EXE_tvmux")
+        ),
+    );
+    wait_until("the player", || status_line(&env, &p).is_some());
+    env.type_line(&recorded, "echo live-''line");
+    wait_until("the live line in the player", || {
+        env.screen(&p).iter().any(|l| l.starts_with("live-line"))
+    });
+    keys(&env, &p, &["q"]);
+    wait_until("the exit", || {
+        env.screen(&p).iter().any(|l| l == "play-exit-0")
+    });
+}

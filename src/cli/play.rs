@@ -29,9 +29,19 @@ pub struct Args {
     /// it comes, like `tail -f`.
     #[arg(long)]
     follow: bool,
-    /// The cast (v1, v2, v3; compressed too).
-    #[arg(value_name = "CAST")]
-    input: PathBuf,
+    /// Follow the live recording of this tmux window (`-t @3`; inside tmux,
+    /// `-t .` is the current window).
+    #[arg(
+        short = 't',
+        long = "target",
+        value_name = "TARGET",
+        conflicts_with = "input"
+    )]
+    target: Option<String>,
+    /// The cast (v1, v2, v3; compressed too), or the id of a live recording
+    /// (`tvmux rec ls`), which is followed.
+    #[arg(value_name = "CAST", required_unless_present = "target")]
+    input: Option<PathBuf>,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -41,10 +51,33 @@ fn positive(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(mut args: Args) -> u8 {
+    // A live recording: its cast, followed.
+    let id = args
+        .input
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|p| !std::path::Path::new(p).exists())
+        .map(str::to_string);
+    if args.target.is_some() || id.is_some() {
+        let target = args.target.as_deref().filter(|t| *t != ".");
+        match super::rec::live_cast(target, id.as_deref()) {
+            Ok(path) => {
+                args.input = Some(path);
+                args.follow = true;
+                args.looping = false;
+            }
+            Err(e) => {
+                eprintln!("tvmux: {e}");
+                return exit::ERROR;
+            }
+        }
+    }
+    let input = args.input.clone().expect("a cast or a target");
     // The cast is opened (and `--at` found) before the terminal is taken:
     // what is wrong with it is one line on the normal screen.
-    let at = match Input::open(&args.input).and_then(|input| {
+    let at = match Input::open(&input).and_then(|input| {
         input.events()?;
         match &args.at {
             Some(at) => Ok(Some(edit::resolve(&input, &[at])?[0])),
@@ -74,13 +107,13 @@ pub fn run(args: Args) -> u8 {
             return exit::ERROR;
         }
     };
-    let result = play::play(&args.input, &opts, &mut tty);
+    let result = play::play(&input, &opts, &mut tty);
     // The terminal back as it was before anything is said.
     drop(tty);
     match result {
         Ok(End::Finished | End::Quit) => exit::OK,
         Ok(End::Damaged(why)) => {
-            eprintln!("tvmux: {}: {why}", args.input.display());
+            eprintln!("tvmux: {}: {why}", input.display());
             exit::INVALID
         }
         Err(e) => {

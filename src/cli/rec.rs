@@ -132,6 +132,21 @@ fn window_id(target: Option<&str>) -> Result<u32> {
         .ok_or_else(|| anyhow!("tmux: can't find window {target}"))
 }
 
+/// The cast a live recording is writing: that of the window `target`
+/// names, or of the recording `id` (for `tvmux play`).
+pub(super) fn live_cast(target: Option<&str>, id: Option<&str>) -> Result<std::path::PathBuf> {
+    let remote = Remote::new()?;
+    let found = match id {
+        Some(id) => recordings(&remote, false)?
+            .into_iter()
+            .find(|r| r.id == id && r.state == State::Recording),
+        None => recording_of(&remote, window_id(target)?)?,
+    };
+    found
+        .map(|r| r.path)
+        .ok_or_else(|| anyhow!("no live recording there (tvmux rec ls lists them)"))
+}
+
 /// The active recording of window `@id`, if any.
 fn recording_of(remote: &Remote, id: u32) -> Result<Option<RecordingStatus>> {
     Ok(recordings(remote, false)?
