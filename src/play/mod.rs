@@ -57,6 +57,8 @@ const KEYFRAME_EVERY: Micros = 5_000_000;
 const FOLLOW_POLL: Duration = Duration::from_millis(100);
 /// At most this many frames a second are drawn.
 const FRAME: Duration = Duration::from_millis(16);
+/// A seek says how far it has got this often.
+const SEEK_PROGRESS: Duration = Duration::from_millis(250);
 
 /// The screen after the events before `index` (whose last was at `time`).
 struct Keyframe {
@@ -278,6 +280,7 @@ impl Player<'_> {
         if let Some(target) = self.seeking {
             if target.includes(self.index, e.time) {
                 self.apply(&e)?;
+                self.seek_progress(target)?;
                 return Ok(None);
             }
             self.seeking = None;
@@ -350,6 +353,40 @@ impl Player<'_> {
             });
         }
         Ok(())
+    }
+
+    /// A long seek says how far it has got, on the status line.
+    fn seek_progress(&mut self, target: Target) -> std::io::Result<()> {
+        let since = self.drawn.map_or(Duration::MAX, |d| d.elapsed());
+        if since < SEEK_PROGRESS || !self.index.is_multiple_of(256) {
+            return Ok(());
+        }
+        let (cols, _) = self.tty.size();
+        let to = match target {
+            Target::Time(t) => clock(t),
+            Target::Index(n) => format!("event {n}"),
+        };
+        let line = format!(
+            " seeking to {to}: at {} / {}",
+            clock(self.time),
+            clock(self.duration)
+        );
+        let row = self.status_row();
+        self.tty.write(&render::status(&line, row, cols))?;
+        self.drawn = Some(Instant::now());
+        Ok(())
+    }
+
+    /// The status line's row: below the cast when there is room, else the
+    /// last (over the cast's last row, shown only while paused or seeking).
+    fn status_row(&self) -> u32 {
+        let rows = self.tty.size().1;
+        let cast_rows = self.screen.size().1;
+        if rows > cast_rows {
+            cast_rows + 1
+        } else {
+            rows
+        }
     }
 
     /// Starts a new pass towards `target`, from the nearest keyframe before it.
@@ -468,10 +505,11 @@ impl Player<'_> {
     /// Reads a pattern on the status line, finds where its text is on
     /// screen (as `tvmux grep` does) and goes to the first time after now.
     fn search(&mut self) -> std::io::Result<Option<Act>> {
-        let (cols, rows) = self.tty.size();
+        let cols = self.tty.size().0;
+        let row = self.status_row();
         let mut typed = String::new();
         loop {
-            let line = render::status(&format!("/{typed}"), rows, cols);
+            let line = render::status(&format!("/{typed}"), row, cols);
             self.tty.write(&line)?;
             let bytes = self.tty.read(None)?;
             if self.tty.stopped() {
@@ -505,8 +543,8 @@ impl Player<'_> {
                 return Ok(None);
             }
         };
-        let (cols, rows) = self.tty.size();
-        self.tty.write(&render::status("searching…", rows, cols))?;
+        let (cols, row) = (self.tty.size().0, self.status_row());
+        self.tty.write(&render::status("searching…", row, cols))?;
         let input = Input::open(&self.path).map_err(std::io::Error::other)?;
         let mut times = Vec::new();
         let _ = crate::history::all_lines(&input, |seen| {
@@ -572,7 +610,7 @@ impl Player<'_> {
         let room = rows > cast_rows;
         let small = cols < cast_cols || rows < cast_rows;
         if room || self.paused || self.seeking.is_some() || small || self.message.is_some() {
-            let row = if room { cast_rows + 1 } else { rows };
+            let row = self.status_row();
             let mut status = format!(
                 " {} {} / {}  {}x",
                 if self.paused { "paused" } else { "playing" },
