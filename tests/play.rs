@@ -28,16 +28,16 @@ fn pane(env: &Env, name: &str, cols: u32, rows: u32) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-/// Runs `tvmux play ARGS… CAST` in `pane`.
+/// Types `tvmux play ARGS` in `pane`, then an echo of its exit status
+/// (`play-exit-N`).
+fn run_play(env: &Env, pane: &str, args: &str) {
+    let tvmux = env!("CARGO_BIN_EXE_tvmux");
+    env.type_line(pane, &format!("{tvmux} play {args}; echo play-exit-$?"));
+}
+
+/// Runs `tvmux play ARGS… CAST` in `pane` and waits for its status line.
 fn start_play(env: &Env, pane: &str, args: &str, cast: &Path) {
-    env.type_line(
-        pane,
-        &format!(
-            "{} play {args} '{}'; echo play-exit-$?",
-            env!("CARGO_BIN_EXE_tvmux"),
-            cast.display()
-        ),
-    );
+    run_play(env, pane, &format!("{args} '{}'", cast.display()));
     wait_until("the player", || status_line(env, pane).is_some());
 }
 
@@ -339,14 +339,7 @@ fn speed_and_the_end() {
     );
     let p = pane(&env, "speed", 50, 12);
     let started = std::time::Instant::now();
-    env.type_line(
-        &p,
-        &format!(
-            "{} play --speed 4 '{}'; echo play-exit-$?",
-            env!("CARGO_BIN_EXE_tvmux"),
-            cast.display()
-        ),
-    );
+    run_play(&env, &p, &format!("--speed 4 '{}'", cast.display()));
     wait_until("the end", || {
         env.screen(&p).iter().any(|l| l == "play-exit-0")
     });
@@ -423,14 +416,7 @@ fn bad_input_and_damage() {
     bytes.extend_from_slice(b"[0.2, \"o\", \"torn");
     std::fs::write(&damaged, bytes).unwrap();
     let p = pane(&env, "damage", 50, 12);
-    env.type_line(
-        &p,
-        &format!(
-            "{} play '{}'; echo play-exit-$?",
-            env!("CARGO_BIN_EXE_tvmux"),
-            damaged.display()
-        ),
-    );
+    run_play(&env, &p, &format!("'{}'", damaged.display()));
     wait_until("the exit", || {
         env.screen(&p).iter().any(|l| l == "play-exit-1")
     });
@@ -455,13 +441,7 @@ fn play_follows_a_live_recording() {
             env.dir.path().join("none.conf").display()
         ),
     );
-    env.type_line(
-        &p,
-        &format!(
-            "{} play -t {window}; echo play-exit-$?",
-            env!("CARGO_BIN_EXE_tvmux")
-        ),
-    );
+    run_play(&env, &p, &format!("-t {window}"));
     wait_until("the player", || status_line(&env, &p).is_some());
     env.type_line(&recorded, "echo live-''line");
     wait_until("the live line in the player", || {
