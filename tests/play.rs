@@ -452,3 +452,37 @@ fn play_follows_a_live_recording() {
         env.screen(&p).iter().any(|l| l == "play-exit-0")
     });
 }
+
+/// A terminal smaller than the cast shows its top-left part and says so;
+/// a resize while paused redraws at once.
+#[test]
+fn a_smaller_terminal_shows_the_top_left() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cast = cast_of(
+        dir.path(),
+        "wide.cast",
+        &[(
+            0.1,
+            "o",
+            "0123456789012345678901234567890123456789\r\nsecond",
+        )],
+    );
+    let p = pane(&env, "small", 50, 12);
+    start_play(&env, &p, "--paused --at 1", &cast);
+    wait_until("the whole row", || {
+        env.screen(&p).first().is_some_and(|l| l.len() == 40)
+    });
+    env.must(&["resize-window", "-t", "small", "-x", "30", "-y", "12"]);
+    wait_until("the top-left part, said", || {
+        let screen = env.screen(&p);
+        screen
+            .first()
+            .is_some_and(|l| l == "012345678901234567890123456789")
+            && status_line(&env, &p).is_some_and(|s| s.contains("40x8"))
+    });
+    keys(&env, &p, &["q"]);
+    wait_until("the exit", || {
+        env.screen(&p).iter().any(|l| l == "play-exit-0")
+    });
+}

@@ -112,6 +112,8 @@ struct Player<'t> {
     /// When the last event was shown (the next is due from here).
     shown: Instant,
     drawn: Option<Instant>,
+    /// The terminal's size at the last draw.
+    tty_size: Option<(u32, u32)>,
     dirty: bool,
     /// A message for the status line until the next key.
     message: Option<String>,
@@ -161,6 +163,7 @@ pub fn play(path: &Path, opts: &Options, tty: &mut Tty) -> Result<End, EditError
         seeking: Some(Target::Time(opts.at.unwrap_or(0))),
         shown: Instant::now(),
         drawn: None,
+        tty_size: None,
         dirty: true,
         message: None,
         pattern: None,
@@ -429,6 +432,9 @@ impl Player<'_> {
         if self.tty.stopped() {
             return Ok(Some(Act::Quit));
         }
+        if self.tty.take_resized() {
+            self.dirty = true;
+        }
         let mut act = None;
         for key in keys::parse(&bytes) {
             act = self.key(key)?;
@@ -604,6 +610,14 @@ impl Player<'_> {
     /// Draws the screen and the status line.
     fn draw(&mut self) -> std::io::Result<()> {
         let (cols, rows) = self.tty.size();
+        if self
+            .tty_size
+            .replace((cols, rows))
+            .is_some_and(|s| s != (cols, rows))
+        {
+            // The terminal was resized: what the old size left goes.
+            self.tty.write(b"\x1b[0m\x1b[2J")?;
+        }
         let (cast_cols, cast_rows) = self.screen.size();
         let shown = (cast_cols.min(cols), cast_rows.min(rows));
         let mut out = render::screen(self.screen.terminal(), shown.0 as usize, shown.1 as usize);
@@ -611,19 +625,22 @@ impl Player<'_> {
         let small = cols < cast_cols || rows < cast_rows;
         if room || self.paused || self.seeking.is_some() || small || self.message.is_some() {
             let row = self.status_row();
+            // Narrow terminals cut it: what matters comes first.
+            let fit = if small {
+                format!(
+                    " (cast {cast_cols}x{cast_rows}, top-left {}x{} shown)",
+                    shown.0, shown.1
+                )
+            } else {
+                String::new()
+            };
             let mut status = format!(
-                " {} {} / {}  {}x",
+                " {} {}{fit} / {}  {}x",
                 if self.paused { "paused" } else { "playing" },
                 clock(self.time),
                 clock(self.duration),
                 self.speed
             );
-            if small {
-                status.push_str(&format!(
-                    "  (the cast is {cast_cols}x{cast_rows}: showing its top-left {}x{})",
-                    shown.0, shown.1
-                ));
-            }
             if let Some(message) = &self.message {
                 status.push_str("  ");
                 status.push_str(message);

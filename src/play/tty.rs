@@ -19,6 +19,13 @@ extern "C" fn stop(_: nix::libc::c_int) {
     STOPPED.store(true, Ordering::Relaxed);
 }
 
+/// The terminal changed size (SIGWINCH) since [`Tty::take_resized`].
+static RESIZED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn resized(_: nix::libc::c_int) {
+    RESIZED.store(true, Ordering::Relaxed);
+}
+
 /// The terminal, in raw mode until dropped.
 pub struct Tty {
     saved: Termios,
@@ -52,6 +59,13 @@ impl Tty {
             // SAFETY: the handler only stores to an atomic.
             unsafe { sigaction(signal, &action) }.map_err(io::Error::from)?;
         }
+        let on_resize = SigAction::new(
+            SigHandler::Handler(resized),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        // SAFETY: the handler only stores to an atomic.
+        unsafe { sigaction(Signal::SIGWINCH, &on_resize) }.map_err(io::Error::from)?;
         let mut tty = Tty { saved, out };
         tty.write(ENTER.as_bytes())?;
         Ok(tty)
@@ -76,6 +90,11 @@ impl Tty {
         let mut out = self.out.lock();
         out.write_all(bytes)?;
         out.flush()
+    }
+
+    /// Whether the terminal changed size since the last call.
+    pub fn take_resized(&self) -> bool {
+        RESIZED.swap(false, Ordering::Relaxed)
     }
 
     /// A signal asked the player to stop.
