@@ -70,6 +70,10 @@ struct Timed {
     done: Vec<Micros>,
     /// The latest time among the rows of a wrapped line not yet complete.
     pending: Micros,
+    /// The scroll region (top and bottom rows), as the terminal has it.
+    margins: (usize, usize),
+    /// The cursor's row before the operation being fed.
+    row_before: usize,
 }
 
 impl Timed {
@@ -80,6 +84,8 @@ impl Timed {
             now: 0,
             done: Vec::new(),
             pending: 0,
+            margins: (0, rows.saturating_sub(1)),
+            row_before: 0,
         }
     }
 
@@ -113,6 +119,75 @@ fn pair(texts: Vec<String>, times: Vec<Micros>, now: Micros) -> Vec<TimedLine> {
         .collect()
 }
 
+impl Timed {
+    /// Keeps each row's time with its text through `function` (on the
+    /// primary screen; the cursor is now on `row`): a print dates its row,
+    /// and rows moved inside the screen (a reverse index, inserted or
+    /// deleted lines, a scroll of a region) take their times along, as the
+    /// terminal moves them. Scrolling off the top is [`Observer::evicted`]'s.
+    fn follow(&mut self, function: &Function, row: usize) {
+        let (top, bottom) = self.margins;
+        let last = self.rows.len().saturating_sub(1);
+        // The rows an insertion or deletion at the cursor moves.
+        let at_cursor = || {
+            let start = self.row_before;
+            start..if start <= bottom {
+                bottom + 1
+            } else {
+                last + 1
+            }
+        };
+        match *function {
+            Function::Print(_) => {
+                if let Some(t) = self.rows.get_mut(row) {
+                    *t = self.now;
+                }
+            }
+            Function::Decstbm(t, b) => {
+                let t = usize::from(t.max(1)) - 1;
+                let b = if b == 0 { last } else { usize::from(b) - 1 };
+                if t < b && b <= last {
+                    self.margins = (t, b);
+                }
+            }
+            Function::Ris | Function::Decstr => self.margins = (0, last),
+            Function::Ri if self.row_before == top => self.shift_down(top..bottom + 1, 1),
+            Function::Sd(n) => self.shift_down(top..bottom + 1, n),
+            Function::Il(n) => self.shift_down(at_cursor(), n),
+            // From the top row, avt moves the lines into history: evicted.
+            Function::Dl(n) if self.row_before > 0 => self.shift_up(at_cursor(), n),
+            Function::Su(n) if top > 0 => self.shift_up(top..bottom + 1, n),
+            Function::Lf | Function::Nel if self.row_before == bottom && top > 0 => {
+                self.shift_up(top..bottom + 1, 1)
+            }
+            _ => {}
+        }
+    }
+
+    /// The rows in `range` move down `n` (at least 1); blank rows come in
+    /// at the top.
+    fn shift_down(&mut self, range: std::ops::Range<usize>, n: u16) {
+        let Some(rows) = self.rows.get_mut(range) else {
+            return;
+        };
+        let n = usize::from(n.max(1)).min(rows.len());
+        rows.rotate_right(n);
+        rows[..n].fill(0);
+    }
+
+    /// The rows in `range` move up `n` (at least 1); blank rows come in at
+    /// the bottom.
+    fn shift_up(&mut self, range: std::ops::Range<usize>, n: u16) {
+        let Some(rows) = self.rows.get_mut(range) else {
+            return;
+        };
+        let n = usize::from(n.max(1)).min(rows.len());
+        rows.rotate_left(n);
+        let len = rows.len();
+        rows[len - n..].fill(0);
+    }
+}
+
 impl Observer for Timed {
     type Output = Vec<TimedLine>;
 
@@ -121,6 +196,7 @@ impl Observer for Timed {
     }
 
     fn before(&mut self, context: &mut Observation<'_>, operation: &Operation) {
+        self.row_before = context.terminal().cursor().row;
         if matches!(operation, Operation::Function(Function::Ris)) {
             // The transcript completes the primary screen's lines here, the
             // blank ones at the bottom left out: they keep their rows' times.
@@ -147,16 +223,15 @@ impl Observer for Timed {
 
     fn resized(&mut self, cols: usize, rows: usize) {
         self.rows.resize(rows, self.now);
+        self.margins = (0, rows.saturating_sub(1));
         self.transcript.resized(cols, rows);
     }
 
     fn after(&mut self, context: &mut Observation<'_>, operation: &Operation) {
-        if let Operation::Function(Function::Print(_)) = operation {
+        if let Operation::Function(function) = operation {
             let terminal = context.terminal();
-            if terminal.active_screen_kind() == ScreenKind::Primary
-                && let Some(t) = self.rows.get_mut(terminal.cursor().row)
-            {
-                *t = self.now;
+            if terminal.active_screen_kind() == ScreenKind::Primary {
+                self.follow(function, terminal.cursor().row);
             }
         }
         self.transcript.after(context, operation);
@@ -178,5 +253,64 @@ impl Observer for Timed {
     fn end(&mut self, context: &mut Observation<'_>) -> Vec<TimedLine> {
         let texts = self.transcript.end(context);
         pair(texts, std::mem::take(&mut self.done), self.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screen::Reading;
+
+    /// The transcript of `events` (time in seconds, output) on a 10x4
+    /// screen: (time in seconds, text) of each line.
+    fn transcript(events: &[(f64, &str)]) -> Vec<(f64, String)> {
+        let header = Header::new(crate::cast::Version::V2, 10, 4);
+        let mut t = Transcript::new(&header).unwrap();
+        let mut out = Vec::new();
+        for (time, data) in events {
+            let event = Event {
+                time: crate::cast::micros(*time),
+                code: "o".into(),
+                data: crate::cast::Data::Text((*data).into()),
+            };
+            let _ = t
+                .feed(&event, |l| {
+                    out.push(l);
+                    Ok(Flow::Continue(()))
+                })
+                .unwrap();
+        }
+        out.extend(t.finish());
+        out.into_iter()
+            .map(|l| (l.time as f64 / 1e6, l.text))
+            .collect()
+    }
+
+    #[test]
+    fn moved_lines_keep_their_times() {
+        // A reverse index at the top pushes the lines down.
+        let lines = transcript(&[(1.0, "aaa\r\nbbb"), (2.0, "\x1b[H\x1bM")]);
+        assert_eq!(
+            lines[..3],
+            [
+                (0.0, String::new()),
+                (1.0, "aaa".into()),
+                (1.0, "bbb".into())
+            ]
+        );
+        // Lines inserted and deleted in the middle, and a region scrolled.
+        let lines = transcript(&[
+            (1.0, "a\r\nb\r\nc"),
+            (2.0, "\x1b[2;1H\x1b[L"),
+            (3.0, "\x1b[1;1H\x1b[M"),
+            (4.0, "\x1b[2;4r\x1b[4;1H\n"),
+        ]);
+        // After the insertion: a, blank, b, c. The deletion at the top
+        // sends a into history; the region (rows 2-4) scrolls up once: b
+        // leaves the screen there (not into history), c moves up.
+        assert_eq!(
+            lines,
+            [(1.0, "a".into()), (0.0, String::new()), (1.0, "c".into())]
+        );
     }
 }
