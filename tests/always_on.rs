@@ -139,7 +139,20 @@ fn check_parts(parts: &[PathBuf], limit: u64, slack: u64) -> String {
                 .filter(|(a, b)| a != b)
                 .take(4)
                 .collect();
-            assert!(diffs.is_empty(), "part {}: {diffs:?}", i + 1);
+            assert!(
+                diffs.is_empty(),
+                "part {}: {diffs:?}\nits first event: {:?}",
+                i + 1,
+                events(part).first().map(|e| e
+                    .2
+                    .chars()
+                    .rev()
+                    .take(300)
+                    .collect::<String>()
+                    .chars()
+                    .rev()
+                    .collect::<String>())
+            );
             assert_eq!(cursor, begun_cursor, "part {}: the cursor", i + 1);
         }
     }

@@ -26,6 +26,12 @@ use crate::screen::Screen;
 pub struct Followed {
     pub pen: Pen,
     pub copy: Option<PaneCopy>,
+    /// What the stream left unfinished, held back from the copy until it
+    /// is finished: the copy's parser is then always at rest, and its
+    /// keyframe begins the sequence again as the pen does (avt would dump
+    /// its own parser's state as a C1 control, which not every terminal
+    /// reads).
+    held: Vec<u8>,
 }
 
 impl Followed {
@@ -34,15 +40,35 @@ impl Followed {
         Followed {
             pen: Pen::default(),
             copy: PaneCopy::new(cols, rows),
+            held: Vec::new(),
         }
     }
 
     /// The stream's next bytes.
     pub fn feed(&mut self, data: &[u8]) {
         self.pen.feed(data);
-        if let Some(copy) = &mut self.copy {
-            copy.feed(data);
+        let Some(copy) = &mut self.copy else {
+            return;
+        };
+        let mut bytes = std::mem::take(&mut self.held);
+        bytes.extend_from_slice(data);
+        let open = self.pen.unfinished();
+        // A sequence whose pen bytes differ from the stream's (controls
+        // acted on inside it, a string cut short) goes to the copy whole.
+        if !open.is_empty() && bytes.ends_with(open) {
+            let (done, held) = bytes.split_at(bytes.len() - open.len());
+            copy.feed(done);
+            self.held = held.to_vec();
+        } else {
+            copy.feed(&bytes);
         }
+    }
+
+    /// The copy begins again from `frame` (a frame drawn for the stream's
+    /// pane, its pen restored, not yet what the pane left unfinished).
+    pub fn begin_from(&mut self, cols: u32, rows: u32, frame: &[u8]) {
+        self.copy = PaneCopy::from_frame(cols, rows, frame);
+        self.held = self.pen.unfinished().to_vec();
     }
 
     /// What begins a recording's next part: the copy's keyframe, then what
@@ -108,10 +134,11 @@ impl PaneCopy {
         self.screen.output(&text);
     }
 
-    /// Output that redraws the copy on a terminal of its size, whatever
-    /// that terminal showed: text, colours, cursor, modes, both screens.
+    /// Output that redraws the copy on a blank terminal of its size, or on
+    /// one that shows it already (where the part before it ends, when
+    /// parts are joined): text, colours, cursor, modes, both screens.
     pub fn keyframe(&self) -> String {
-        self.screen.keyframe()
+        self.screen.keyframe_in_place()
     }
 
     /// Output that paints, after `captured` (the rows of `capture-pane -p
@@ -309,6 +336,37 @@ mod tests {
         assert_eq!(saved, "\x1b[1;2H\x1b[0;44m\x1b[5X\x1b[0m");
         let shown = String::from_utf8(e.paint(&rows(&["\x1b[43mA"]), Which::Visible)).unwrap();
         assert_eq!(shown, "\x1b[1;2H\x1b[0;43m\x1b[5X\x1b[0m");
+    }
+
+    #[test]
+    fn a_keyframe_begins_what_the_stream_left_open_once() {
+        let mut f = Followed::new(20, 3);
+        f.feed(b"line-1 \x1b[31mab\x1b[39m\r\nline-2 \x1b[");
+        f.feed(b"3");
+        let (size, keyframe) = f.keyframe().unwrap();
+        assert_eq!(size, (20, 3));
+        let text = String::from_utf8(keyframe.clone()).unwrap();
+        assert!(text.ends_with("\x1b[3"), "{text:?}");
+        assert!(!text.contains('\u{9b}'), "{text:?}");
+        // The keyframe, then the rest of the stream, is the stream.
+        let mut whole = keyframe;
+        whole.extend_from_slice(b"2mgreen");
+        let mut vt = vt100::Parser::new(3.try_into().unwrap(), 20.try_into().unwrap(), 0);
+        vt.process(&whole);
+        let rows: Vec<String> = vt
+            .screen()
+            .rows(0, 20)
+            .map(|r| r.trim_end().to_string())
+            .collect();
+        assert_eq!(rows, ["line-1 ab", "line-2 green", ""]);
+        assert_eq!(
+            vt.screen().cell(1, 7).unwrap().fgcolor(),
+            vt100::Color::Idx(2)
+        );
+        // Finished, the sequence reaches the copy.
+        f.feed(b"2mgreen");
+        let (_, keyframe) = f.keyframe().unwrap();
+        assert!(String::from_utf8(keyframe).unwrap().contains("green"));
     }
 
     #[test]

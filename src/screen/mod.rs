@@ -157,6 +157,19 @@ impl Screen {
         format!("{RESET}{dump}")
     }
 
+    /// Output that redraws this screen without clearing anything first: on
+    /// a blank terminal, or one that shows this screen already (the end of
+    /// the part before, in a joined recording), where each line is written
+    /// over itself, so that a reader of the text sees no line leave and
+    /// come again. What the lines are written with is reset first (pen,
+    /// charsets, insert mode, the alternate screen, the scroll region,
+    /// origin mode), then the keyframe's dump sets the screen's own.
+    pub fn keyframe_in_place(&self) -> String {
+        let keyframe = self.keyframe();
+        let dump = keyframe.strip_prefix(RESET).unwrap_or(&keyframe);
+        format!("\x1b[0m\x1b(B\x0f\x1b[4l\x1b[?1049l\x1b[r\x1b[?6l\x1b[?7h\x1b[H{dump}")
+    }
+
     /// The terminal itself, for reading its text.
     pub fn terminal(&self) -> &avt::Terminal {
         &self.vt

@@ -72,6 +72,25 @@ pub struct Manager {
     /// Casts finished and not yet checked and compressed (parts closed, a
     /// recording's last): the budget neither counts nor removes them.
     pending: Mutex<HashSet<PathBuf>>,
+    /// Closed parts, finished one at a time in the order they were closed,
+    /// so that the budget always finds the older ones done.
+    parts: std::sync::OnceLock<mpsc::UnboundedSender<PartJob>>,
+}
+
+/// A part closed, and its recording.
+type PartJob = (PathBuf, Arc<Mutex<RecordingStatus>>);
+
+/// Finishes the parts sent to `jobs`, in order, while the manager lives.
+async fn finish_parts(
+    manager: std::sync::Weak<Manager>,
+    mut jobs: mpsc::UnboundedReceiver<PartJob>,
+) {
+    while let Some((closed, status)) = jobs.recv().await {
+        let Some(manager) = manager.upgrade() else {
+            break;
+        };
+        manager.finish_part(closed, status).await;
+    }
 }
 
 impl Manager {
@@ -94,6 +113,7 @@ impl Manager {
             warnings: Mutex::default(),
             shutdown: Notify::new(),
             pending: Mutex::default(),
+            parts: std::sync::OnceLock::new(),
         })
     }
 
@@ -402,43 +422,45 @@ impl Manager {
             };
             manager.pending.lock().unwrap().insert(closed.clone());
             manager.save_live_list();
-            let status = status.clone();
-            tokio::spawn(async move {
-                let m = manager.clone();
-                let closed_path = closed.clone();
-                let done = tokio::task::spawn_blocking(move || match verify(&closed) {
-                    Ok(()) => Ok(m.after_finish(&closed)),
-                    Err(e) => Err(format!("{}: {e}", closed.display())),
-                })
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()));
-                let now = status.lock().unwrap().clone();
-                match done {
-                    Ok(path) => {
-                        crate::log::info(&format!(
-                            "recording {}: part {} closed at {}",
-                            now.id,
-                            now.part.unwrap_or(2) - 1,
-                            path.display()
-                        ));
-                        manager.events.emit(
-                            EventKind::Rotated,
-                            Some(&now),
-                            Some(path.display().to_string()),
-                        );
-                    }
-                    Err(e) => {
-                        manager.pending.lock().unwrap().remove(&closed_path);
-                        let message =
-                            format!("recording {}: a closed part is not valid: {e}", now.id);
-                        crate::log::warn(&message);
-                        manager
-                            .events
-                            .emit(EventKind::Warning, Some(&now), Some(message));
-                    }
-                }
+            let queue = manager.parts.get_or_init(|| {
+                let (queue, jobs) = mpsc::unbounded_channel();
+                tokio::spawn(finish_parts(Arc::downgrade(&manager), jobs));
+                queue
             });
+            let _ = queue.send((closed, status.clone()));
         })
+    }
+
+    /// A closed part checked, compressed and announced; the budget kept.
+    async fn finish_part(self: Arc<Self>, closed: PathBuf, status: Arc<Mutex<RecordingStatus>>) {
+        let m = self.clone();
+        let path = closed.clone();
+        let done = tokio::task::spawn_blocking(move || match verify(&path) {
+            Ok(()) => Ok(m.after_finish(&path)),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        let now = status.lock().unwrap().clone();
+        match done {
+            Ok(path) => {
+                crate::log::info(&format!(
+                    "recording {}: part {} closed at {}",
+                    now.id,
+                    now.part.unwrap_or(2) - 1,
+                    path.display()
+                ));
+                let detail = Some(path.display().to_string());
+                self.events.emit(EventKind::Rotated, Some(&now), detail);
+            }
+            Err(e) => {
+                self.pending.lock().unwrap().remove(&closed);
+                let message = format!("recording {}: a closed part is not valid: {e}", now.id);
+                crate::log::warn(&message);
+                self.events
+                    .emit(EventKind::Warning, Some(&now), Some(message));
+            }
+        }
     }
 
     /// What follows a finished cast (a part closed, or a recording's last)

@@ -2,7 +2,6 @@
 //! window's layout, its links, its active pane, and the three parts of a
 //! redraw frame (state, screen, saved screen).
 
-use crate::record::copy::PaneCopy;
 use crate::record::frame::{self, PaneState};
 use crate::record::query::Query;
 use crate::record::status::View;
@@ -131,10 +130,10 @@ impl Client {
                 // The pane's pen and charsets, then what its output left
                 // unfinished, which its next output completes.
                 bytes.extend_from_slice(&followed.pen.restore());
-                bytes.extend_from_slice(followed.pen.unfinished());
                 // The copy begins again from what the frame draws, as the
                 // pane's next output does.
-                followed.copy = PaneCopy::from_frame(state.cols, state.rows, &bytes);
+                followed.begin_from(state.cols, state.rows, &bytes);
+                bytes.extend_from_slice(followed.pen.unfinished());
                 if let Err(e) = w.write_frame(&state, &bytes, pane) {
                     self.write_failed(window, &e);
                 }
