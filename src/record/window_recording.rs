@@ -89,33 +89,46 @@ impl WindowRecording {
     /// Closes the current part, complete as a stop leaves it, and goes on
     /// in the next file, of `size`, which begins with `keyframe` (the
     /// screen the closed part ended on). The closed part's path.
+    ///
+    /// If the next part cannot begin (a full disk), it is removed and the
+    /// recording's cast is the closed part again: the caller ends it.
     pub fn next_part(&mut self, size: (u32, u32), keyframe: &[u8]) -> io::Result<PathBuf> {
         let time = self.start.elapsed().as_secs_f64();
         let (closed, part) = {
             let s = self.status.lock().unwrap();
             (s.path.clone(), s.part.unwrap_or(1) + 1)
         };
-        // The next file first: if it cannot be made, the part goes on.
-        let (path, file) = naming::create_part(&closed, part)?;
-        file.lock()?;
         if let Some(writer) = self.writer.take() {
             writer.finish(time)?;
         }
+        let (path, file) = naming::create_part(&closed, part)?;
         let new = self.new.as_mut().expect("a recording being made");
-        // The closed part's descriptor, and so its lock, let go.
-        new.file = file;
-        {
-            let mut s = self.status.lock().unwrap();
-            s.path = path;
-            s.part = Some(part);
-            s.bytes = 0;
-        }
+        // Kept until the next part has begun: it holds the closed part's lock.
+        let previous = std::mem::replace(&mut new.file, file);
         self.start = Instant::now();
+        let begun = self.begin_part(size, keyframe);
+        if let Err(e) = begun {
+            self.writer = None;
+            let new = self.new.as_mut().expect("a recording being made");
+            new.file = previous;
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        let mut s = self.status.lock().unwrap();
+        s.path = path;
+        s.part = Some(part);
+        s.bytes = 0;
+        Ok(closed)
+    }
+
+    /// The next part's lock, header and first frame.
+    fn begin_part(&mut self, size: (u32, u32), keyframe: &[u8]) -> io::Result<()> {
+        let new = self.new.as_ref().expect("a recording being made");
+        new.file.lock()?;
         self.start_cast(size, std::env::var("TERM").ok())?;
         let writer = self.writer.as_mut().expect("started");
         writer.output(0.0, keyframe)?;
-        writer.flush()?;
-        Ok(closed)
+        writer.flush()
     }
 
     /// Starts the cast: its header, of `size` (columns, rows) and with
