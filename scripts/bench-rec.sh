@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the recorder on a private tmux server:
 #   scripts/bench-rec.sh [MIB]      (default 256: the size of the file `cat` prints)
+#   TVMUX_BIN=PATH scripts/bench-rec.sh …   (another build, e.g. the previous one)
 # - `tvmux rec start` / `rec stop` wall times with a running server (best of 5);
 # - pane-switch latency: from `select-pane` to the new pane's frame in the cast;
 # - throughput: `cat` of MIB MiB in a pane, with and without recording (tmux's
@@ -12,8 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mib=${1:-256}
-cargo build --release --quiet --bin tvmux
-T=$PWD/target/release/tvmux
+[ -n "${TVMUX_BIN:-}" ] || cargo build --release --quiet --bin tvmux
+T=${TVMUX_BIN:-$PWD/target/release/tvmux}
 work=$(mktemp -d)
 name=tvmux-bench-$$
 export TVMUX_RUNTIME_DIR=$work/run TVMUX_OUTPUT_DIRECTORY=$work/casts TVMUX_CONFIG_FILE=$work/none
@@ -37,7 +38,7 @@ done
 # Switch latency: poll the cast for one more frame after each select-pane.
 out=$($T rec start); cast=${out##* }
 other=$(tmux -L "$name" split-window -d -P -F '#{pane_id}' -t "$pane")
-frames() { grep -c '"\\u001b\[0m\\u001b\[?1049l\\u001b\[r' "$cast" || true; }
+frames() { grep -c '"\\u0018\\u001b\[0m\\u001b\[?1049l\\u001b\[r' "$cast" || true; }
 sleep 0.3
 lat=()
 for i in $(seq 10); do
