@@ -40,13 +40,35 @@ fn is_off(text: &str) -> bool {
     )
 }
 
-/// `text` as a whole number and the unit after it.
-fn split(text: &str) -> Option<(u64, &str)> {
+/// `text` as a whole number times its unit's scale (`unit` names the unit
+/// as `units` spells it, ASCII case ignored); none if it is not, or is 0.
+fn scaled(text: &str, units: &[(&str, u64)], unit: fn(&str) -> &str) -> Option<u64> {
     let text = text.trim();
     let digits = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
-    Some((text[..digits].parse().ok()?, text[digits..].trim()))
+    let n: u64 = text[..digits].parse().ok()?;
+    let written = unit(text[digits..].trim());
+    let (_, scale) = units
+        .iter()
+        .find(|(u, _)| u.eq_ignore_ascii_case(written))?;
+    n.checked_mul(*scale).filter(|&v| v > 0)
+}
+
+/// `value` in the largest of `units` that divides it.
+fn write_scaled(f: &mut fmt::Formatter, value: u64, units: &[(&str, u64)]) -> fmt::Result {
+    let (unit, scale) = units
+        .iter()
+        .rev()
+        .find(|(_, s)| value.is_multiple_of(*s))
+        .expect("the first unit is 1");
+    write!(f, "{}{unit}", value / scale)
+}
+
+/// The unit of a size: `M`, `MB` and `MiB` are all 2^20.
+fn size_unit(unit: &str) -> &str {
+    let unit = unit.strip_suffix(['b', 'B']).unwrap_or(unit);
+    unit.strip_suffix(['i', 'I']).unwrap_or(unit)
 }
 
 impl TryFrom<String> for ByteSize {
@@ -55,16 +77,12 @@ impl TryFrom<String> for ByteSize {
         if is_off(&text) {
             return Ok(ByteSize(None));
         }
-        let bad = || format!("{text:?} is not a size (say 500K, 100M, 10G, or \"\" for none)");
-        let (n, unit) = split(&text).ok_or_else(bad)?;
-        let unit = unit.to_ascii_uppercase();
-        let unit = unit.trim_end_matches("IB").trim_end_matches('B');
-        let (_, scale) = SIZE_UNITS
-            .iter()
-            .find(|(u, _)| *u == unit)
-            .ok_or_else(bad)?;
-        let bytes = n.checked_mul(*scale).filter(|&b| b > 0).ok_or_else(bad)?;
-        Ok(ByteSize(Some(bytes)))
+        match scaled(&text, &SIZE_UNITS, size_unit) {
+            Some(bytes) => Ok(ByteSize(Some(bytes))),
+            None => Err(format!(
+                "{text:?} is not a size (say 500K, 100M, 10G, or \"\" for none)"
+            )),
+        }
     }
 }
 
@@ -76,15 +94,10 @@ impl From<ByteSize> for String {
 
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let Some(bytes) = self.0 else {
-            return Ok(());
-        };
-        let (unit, scale) = SIZE_UNITS
-            .iter()
-            .rev()
-            .find(|(_, s)| bytes % s == 0)
-            .expect("1 divides all");
-        write!(f, "{}{unit}", bytes / scale)
+        match self.0 {
+            Some(bytes) => write_scaled(f, bytes, &SIZE_UNITS),
+            None => Ok(()),
+        }
     }
 }
 
@@ -94,15 +107,12 @@ impl TryFrom<String> for Span {
         if is_off(&text) {
             return Ok(Span(None));
         }
-        let bad =
-            || format!("{text:?} is not a span of time (say 90s, 15m, 1h, 30d, or \"\" for none)");
-        let (n, unit) = split(&text).ok_or_else(bad)?;
-        let (_, scale) = SPAN_UNITS
-            .iter()
-            .find(|(u, _)| u.eq_ignore_ascii_case(unit))
-            .ok_or_else(bad)?;
-        let secs = n.checked_mul(*scale).filter(|&s| s > 0).ok_or_else(bad)?;
-        Ok(Span(Some(Duration::from_secs(secs))))
+        match scaled(&text, &SPAN_UNITS, |u| u) {
+            Some(secs) => Ok(Span(Some(Duration::from_secs(secs)))),
+            None => Err(format!(
+                "{text:?} is not a span of time (say 90s, 15m, 1h, 30d, or \"\" for none)"
+            )),
+        }
     }
 }
 
@@ -114,16 +124,10 @@ impl From<Span> for String {
 
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let Some(span) = self.0 else {
-            return Ok(());
-        };
-        let secs = span.as_secs();
-        let (unit, scale) = SPAN_UNITS
-            .iter()
-            .rev()
-            .find(|(_, s)| secs % s == 0)
-            .expect("1 divides all");
-        write!(f, "{}{unit}", secs / scale)
+        match self.0 {
+            Some(span) => write_scaled(f, span.as_secs(), &SPAN_UNITS),
+            None => Ok(()),
+        }
     }
 }
 

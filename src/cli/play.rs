@@ -74,19 +74,21 @@ pub fn run(mut args: Args) -> u8 {
             }
         }
     }
-    let input = args.input.clone().expect("a cast or a target");
+    let path = args.input.clone().expect("a cast or a target");
     // The cast is opened (and `--at` found) before the terminal is taken:
     // what is wrong with it is one line on the normal screen.
-    let at = match Input::open(&input).and_then(|input| {
-        input.events()?;
-        match &args.at {
-            Some(at) => Ok(Some(edit::resolve(&input, &[at])?[0])),
-            None => Ok(None),
-        }
-    }) {
-        Ok(at) => at,
-        // A damaged cast still plays, up to the damage.
-        Err(edit::EditError::Read { .. }) if args.at.is_none() => None,
+    let opened = Input::open(&path).and_then(|input| {
+        let at = match (&args.at, input.events()) {
+            (Some(at), Ok(_)) => Some(edit::resolve(&input, &[at])?[0]),
+            (None, Ok(_)) => None,
+            // A damaged cast still plays, up to the damage.
+            (None, Err(edit::EditError::Read { .. })) => None,
+            (_, Err(e)) => return Err(e),
+        };
+        Ok((input, at))
+    });
+    let (input, at) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             eprintln!("tvmux: {e}");
             return exit::ERROR;
@@ -107,13 +109,13 @@ pub fn run(mut args: Args) -> u8 {
             return exit::ERROR;
         }
     };
-    let result = play::play(&input, &opts, &mut tty);
+    let result = play::play(input, &opts, &mut tty);
     // The terminal back as it was before anything is said.
     drop(tty);
     match result {
         Ok(End::Finished | End::Quit) => exit::OK,
         Ok(End::Damaged(why)) => {
-            eprintln!("tvmux: {}: {why}", input.display());
+            eprintln!("tvmux: {}: {why}", path.display());
             exit::INVALID
         }
         Err(e) => {

@@ -47,54 +47,74 @@ pub enum Key {
 
 /// Reads the keys in `bytes` (what one read of the terminal gave).
 pub fn parse(bytes: &[u8]) -> Vec<Key> {
+    scan(bytes, |c| match c {
+        ' ' => Key::Pause,
+        '.' => Key::StepForward,
+        ',' => Key::StepBack,
+        '[' => Key::PreviousMarker,
+        ']' => Key::NextMarker,
+        '0'..='9' => Key::Percent(c as u8 - b'0'),
+        '+' | '=' => Key::Faster,
+        '-' | '_' => Key::Slower,
+        '/' => Key::Search,
+        'n' => Key::NextMatch,
+        'N' => Key::PreviousMatch,
+        '?' => Key::Help,
+        'q' => Key::Quit,
+        c => typed(c),
+    })
+}
+
+/// Reads `bytes` as text being typed (a search pattern): every printable
+/// character is itself.
+pub fn parse_typed(bytes: &[u8]) -> Vec<Key> {
+    scan(bytes, typed)
+}
+
+/// A character as typed text: itself, or the editing key it is.
+fn typed(c: char) -> Key {
+    match c {
+        '\x03' => Key::Interrupt,
+        '\r' | '\n' => Key::Enter,
+        '\x7f' | '\x08' => Key::Backspace,
+        c if !c.is_control() => Key::Char(c),
+        _ => Key::Other,
+    }
+}
+
+/// The keys in `bytes`: escape sequences (arrows, a lone Escape) read
+/// here, every other character by `key`.
+fn scan(bytes: &[u8], key: impl Fn(char) -> Key) -> Vec<Key> {
     let mut keys = Vec::new();
     let text = String::from_utf8_lossy(bytes);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        let key = match c {
-            '\x1b' => match chars.peek() {
-                Some('[') | Some('O') => {
-                    chars.next();
-                    // Parameters, then the final byte.
-                    let mut params = String::new();
-                    let mut last = None;
-                    for c in chars.by_ref() {
-                        if c.is_ascii_digit() || c == ';' {
-                            params.push(c);
-                        } else {
-                            last = Some(c);
-                            break;
-                        }
-                    }
-                    let shifted = params.ends_with(";2");
-                    match last {
-                        Some('C') => Key::Jump(if shifted { 30 } else { 5 }),
-                        Some('D') => Key::Jump(if shifted { -30 } else { -5 }),
-                        _ => Key::Other,
-                    }
-                }
-                _ => Key::Escape,
-            },
-            ' ' => Key::Pause,
-            '.' => Key::StepForward,
-            ',' => Key::StepBack,
-            '[' => Key::PreviousMarker,
-            ']' => Key::NextMarker,
-            '0'..='9' => Key::Percent(c as u8 - b'0'),
-            '+' | '=' => Key::Faster,
-            '-' | '_' => Key::Slower,
-            '/' => Key::Search,
-            'n' => Key::NextMatch,
-            'N' => Key::PreviousMatch,
-            '?' => Key::Help,
-            'q' => Key::Quit,
-            '\x03' => Key::Interrupt,
-            '\r' | '\n' => Key::Enter,
-            '\x7f' | '\x08' => Key::Backspace,
-            c if !c.is_control() => Key::Char(c),
+        if c != '\x1b' {
+            keys.push(key(c));
+            continue;
+        }
+        if !matches!(chars.peek(), Some('[' | 'O')) {
+            keys.push(Key::Escape);
+            continue;
+        }
+        chars.next();
+        // Parameters, then the final byte.
+        let mut params = String::new();
+        let mut last = None;
+        for c in chars.by_ref() {
+            if c.is_ascii_digit() || c == ';' {
+                params.push(c);
+            } else {
+                last = Some(c);
+                break;
+            }
+        }
+        let step = if params.ends_with(";2") { 30 } else { 5 };
+        keys.push(match last {
+            Some('C') => Key::Jump(step),
+            Some('D') => Key::Jump(-step),
             _ => Key::Other,
-        };
-        keys.push(key);
+        });
     }
     keys
 }

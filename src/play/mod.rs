@@ -16,7 +16,7 @@ mod tty;
 pub use keys::{HELP, Key};
 pub use tty::Tty;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cast::{Event, Events, Flow, Micros, ReadError};
@@ -125,27 +125,17 @@ struct Player<'t> {
     skip_until: u64,
 }
 
-/// Plays the cast at `path` on `tty`.
-pub fn play(path: &Path, opts: &Options, tty: &mut Tty) -> Result<End, EditError> {
-    let mut input = Input::open(path)?;
-    let (mut end_of, damage) = readable(&input)?;
-    let (header_size, duration, markers) = {
-        let events = Events::open(&input.bytes()[..end_of]).map_err(|e| input.error(e))?;
-        let header = events.header();
-        let size = (header.cols, header.rows);
-        let mut duration = 0;
-        let mut markers = Vec::new();
-        events
-            .for_each(|e| {
-                duration = e.time;
-                if e.code == "m" {
-                    markers.push((e.time, e.data.short_text().unwrap_or_default().into_owned()));
-                }
-                Ok(Flow::Continue(()))
-            })
-            .map_err(|e| input.error(e))?;
-        (size, duration, markers)
-    };
+/// Plays `input` (the cast at `path`) on `tty`.
+pub fn play(mut input: Input, opts: &Options, tty: &mut Tty) -> Result<End, EditError> {
+    let path = input.path.clone();
+    let path = path.as_path();
+    let Survey {
+        end: mut end_of,
+        damage,
+        size: header_size,
+        duration,
+        markers,
+    } = survey(&input)?;
     let screen = Screen::new(header_size.0, header_size.1).map_err(|e| EditError::io(path, e))?;
     let mut p = Player {
         tty,
@@ -219,33 +209,65 @@ pub fn play(path: &Path, opts: &Options, tty: &mut Tty) -> Result<End, EditError
     }
 }
 
-/// How much of `input` can be played: up to the end, or up to the line a
-/// player cannot read (with what is wrong there). A damaged header, or
-/// anything that is not a cast, is an error.
-fn readable(input: &Input) -> Result<(usize, Option<String>), EditError> {
+/// What one pass over a cast finds before it is played.
+struct Survey {
+    /// How much of it can be played: up to the end, or up to the line a
+    /// player cannot read.
+    end: usize,
+    /// What is wrong at `end`, if anything.
+    damage: Option<String>,
+    /// The terminal's size, from the header.
+    size: (u32, u32),
+    /// The time of the last event that can be played.
+    duration: Micros,
+    markers: Vec<(Micros, String)>,
+}
+
+/// Reads `input` once. A damaged header, or anything that is not a cast, is
+/// an error; damage after it ends what can be played.
+fn survey(input: &Input) -> Result<Survey, EditError> {
     let bytes = input.bytes();
-    match Events::open(bytes) {
-        Ok(events) => {
-            // A bad line inside: played up to it, its place told then.
-            let mut bad = None;
-            let mut last_end = 0;
-            if let Err(ReadError::Invalid(f)) = events.for_each(|_| Ok(Flow::Continue(()))) {
-                last_end = line_start(bytes, f.offset as usize);
-                bad = Some(ReadError::Invalid(f).to_string());
-            }
-            Ok(match bad {
-                Some(why) => (last_end, Some(why)),
-                None => (bytes.len(), None),
-            })
-        }
+    let invalid = |f: crate::cast::Finding| {
+        (
+            line_start(bytes, f.offset as usize),
+            ReadError::Invalid(f).to_string(),
+        )
+    };
+    // A torn or damaged end is refused before anything is read.
+    let (mut end, mut damage) = match Events::open(bytes) {
+        Ok(_) => (bytes.len(), None),
         Err(ReadError::Invalid(f)) if f.line != Some(1) && f.offset > 0 => {
-            let end = line_start(bytes, f.offset as usize);
-            let why = ReadError::Invalid(f).to_string();
-            Events::open(&bytes[..end]).map_err(|e| input.error(e))?;
-            Ok((end, Some(why)))
+            let (end, why) = invalid(f);
+            (end, Some(why))
         }
-        Err(e) => Err(input.error(e)),
+        Err(e) => return Err(input.error(e)),
+    };
+    let events = Events::open(&bytes[..end]).map_err(|e| input.error(e))?;
+    let (mut duration, mut markers) = (0, Vec::new());
+    let read = events.for_each(|e| {
+        duration = e.time;
+        if e.code == "m" {
+            markers.push((e.time, e.data.short_text().unwrap_or_default().into_owned()));
+        }
+        Ok(Flow::Continue(()))
+    });
+    match read {
+        Ok(()) => {}
+        // A bad line inside: played up to it, its place told then.
+        Err(ReadError::Invalid(f)) => {
+            let (at, why) = invalid(f);
+            (end, damage) = (at, Some(why));
+        }
+        Err(e) => return Err(input.error(e)),
     }
+    let header = events.header();
+    Ok(Survey {
+        end,
+        damage,
+        size: (header.cols, header.rows),
+        duration,
+        markers,
+    })
 }
 
 /// Where the line holding byte `offset` begins.
@@ -521,18 +543,15 @@ impl Player<'_> {
             if self.tty.stopped() {
                 return Ok(Some(Act::Quit));
             }
-            for key in keys::parse(&bytes) {
+            for key in keys::parse_typed(&bytes) {
                 match key {
                     Key::Enter => return self.find(&typed),
                     Key::Escape | Key::Interrupt => return Ok(None),
                     Key::Backspace => {
                         typed.pop();
                     }
-                    _ => {
-                        if let Some(c) = typed_char(key) {
-                            typed.push(c);
-                        }
-                    }
+                    Key::Char(c) => typed.push(c),
+                    _ => {}
                 }
             }
         }
@@ -690,21 +709,19 @@ impl Player<'_> {
                 continue;
             };
             // Up to its last complete line: the recorder may be writing one.
-            let Ok((end, _)) = readable(&grown) else {
+            let Ok(survey) = survey(&grown) else {
                 continue;
             };
-            if end <= *end_of {
+            if survey.end <= *end_of {
                 continue;
             }
             *input = grown;
-            *end_of = end;
+            *end_of = survey.end;
+            self.duration = survey.duration;
+            self.markers = survey.markers;
             // The new events follow the last one played, without a restore.
             self.skip_until = self.index;
             self.shown = Instant::now();
-            let span = Events::open(&input.bytes()[..end])
-                .and_then(|events| events.end())
-                .unwrap_or(self.duration);
-            self.duration = span;
             return Ok(Followed::Grown);
         }
     }
@@ -732,25 +749,4 @@ fn target_is_ahead(target: Target, index: u64, time: Micros) -> bool {
         Target::Time(t) => t >= time,
         Target::Index(n) => n >= index,
     }
-}
-
-/// The character a key types into a search pattern.
-fn typed_char(key: Key) -> Option<char> {
-    Some(match key {
-        Key::Char(c) => c,
-        Key::Pause => ' ',
-        Key::StepForward => '.',
-        Key::StepBack => ',',
-        Key::PreviousMarker => '[',
-        Key::NextMarker => ']',
-        Key::Percent(n) => (b'0' + n) as char,
-        Key::Faster => '+',
-        Key::Slower => '-',
-        Key::Search => '/',
-        Key::NextMatch => 'n',
-        Key::PreviousMatch => 'N',
-        Key::Help => '?',
-        Key::Quit => 'q',
-        _ => return None,
-    })
 }

@@ -1,7 +1,9 @@
 //! What `tvmux play` writes to draw a cast's screen at the top-left of the
 //! terminal, cell by cell, and the status line.
 
-use avt::{Color, Pen};
+use avt::Pen;
+
+use crate::screen::sgr_colour;
 
 /// Output that draws `vt`'s screen in the top-left `cols` x `rows` of the
 /// terminal (a larger screen is cut to it), then places the cursor.
@@ -63,21 +65,12 @@ fn sgr(pen: &Pen) -> String {
         }
     }
     if let Some(c) = pen.foreground() {
-        codes.push(colour(c, 30, 90, 38));
+        codes.push(sgr_colour(c, false));
     }
     if let Some(c) = pen.background() {
-        codes.push(colour(c, 40, 100, 48));
+        codes.push(sgr_colour(c, true));
     }
     format!("\x1b[{}m", codes.join(";"))
-}
-
-fn colour(c: Color, base: u8, bright: u8, extended: u8) -> String {
-    match c {
-        Color::Indexed(n @ 0..8) => format!("{}", base + n),
-        Color::Indexed(n @ 8..16) => format!("{}", bright + n - 8),
-        Color::Indexed(n) => format!("{extended};5;{n}"),
-        Color::RGB(rgb) => format!("{extended};2;{};{};{}", rgb.r, rgb.g, rgb.b),
-    }
 }
 
 /// Output that writes `text` on row `row` (1-based), reversed, cut to

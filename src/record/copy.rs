@@ -50,17 +50,24 @@ impl Followed {
         let Some(copy) = &mut self.copy else {
             return;
         };
-        let mut bytes = std::mem::take(&mut self.held);
-        bytes.extend_from_slice(data);
+        // Not in the copy yet: what was held, then `data`. What the stream
+        // leaves open is held back, when it ends the stream as the pen has
+        // it (a sequence with controls acted on inside it, or a string cut
+        // short, differs: it goes to the copy whole).
+        let held = std::mem::take(&mut self.held);
         let open = self.pen.unfinished();
-        // A sequence whose pen bytes differ from the stream's (controls
-        // acted on inside it, a string cut short) goes to the copy whole.
-        if !open.is_empty() && bytes.ends_with(open) {
-            let (done, held) = bytes.split_at(bytes.len() - open.len());
-            copy.feed(done);
-            self.held = held.to_vec();
-        } else {
-            copy.feed(&bytes);
+        let (open_in_held, open_in_data) = open.split_at(open.len().saturating_sub(data.len()));
+        let ends_open = !open.is_empty()
+            && open.len() <= held.len() + data.len()
+            && data.ends_with(open_in_data)
+            && held.ends_with(open_in_held);
+        let keep = if ends_open { open.len() } else { 0 };
+        let ready = held.len() + data.len() - keep;
+        let from_held = ready.min(held.len());
+        copy.feed(&held[..from_held]);
+        copy.feed(&data[..ready - from_held]);
+        if keep > 0 {
+            self.held = open.to_vec();
         }
     }
 
@@ -86,6 +93,8 @@ impl Followed {
 pub struct PaneCopy {
     screen: Screen,
     decoder: Utf8Decoder,
+    /// The text of the last bytes fed (kept: the copy is fed all the time).
+    text: String,
 }
 
 /// Which of the pane's screens a capture is of.
@@ -103,6 +112,7 @@ impl PaneCopy {
         Some(PaneCopy {
             screen: Screen::new(cols, rows).ok()?,
             decoder: Utf8Decoder::new(),
+            text: String::new(),
         })
     }
 
@@ -129,9 +139,12 @@ impl PaneCopy {
 
     /// The pane's output, in any pieces.
     pub fn feed(&mut self, bytes: &[u8]) {
-        let mut text = String::new();
-        self.decoder.decode(bytes, &mut text);
-        self.screen.output(&text);
+        if bytes.is_empty() {
+            return;
+        }
+        self.text.clear();
+        self.decoder.decode(bytes, &mut self.text);
+        self.screen.output(&self.text);
     }
 
     /// Output that redraws the copy on a blank terminal of its size, or on
@@ -174,7 +187,7 @@ impl PaneCopy {
                             "\x1b[{};{}H\x1b[0;{}m\x1b[{run}X",
                             y + 1,
                             x + 1,
-                            background(colour)
+                            crate::screen::sgr_colour(colour, true)
                         )
                         .as_bytes(),
                     );
@@ -251,16 +264,6 @@ fn tail_start(line: &avt::Line, captured: &[Option<char>]) -> Option<usize> {
     }
     // More captured than the copy's row holds: not the same row.
     (matched == captured.len()).then_some(col)
-}
-
-/// The SGR parameters of a background colour.
-fn background(colour: avt::Color) -> String {
-    match colour {
-        avt::Color::Indexed(n @ 0..8) => format!("{}", 40 + n),
-        avt::Color::Indexed(n @ 8..16) => format!("{}", 100 + n - 8),
-        avt::Color::Indexed(n) => format!("48;5;{n}"),
-        avt::Color::RGB(c) => format!("48;2;{};{};{}", c.r, c.g, c.b),
-    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,22 @@ pub(crate) const RESET: &str = "\x1bc";
 /// a screen of this many takes about 35 MB.
 pub const MAX_CELLS: u64 = 1 << 20;
 
+/// The SGR parameters that set `colour` as the foreground (`31`, `91`,
+/// `38;5;n`, `38;2;r;g;b`) or, with `background`, the background (`41`…).
+pub(crate) fn sgr_colour(colour: avt::Color, background: bool) -> String {
+    let (base, bright, extended) = if background {
+        (40, 100, 48)
+    } else {
+        (30, 90, 38)
+    };
+    match colour {
+        avt::Color::Indexed(n @ 0..8) => format!("{}", base + n),
+        avt::Color::Indexed(n @ 8..16) => format!("{}", bright + n - 8),
+        avt::Color::Indexed(n) => format!("{extended};5;{n}"),
+        avt::Color::RGB(c) => format!("{extended};2;{};{};{}", c.r, c.g, c.b),
+    }
+}
+
 /// A terminal too large to draw: over [`MAX_CELLS`].
 #[derive(Debug, thiserror::Error)]
 #[error("{}the terminal is {cols}x{rows} ({} cells), over tvmux's limit of {MAX_CELLS} cells for drawing its screen", .at.map(|t| format!("at {}: ", crate::edit::clock(t))).unwrap_or_default(), u64::from(*.cols) * u64::from(*.rows))]
@@ -144,17 +160,7 @@ impl Screen {
     /// whatever that terminal showed before: text, colours, cursor, modes,
     /// both screens.
     pub fn keyframe(&self) -> String {
-        let dump = self.vt.dump();
-        // avt enters the alternate screen with mode 1047, which some
-        // terminals (and the vt100 crate) lack; 1049, which programs use and
-        // every terminal knows, does the same here: it also saves the cursor,
-        // at the primary cursor's place, as the program's own 1049 did.
-        let dump = if self.vt.active_screen_kind() == avt::ScreenKind::Alternate {
-            dump.replacen("\x1b[?1047h", "\x1b[?1049h", 1)
-        } else {
-            dump
-        };
-        format!("{RESET}{dump}")
+        format!("{RESET}{}", self.dump())
     }
 
     /// Output that redraws this screen without clearing anything first: on
@@ -163,11 +169,24 @@ impl Screen {
     /// over itself, so that a reader of the text sees no line leave and
     /// come again. What the lines are written with is reset first (pen,
     /// charsets, insert mode, the alternate screen, the scroll region,
-    /// origin mode), then the keyframe's dump sets the screen's own.
+    /// origin mode), then the dump sets the screen's own.
     pub fn keyframe_in_place(&self) -> String {
-        let keyframe = self.keyframe();
-        let dump = keyframe.strip_prefix(RESET).unwrap_or(&keyframe);
+        let dump = self.dump();
         format!("\x1b[0m\x1b(B\x0f\x1b[4l\x1b[?1049l\x1b[r\x1b[?6l\x1b[?7h\x1b[H{dump}")
+    }
+
+    /// avt's dump of the screen, from a blank terminal at home.
+    fn dump(&self) -> String {
+        let dump = self.vt.dump();
+        // avt enters the alternate screen with mode 1047, which some
+        // terminals (and the vt100 crate) lack; 1049, which programs use and
+        // every terminal knows, does the same here: it also saves the cursor,
+        // at the primary cursor's place, as the program's own 1049 did.
+        if self.vt.active_screen_kind() == avt::ScreenKind::Alternate {
+            dump.replacen("\x1b[?1047h", "\x1b[?1049h", 1)
+        } else {
+            dump
+        }
     }
 
     /// The terminal itself, for reading its text.
