@@ -1,11 +1,13 @@
 //! Generates a large, realistic cast for benchmarks:
-//! `cargo run --release --example gencast -- SIZE_MIB OUT [v2|v3] [clean|torn|mid|shell|screen]`.
+//! `cargo run --release --example gencast -- SIZE_MIB OUT [v2|v3] [clean|torn|mid|shell|screen|flood]`.
 //!
 //! Events are terminal-like output (ANSI colours, CRLF, some UTF-8) written
 //! through `CastWriter`, so the file is valid unless damage is asked for.
 //! Two more shapes that real recordings have: `shell`, an interactive shell
 //! (mostly one-key echoes, ~30 bytes a line), and `screen`, a full-screen
 //! program (cursor moves, colour and short non-ASCII text, ~80 bytes a line).
+//! And `flood`: a program printing faster than the terminal reads (a build,
+//! `cat` of a log), the mixed output in events of 4 KiB and more.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -80,18 +82,14 @@ fn main() {
             w.output(t, line.as_bytes()).unwrap();
             continue;
         }
-        let colour = next() % 8;
-        if colour < 3 {
-            line.push_str(&format!("\x1b[1;3{colour}m"));
+        if damage == "flood" {
+            while line.len() < 4096 {
+                mixed_line(&mut line, &mut next);
+            }
+            w.output(t, line.as_bytes()).unwrap();
+            continue;
         }
-        for _ in 0..(1 + next() % 12) {
-            line.push_str(WORDS[(next() % WORDS.len() as u64) as usize]);
-            line.push(' ');
-        }
-        if colour < 3 {
-            line.push_str("\x1b[0m");
-        }
-        line.push_str("\r\n");
+        mixed_line(&mut line, &mut next);
         w.output(t, line.as_bytes()).unwrap();
         if !mid_done && w_bytes(&mut w) >= target / 2 {
             w.flush().unwrap();
@@ -109,6 +107,22 @@ fn main() {
     }
     let mut sink = w.finish(t).unwrap();
     sink.inner.flush().unwrap();
+}
+
+/// A line of program output: words, sometimes in colour, and CRLF.
+fn mixed_line(line: &mut String, next: &mut impl FnMut() -> u64) {
+    let colour = next() % 8;
+    if colour < 3 {
+        line.push_str(&format!("\x1b[1;3{colour}m"));
+    }
+    for _ in 0..(1 + next() % 12) {
+        line.push_str(WORDS[(next() % WORDS.len() as u64) as usize]);
+        line.push(' ');
+    }
+    if colour < 3 {
+        line.push_str("\x1b[0m");
+    }
+    line.push_str("\r\n");
 }
 
 /// A shell's echo of one key, now and then a line erase or a new prompt.

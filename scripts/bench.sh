@@ -5,10 +5,12 @@
 #   scripts/bench.sh [SIZES_MIB...]        (default: 1024 4096)
 #
 # Then a table per line shape at $SHAPES_MIB (default 512; 0 skips it): the
-# generator's mixed output, an interactive shell (one-key echoes) and a
-# full-screen program, each against `wc -l`, the naive loop and asciinema 3.2
-# (`convert -f raw`, one run: it is slow; $ASCIINEMA3, else where
-# `scripts/test.sh --tools-only` installs it).
+# generator's mixed output, an interactive shell (one-key echoes), a
+# full-screen program and a flood (events of 4 KiB), each on one core and on
+# all, against `wc -l`, the naive loop, asciinema 3.2 (`convert -f raw`, one
+# run: it is slow; $ASCIINEMA3, else where `scripts/test.sh --tools-only`
+# installs it) and, when $PREV names one, a previous build of tvmux.
+# $SCALE_MIB (sizes) adds how the full check scales with the file's size.
 #
 # Casts go to $BENCH_DIR (default: target/bench-data, about 3x the largest
 # size on disk). Each timing is the best of $RUNS runs (default 3) with the file
@@ -158,30 +160,56 @@ if [ "$EDIT_MIB" -gt 0 ]; then
 fi
 
 SHAPES_MIB=${SHAPES_MIB:-512}
-[ "$SHAPES_MIB" -gt 0 ] || exit 0
-a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
-echo
-echo "| shape ($SHAPES_MIB MiB) | bytes/line | wc -l | naive serde_json | asciinema 3.2 | validate | vs wc -l | vs asciinema 3.2 | vs naive | peak RssAnon |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-for shape in clean shell screen; do
-  f="$dir/shape-$shape-$SHAPES_MIB.cast"
-  [ -f "$f" ] || target/release/examples/gencast "$SHAPES_MIB" "$f" v2 "$shape"
-  bytes=$(stat -c %s "$f")
-  per_line=$(( bytes / $(wc -l <"$f") ))
-  fresh_cache "$f"
-  wc=$(best_time wc -l "$f")
-  full=$(best_time "$tvmux" validate -q "$f")
-  naive=$(best_time target/release/examples/naive_check "$f")
-  if [ -x "$a3" ]; then
-    t0=$(date +%s.%N); "$a3" convert -f raw "$f" /dev/null >/dev/null 2>&1 || true; t1=$(date +%s.%N)
-    a3t=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
-    vs_a3="$(ratio "$a3t" "$full")x faster"
-  else
-    a3t="n/a" vs_a3="n/a"
-  fi
-  rss=$(peak_anon "$tvmux" validate -q "$f")
-  name=$shape; [ "$shape" = clean ] && name="mixed output (gencast)"
-  printf '| %s | %s | %ss | %ss | %ss | %ss (%s GB/s) | %sx slower | %s | %sx faster | %s MiB |\n' \
-    "$name" "$per_line" "$wc" "$naive" "$a3t" "$full" "$(gbps "$bytes" "$full")" \
-    "$(ratio "$full" "$wc")" "$vs_a3" "$(ratio "$naive" "$full")" "$rss"
-done
+if [ "$SHAPES_MIB" -gt 0 ]; then
+  a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
+  echo
+  echo "| shape ($SHAPES_MIB MiB) | bytes/line | wc -l | naive serde_json | asciinema 3.2 | validate, 1 core | validate | vs wc -l | vs asciinema 3.2 | vs naive | ${PREV:+previous build | vs previous | }peak RssAnon |"
+  echo "|---|---|---|---|---|---|---|---|---|---|${PREV:+---|---|}---|"
+  for shape in clean shell screen flood; do
+    f="$dir/shape-$shape-$SHAPES_MIB.cast"
+    [ -f "$f" ] || target/release/examples/gencast "$SHAPES_MIB" "$f" v2 "$shape"
+    bytes=$(stat -c %s "$f")
+    per_line=$(( bytes / $(wc -l <"$f") ))
+    fresh_cache "$f"
+    wc=$(best_time wc -l "$f")
+    full=$(best_time "$tvmux" validate -q "$f")
+    one=$(RAYON_NUM_THREADS=1 best_time "$tvmux" validate -q "$f")
+    naive=$(best_time target/release/examples/naive_check "$f")
+    if [ -x "$a3" ]; then
+      t0=$(date +%s.%N); "$a3" convert -f raw "$f" /dev/null >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+      a3t=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
+      vs_a3="$(ratio "$a3t" "$full")x faster"
+    else
+      a3t="n/a" vs_a3="n/a"
+    fi
+    prev=""
+    if [ -n "${PREV:-}" ]; then
+      pt=$(best_time "$PREV" validate -q "$f")
+      prev="${pt}s | $(echo "scale=2; $pt / $full" | bc -l)x faster | "
+    fi
+    rss=$(peak_anon "$tvmux" validate -q "$f")
+    name=$shape; [ "$shape" = clean ] && name="mixed output (gencast)"
+    printf '| %s | %s | %ss | %ss | %ss | %ss (%s GB/s) | %ss (%s GB/s) | %sx slower | %s | %sx faster | %s%s MiB |\n' \
+      "$name" "$per_line" "$wc" "$naive" "$a3t" "$one" "$(gbps "$bytes" "$one")" "$full" "$(gbps "$bytes" "$full")" \
+      "$(ratio "$full" "$wc")" "$vs_a3" "$(ratio "$naive" "$full")" "$prev" "$rss"
+  done
+fi
+
+# How the full check scales with the file's size ($SCALE_MIB, default none;
+# e.g. "64 256 1024 4096"): the mixed output on one core and on all.
+if [ -n "${SCALE_MIB:-}" ]; then
+  echo
+  echo "| size | wc -l | validate, 1 core | validate | vs wc -l |"
+  echo "|---|---|---|---|---|"
+  for mib in $SCALE_MIB; do
+    f="$dir/clean-$mib.cast"
+    [ -f "$f" ] || target/release/examples/gencast "$mib" "$f" v2 clean
+    bytes=$(stat -c %s "$f")
+    fresh_cache "$f"
+    wc=$(best_time wc -l "$f")
+    one=$(RAYON_NUM_THREADS=1 best_time "$tvmux" validate -q "$f")
+    full=$(best_time "$tvmux" validate -q "$f")
+    printf '| %s MiB | %ss | %ss (%s GB/s) | %ss (%s GB/s) | %sx slower |\n' "$mib" "$wc" \
+      "$one" "$(gbps "$bytes" "$one")" "$full" "$(gbps "$bytes" "$full")" "$(ratio "$full" "$wc")"
+  done
+fi

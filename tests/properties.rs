@@ -137,6 +137,83 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
+// The full check's fast path (fixed parts read a word at a time, long strings
+// classified 64 bytes at a time) against the byte walker.
+
+/// What goes into a long string: plain runs, every kind of escape (good,
+/// bad, surrogates paired and not, cut short), quotes, control and
+/// non-ASCII bytes, so that each lands at every place in a 64-byte block.
+fn string_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => "[a-z ]{1,40}",
+        4 => Just("\\u001b[32m".to_string()),
+        2 => Just("\\r\\n".to_string()),
+        1 => prop::sample::select(vec!["\\\\", "\\\"", "\\/", "\\b", "\\f", "\\t", "\\u00e9", "\\uABCD", "\\ud83d\\ude00", "\\uD83D\\uDE00", "\\ud7ff", "\\ue000"]).prop_map(str::to_string),
+        1 => prop::sample::select(vec!["\\ud83d", "\\ude00", "\\uD800x", "\\u12G4", "\\u12", "\\x", "\\", "\"", "\u{1}", "\t", "\u{7f}", "é→日", "\\\\\\"]).prop_map(str::to_string),
+    ]
+}
+
+/// Lines in the form writers use (`[1.5, "o", "..."]`), with numbers and
+/// codes at and past the fast path's limits, and strings long enough for
+/// the blocks.
+fn written_line() -> impl Strategy<Value = Vec<u8>> {
+    let number = prop_oneof![
+        "[0-9]{1,9}\\.[0-9]{0,9}",
+        "0[0-9]{0,2}\\.[0-9]{1,3}",
+        "[0-9]{1,3}",
+        "[0-9]\\.[0-9]{1,3}[eE][0-9]",
+    ];
+    let code = prop_oneof![
+        4 => Just("o".to_string()),
+        1 => prop::sample::select(vec!["i", "m", "r", "x", "\\\\", "\"", "é", "\u{1}", "", "oo", "\\u006f"]).prop_map(str::to_string),
+    ];
+    let sep = prop_oneof![8 => Just(", "), 1 => Just(","), 1 => Just(" , ")];
+    (
+        number,
+        sep.clone(),
+        code,
+        sep,
+        // A plain lead-in puts the first escape anywhere, past the walker's part too.
+        (
+            "[a-z ]{0,200}",
+            prop::collection::vec(string_piece(), 0..40),
+        ),
+        prop_oneof![8 => Just("]"), 1 => Just(" ]"), 1 => Just("]\r"), 1 => Just("] x")],
+    )
+        .prop_map(|(n, s1, c, s2, (lead, data), end)| {
+            format!("[{n}{s1}\"{c}\"{s2}\"{lead}{}\"{end}", data.concat()).into_bytes()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6000))]
+
+    /// Whatever the fast path accepts, the walker accepts as the same event;
+    /// whatever it does not, the walker is asked and says the same.
+    #[test]
+    fn the_fast_path_agrees_with_the_byte_walker(
+        line in prop_oneof![
+            3 => written_line(),
+            2 => (written_line(), prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4))
+                .prop_map(|(l, e)| mutated(l, e)),
+        ],
+        pad in 0..70usize,
+    ) {
+        // The full check gives the fast path valid UTF-8, split at newlines.
+        let line = String::from_utf8_lossy(&line).replace('\n', " ").into_bytes();
+        let walked = parse_event(&line);
+        // What follows the line varies, so that its end falls anywhere in a block.
+        let chunk = [&line[..], b"\n", &b"[1, \"o\", \"next\"]\n".repeat(1 + pad / 16)[..pad.max(1)]].concat();
+        let fast = parse_event_at(&chunk);
+        prop_assert_eq!(fast.is_some(), walked.is_ok(), "line {:?}: walker {:?}", String::from_utf8_lossy(&line), walked.as_ref().err());
+        if let (Some((ev, len)), Ok(walked)) = (fast, walked) {
+            prop_assert_eq!(len, line.len());
+            prop_assert_eq!(ev, walked);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Casts made by the writer, then damaged.
 
 #[derive(Debug, Clone)]
