@@ -244,6 +244,52 @@ fn redact_masks_every_secret_in_every_frame() {
     );
 }
 
+/// Redact matches what the screen showed: a secret typed with a correction
+/// (output: `hunx`, backspace, `ter2`; input: the same keys with DEL) is
+/// found, and `hun`, cursor forward, `ter`, which never showed `hunter`, is
+/// left alone.
+#[test]
+fn redact_matches_what_the_screen_showed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![r#"{"version": 2, "width": 40, "height": 6}"#.to_string()];
+    let mut t = 0.0;
+    let mut ev = |code: &str, data: &str| {
+        t += 0.1;
+        lines.push(serde_json::to_string(&(t, code, data)).unwrap());
+    };
+    ev("o", "pw: hunx");
+    ev("o", "\u{8}");
+    ev("o", "ter2XYZ\r\n");
+    for key in ["h", "u", "n", "x", "\u{7f}", "t", "e", "r", "2", "\r"] {
+        ev("i", key);
+    }
+    ev("o", "not: hun\u{1b}[Cter\r\n");
+    let cast = dir.path().join("typed.cast");
+    std::fs::write(&cast, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("clean.cast");
+    let (code, list, err) = run(&["redact", "--dry-run", "hunter", path_str(&cast)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("would mask 2 matches"), "{err}\n{list}");
+    assert!(
+        list.contains(" o pattern 1") && list.contains(" i pattern 1"),
+        "{list}"
+    );
+    let (code, _, err) = run(&["redact", "hunter", path_str(&cast), "-o", path_str(&out)]);
+    assert_eq!(code, 0, "{err}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    // The gap's line is as it was.
+    assert!(
+        written.contains(r#""not: hun\u001b[Cter\r\n""#),
+        "{written}"
+    );
+    for frame in frames(&out) {
+        for row in frame.lines().filter(|r| !r.starts_with("not:")) {
+            assert!(!row.contains("hun") && !row.contains("ter2"), "{frame}");
+        }
+    }
+    assert!(frames(&out).last().unwrap().contains("pw: ******2XYZ"));
+}
+
 /// Secrets anywhere in a long stream, split across events at every offset,
 /// are all found: the search's batches and look-back lose none.
 #[test]

@@ -6,13 +6,15 @@
 //! in the data of markers and events of codes tvmux does not know; resize
 //! (`r`) and exit (`x`) data is a size and a status, never text.
 //!
-//! Matching runs over each stream's text with escape sequences left out, so
-//! a secret split across events (a password echoed one key per event) or
-//! across an escape sequence (a colour change in the middle) is found. Each
-//! event keeps its place, time and escape sequences; only the characters of
-//! a match change. Events no match touches are copied as written.
+//! Matching runs over what each stream showed, line by line ([`lines`]):
+//! a secret split across events (a password echoed one key per event),
+//! across a colour change, or typed with a correction is found; text the
+//! screen never showed whole is not. Each event keeps its place, time and
+//! escape sequences; only the characters that showed a match change. An
+//! event is written once no later state of a line can hold its characters;
+//! events no match touches are copied as written.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::ops::Range;
 
 use regex::Regex;
@@ -20,14 +22,11 @@ use unicode_width::UnicodeWidthChar;
 
 use serde_json::{Map, Value};
 
+mod lines;
+
 use crate::cast::{Data, Event, Flow, Header, Micros};
 use crate::edit::{EditError, Input, Output};
-
-/// The longest stretch of text a match may span, in bytes: text further
-/// back than this is written out.
-const REACH: usize = 4096;
-/// How much new text is gathered before it is searched.
-const BATCH: usize = 64 << 10;
+use lines::{Cell, EscapeState, StreamLines};
 
 /// One secret found.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,45 +109,29 @@ struct Pending<'a> {
     /// Which stream its text went to (0: output, 1: input), if any.
     stream: Option<usize>,
     /// The escape parser's state before it, to walk its text again.
-    escape: Escape,
-    /// The stream offsets of its visible text (empty: none).
+    escape: EscapeState,
+    /// The stream offsets of its text (empty: none).
     span: Range<usize>,
     /// A marker's or another free-text event's data, masked, if a match
     /// touched it.
     masked: Option<String>,
 }
 
-/// One stream's text with escape sequences left out, from `base` on.
-#[derive(Default)]
+/// One stream: its lines as shown, and the characters masked so far.
 struct Stream {
-    /// The text kept: what a match may still reach, and what is new.
-    window: String,
-    /// The stream offset of `window`'s first byte.
-    base: usize,
-    /// Stream offset up to which matches are final.
-    settled: usize,
-    /// Stream offset up to which the text has been searched.
-    searched: usize,
-    /// Masked stretches, as stream offsets, with their pattern.
-    masks: Vec<Range<usize>>,
-    /// Where an escape sequence cut by an event boundary stands.
-    escape: Escape,
+    shown: StreamLines,
+    /// The stream offset past the last text character taken.
+    end: usize,
+    /// The offsets of text characters that showed a match.
+    masked: BTreeSet<usize>,
+    /// A line's text, searched (kept to spare an allocation a line).
+    text: String,
 }
 
-/// Where the escape-sequence parser stands between events.
-#[derive(Default, Clone, Copy, PartialEq)]
-enum Escape {
-    #[default]
-    Text,
-    /// After ESC.
-    Esc,
-    /// In a CSI sequence (`ESC [` … final byte).
-    Csi,
-    /// In a string (OSC, DCS…): its text is kept, up to BEL or ST.
-    Str,
-    /// After ESC inside a string (ST is `ESC \`).
-    StrEsc,
-}
+/// The most events held back while a line still shows their characters
+/// (a line whose beginning stays while its end is redrawn for hours):
+/// past it, the lines are let go, and memory stays bounded.
+const MAX_PENDING: usize = 16 << 10;
 
 struct Masker<'p, 'a> {
     patterns: &'p [Regex],
@@ -158,15 +141,22 @@ struct Masker<'p, 'a> {
 
 impl<'p, 'a> Masker<'p, 'a> {
     fn new(patterns: &'p [Regex]) -> Self {
+        let stream = |typed| Stream {
+            shown: StreamLines::new(typed),
+            end: 0,
+            masked: BTreeSet::new(),
+            text: String::new(),
+        };
         Masker {
             patterns,
-            streams: Default::default(),
+            streams: [stream(false), stream(true)],
             pending: VecDeque::new(),
         }
     }
 
-    /// Takes an event: its text joins its stream; a marker's or other
-    /// free text is masked on its own.
+    /// Takes an event: its text joins its stream's lines, which are
+    /// searched at each state they show; a marker's or other free text is
+    /// masked on its own.
     fn push(&mut self, event: Event<'a>, found: &mut dyn FnMut(&Redaction)) {
         let stream = match event.code.as_ref() {
             "o" => Some(0),
@@ -190,148 +180,172 @@ impl<'p, 'a> Masker<'p, 'a> {
                 },
             ),
         };
-        let mut escape = Escape::Text;
-        let mut span = 0..0;
-        if let Some(s) = stream {
-            let st = &mut self.streams[s];
-            escape = st.escape;
-            let start = st.base + st.window.len();
-            let text = event.data.text();
-            let mut run_start: Option<usize> = None;
-            for (at, c) in text.char_indices() {
-                let visible = step(&mut st.escape, c);
-                match (visible, run_start) {
-                    (true, None) => run_start = Some(at),
-                    (false, Some(from)) => {
-                        st.window.push_str(&text[from..at]);
-                        run_start = None;
-                    }
-                    _ => {}
-                }
+        let Some(s) = stream else {
+            self.pending.push_back(Pending {
+                event,
+                stream,
+                escape: StreamLines::default().escape(),
+                span: 0..0,
+                masked,
+            });
+            return;
+        };
+        let Masker {
+            patterns,
+            streams,
+            pending,
+        } = self;
+        let Stream {
+            shown,
+            end,
+            masked,
+            text,
+        } = &mut streams[s];
+        let escape = shown.escape();
+        let start = *end;
+        // The event being taken holds the offsets from `start` on.
+        let time_of = |offset: usize| {
+            if offset >= start {
+                event.time
+            } else {
+                time_of(pending, s, offset).unwrap_or(event.time)
             }
-            if let Some(from) = run_start {
-                st.window.push_str(&text[from..]);
-            }
-            span = start..st.base + st.window.len();
-        }
+        };
+        let mut search =
+            |cells: &[Cell]| search_line(cells, s, patterns, masked, text, &time_of, found);
+        shown.feed_str(&event.data.text(), end, &mut search);
+        // What a player shows after the event.
+        shown.settle(&mut search);
+        let span = start..*end;
         self.pending.push_back(Pending {
             event,
             stream,
             escape,
             span,
-            masked,
+            masked: None,
         });
     }
 
-    /// Searches what is due and hands back, in order, the events no match
-    /// can reach any more, each with its masked text if a match touched it.
+    /// Hands back, in order, the events no search can reach any more (all
+    /// of them when `all`: the recording ended), each with its masked text
+    /// if a match touched it.
     fn ready(
         &mut self,
         all: bool,
         found: &mut dyn FnMut(&Redaction),
     ) -> Vec<(Pending<'a>, Option<String>)> {
-        let mut searched = false;
-        for s in 0..2 {
-            let end = self.streams[s].base + self.streams[s].window.len();
-            if all || end - self.streams[s].searched >= BATCH {
-                self.search(s, all, found);
-                searched = true;
-            }
+        if all || self.pending.len() > MAX_PENDING {
+            // The recording ended, or a line has held its first characters
+            // too long: the lines are searched as they stand and let go.
+            self.end_lines(found);
         }
-        if !searched {
-            // Nothing settled: no event can have become ready.
-            return Vec::new();
-        }
+        let live = [0, 1].map(|s| self.streams[s].shown.first_live().unwrap_or(usize::MAX));
         let mut out = Vec::new();
         while let Some(front) = self.pending.front() {
-            let reachable = !front.span.is_empty()
-                && front.span.end
-                    > self.streams[front.stream.expect("text is in a stream")].settled;
+            let reachable = front
+                .stream
+                .is_some_and(|s| !front.span.is_empty() && front.span.end > live[s]);
             if reachable && !all {
                 break;
             }
             let mut p = self.pending.pop_front().expect("a front");
             let masked = match p.stream {
-                Some(s) => mask(&p, &self.streams[s].masks),
+                Some(s) => mask(&p, &self.streams[s].masked),
                 None => p.masked.take(),
             };
             out.push((p, masked));
         }
-        for st in &mut self.streams {
-            // Text before what may still be searched is no longer needed.
-            let keep_from = st.settled.min(st.searched.saturating_sub(REACH));
-            let first_pending = self
+        for (s, st) in self.streams.iter_mut().enumerate() {
+            // Offsets no pending event holds are no longer needed.
+            let keep_from = self
                 .pending
                 .iter()
-                .filter(|p| !p.span.is_empty())
-                .map(|p| p.span.start)
-                .min()
-                .unwrap_or(usize::MAX);
-            let cut = keep_from.min(first_pending).max(st.base);
-            let drop = floor_char(&st.window, cut - st.base);
-            st.window.drain(..drop);
-            st.base += drop;
-            st.masks.retain(|m| m.end > st.base);
+                .find(|p| p.stream == Some(s))
+                .map_or(st.end, |p| p.span.start);
+            st.masked = st.masked.split_off(&keep_from);
         }
         out
     }
+}
 
-    /// Finds matches in stream `s` from `REACH` before what was searched;
-    /// matches starting in the last `REACH` bytes wait for more text unless
-    /// `all`.
-    fn search(&mut self, s: usize, all: bool, found: &mut dyn FnMut(&Redaction)) {
-        let st = &mut self.streams[s];
-        let end = st.base + st.window.len();
-        let from = floor_char(
-            &st.window,
-            st.searched.saturating_sub(REACH).max(st.base) - st.base,
+impl Masker<'_, '_> {
+    /// Searches both streams' lines as they stand and begins them anew.
+    fn end_lines(&mut self, found: &mut dyn FnMut(&Redaction)) {
+        let last = self.pending.back().map_or(0, |p| p.event.time);
+        for (s, st) in self.streams.iter_mut().enumerate() {
+            let (masked, text) = (&mut st.masked, &mut st.text);
+            let pending = &self.pending;
+            let time_of = |offset| time_of(pending, s, offset).unwrap_or(last);
+            let mut search = |cells: &[Cell]| {
+                search_line(cells, s, self.patterns, masked, text, &time_of, found)
+            };
+            st.shown.line.end(&mut search);
+            st.shown.string.end(&mut search);
+        }
+    }
+}
+
+/// When the pending event of stream `s` that holds stream offset `offset`
+/// happened.
+fn time_of(pending: &VecDeque<Pending<'_>>, s: usize, offset: usize) -> Option<Micros> {
+    pending
+        .iter()
+        .find(|p| p.stream == Some(s) && p.span.contains(&offset))
+        .map(|p| p.event.time)
+}
+
+/// Searches one state of a line of stream `s` (0: output, 1: input): each
+/// match that shows a character not masked yet masks the characters that
+/// wrote its cells, and is told to `found`, at the time (`time_of` its
+/// first character's stream offset) of the event that wrote it. A match
+/// shown again (the line searched at a later state) is not counted again.
+fn search_line(
+    cells: &[Cell],
+    s: usize,
+    patterns: &[Regex],
+    masked: &mut BTreeSet<usize>,
+    text: &mut String,
+    time_of: &dyn Fn(usize) -> Micros,
+    found: &mut dyn FnMut(&Redaction),
+) {
+    text.clear();
+    text.extend(cells.iter().map(|cell| cell.c));
+    let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
+    for (n, re) in patterns.iter().enumerate() {
+        hits.extend(
+            re.find_iter(text)
+                .filter(|m| !m.is_empty())
+                .map(|m| (m.range(), n)),
         );
-        let limit = if all { end } else { end.saturating_sub(REACH) };
-        let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
-        for (n, re) in self.patterns.iter().enumerate() {
-            for m in re.find_iter(&st.window[from..]) {
-                let range = st.base + from + m.start()..st.base + from + m.end();
-                if range.start >= st.settled && range.start < limit && !range.is_empty() {
-                    hits.push((range, n));
-                }
-            }
+    }
+    if hits.is_empty() {
+        return;
+    }
+    hits.sort_by_key(|h| h.0.start);
+    // The cell of each character, by its byte in `text`.
+    let mut cell_at = Vec::with_capacity(text.len());
+    for (i, cell) in cells.iter().enumerate() {
+        cell_at.resize(cell_at.len() + cell.c.len_utf8(), i);
+    }
+    for (range, n) in hits {
+        let matched = &text[range.clone()];
+        let wrote: Vec<usize> = matched
+            .char_indices()
+            .filter_map(|(i, _)| cells[cell_at[range.start + i]].source)
+            .collect();
+        if wrote.iter().all(|at| masked.contains(at)) {
+            continue;
         }
-        hits.sort_by_key(|h| h.0.start);
-        // Hits come in order, so the masks (sorted, the new ones after the
-        // old) and the pending events are walked once, not once a hit.
-        let mut reach = Reach::default();
-        let mut event = 0;
-        for (range, n) in hits {
-            if reach.at(&st.masks, range.start) >= range.end {
-                // Inside a match already masked.
-                continue;
-            }
-            let text = &st.window[range.start - st.base..range.end - st.base];
-            while self
-                .pending
-                .get(event)
-                .is_some_and(|p| p.stream != Some(s) || p.span.end <= range.start)
-            {
-                event += 1;
-            }
-            let time = self
-                .pending
-                .get(event)
-                .filter(|p| p.span.contains(&range.start))
-                .map_or(0, |p| p.event.time);
-            found(&Redaction {
-                place: Place::Event {
-                    time,
-                    code: if s == 0 { "o" } else { "i" }.into(),
-                },
-                pattern: n,
-                chars: text.chars().count(),
-            });
-            st.masks.push(range);
-        }
-        st.masks.sort_by_key(|m| m.start);
-        st.searched = end;
-        st.settled = st.settled.max(limit);
+        masked.extend(wrote.iter().copied());
+        let first = wrote.iter().copied().min().unwrap_or(0);
+        found(&Redaction {
+            place: Place::Event {
+                time: time_of(first),
+                code: if s == 0 { "o" } else { "i" }.into(),
+            },
+            pattern: n,
+            chars: matched.chars().count(),
+        });
     }
 }
 
@@ -444,29 +458,6 @@ fn mask_text(
     Some(out)
 }
 
-/// Advances the escape parser over `c`: whether `c` is text a viewer sees.
-fn step(state: &mut Escape, c: char) -> bool {
-    use Escape::*;
-    let (next, visible) = match (*state, c) {
-        (Text, '\x1b') => (Esc, false),
-        (Text, _) => (Text, true),
-        (Esc, '[') => (Csi, false),
-        (Esc, ']' | 'P' | 'X' | '^' | '_') => (Str, false),
-        // Intermediate bytes (`ESC ( B`): still in the escape.
-        (Esc, ' '..='/') => (Esc, false),
-        (Esc, _) => (Text, false),
-        (Csi, '@'..='~') => (Text, false),
-        (Csi, _) => (Csi, false),
-        (Str, '\x07') => (Text, false),
-        (Str, '\x1b') => (StrEsc, false),
-        (Str, _) => (Str, true),
-        (StrEsc, '\\') => (Text, false),
-        (StrEsc, _) => (Str, false),
-    };
-    *state = next;
-    visible
-}
-
 /// A walk over ranges sorted by start, at positions that never go back:
 /// the furthest end among the ranges that start at or before a position
 /// (a position is covered when it is below it, a range when it reaches it).
@@ -486,20 +477,10 @@ impl Reach {
     }
 }
 
-/// The largest char boundary of `s` at or below `at`.
-fn floor_char(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
 /// `p`'s text with the masked characters replaced by `*` of their width;
 /// `None` when no mask touches it.
-fn mask(p: &Pending<'_>, masks: &[Range<usize>]) -> Option<String> {
-    let touched = |r: &Range<usize>| r.start < p.span.end && p.span.start < r.end;
-    if p.span.is_empty() || !masks.iter().any(touched) {
+fn mask(p: &Pending<'_>, masked: &BTreeSet<usize>) -> Option<String> {
+    if p.span.is_empty() || masked.range(p.span.clone()).next().is_none() {
         return None;
     }
     // Walk the text again, as `push` did, to find each character's place in
@@ -508,13 +489,12 @@ fn mask(p: &Pending<'_>, masks: &[Range<usize>]) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut escape = p.escape;
     let mut at = p.span.start;
-    let mut reach = Reach::default();
     for c in text.chars() {
-        if !step(&mut escape, c) {
+        if !escape.is_text(c) {
             out.push(c);
             continue;
         }
-        let hidden = reach.at(masks, at) > at;
+        let hidden = masked.contains(&at);
         at += c.len_utf8();
         // Controls (a newline inside a match) stay: the layout is kept.
         if hidden && !c.is_control() {
@@ -530,14 +510,33 @@ fn mask(p: &Pending<'_>, masks: &[Range<usize>]) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A line whose beginning stays while its end is redrawn for ever holds
+    /// back no more than `MAX_PENDING` events, and a secret on it is still
+    /// found once.
     #[test]
-    fn escapes_are_not_text_but_string_payloads_are() {
-        let mut state = Escape::Text;
-        let visible: String = "a\x1b[31mb\x1b]0;title\x07c\x1b(Bd"
-            .chars()
-            .filter(|&c| step(&mut state, c))
-            .collect();
-        // A string's payload is searched whole (a secret in a window title).
-        assert_eq!(visible, "ab0;titlecd");
+    fn a_line_redrawn_for_ever_holds_back_a_bounded_number_of_events() {
+        let patterns = [Regex::new("hunter2").unwrap()];
+        let mut masker = Masker::new(&patterns);
+        let mut found = 0;
+        let mut released = 0;
+        let event = |n: u64, text: String| Event {
+            time: n,
+            code: "o".into(),
+            data: Data::Text(text.into()),
+        };
+        let mut most = 0;
+        for n in 0..3 * MAX_PENDING as u64 {
+            let text = match n {
+                0 => "Downloading hunter2: ".to_string(),
+                n => format!("\x1b[22G{}%", n % 100),
+            };
+            masker.push(event(n, text), &mut |_| found += 1);
+            released += masker.ready(false, &mut |_| found += 1).len();
+            most = most.max(masker.pending.len());
+        }
+        released += masker.ready(true, &mut |_| found += 1).len();
+        assert!(most <= MAX_PENDING + 1, "{most} events held back");
+        assert_eq!(released, 3 * MAX_PENDING);
+        assert_eq!(found, 1);
     }
 }
