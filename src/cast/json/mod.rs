@@ -313,26 +313,37 @@ fn canonical_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
     // `, "C", "` with any C.
     const BETWEEN: u64 = u64::from_le_bytes(*b", \"\0\", \"");
     const CODE: u64 = 0xFF << 24;
-    let code = rest[end + 3];
-    if word(end)? & !CODE != BETWEEN
-        || !(0x20..0x80).contains(&code)
-        || code == b'"'
-        || code == b'\\'
-    {
+    if word(end)? & !CODE != BETWEEN || !plain(rest[end + 3]) {
         return None;
     }
     // At most 14 digits: exact, and one division rounds as the walker's does.
     let mantissa = int_value * POW10_U64[frac_n] + frac_value;
     let time = mantissa as f64 / POW10[frac_n];
-    let mut c = Cursor::<true> {
-        b: rest,
-        i: end + 7,
-        high: 0,
-        lone_cr: false,
-        blocks: true,
+    let open = end + 7;
+    let (data, after) = match rest.get(open + 1..open + 5) {
+        // One key's echo, the most common line of an interactive shell.
+        Some(&[key, b'"', b']', b'\n']) if plain(key) => {
+            let raw = &rest[open + 1..open + 2];
+            (
+                JsonStr {
+                    raw,
+                    escaped: false,
+                },
+                open + 3,
+            )
+        }
+        _ => {
+            let mut c = Cursor::<true> {
+                b: rest,
+                i: open,
+                high: 0,
+                lone_cr: false,
+                blocks: true,
+            };
+            (c.string().ok()?, c.i)
+        }
     };
-    let data = c.string().ok()?;
-    if rest.get(c.i..c.i + 2) != Some(b"]\n") {
+    if rest.get(after..after + 2) != Some(b"]\n") {
         return None;
     }
     let code = JsonStr {
@@ -346,7 +357,13 @@ fn canonical_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
         data,
         lone_cr: false,
     };
-    Some((event, c.i + 1))
+    Some((event, after + 1))
+}
+
+/// A byte a JSON string holds as itself, ASCII.
+#[inline(always)]
+fn plain(b: u8) -> bool {
+    (0x20..0x80).contains(&b) && b != b'"' && b != b'\\'
 }
 
 type Fields<'a> = (f64, Range<usize>, JsonStr<'a>, JsonStr<'a>);
