@@ -23,16 +23,40 @@ pub(super) const CAP: usize = 4096;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Cell {
     pub(super) c: char,
-    pub(super) source: Option<usize>,
+    /// The writer's offset, `NO_SOURCE` for a gap (an `Option` would make
+    /// the cell half as large again, and lines copy many).
+    source: u64,
     /// Written since the line was last searched.
     fresh: bool,
 }
 
-const GAP: Cell = Cell {
-    c: ' ',
-    source: None,
-    fresh: false,
-};
+const GAP: Cell = Cell::gap(' ');
+
+impl Cell {
+    /// A cell no character of the stream wrote, showing `c`.
+    pub(super) const fn gap(c: char) -> Cell {
+        Cell {
+            c,
+            source: NO_SOURCE,
+            fresh: false,
+        }
+    }
+
+    fn written(c: char, source: usize) -> Cell {
+        Cell {
+            c,
+            source: source as u64,
+            fresh: true,
+        }
+    }
+
+    /// The stream offset of the character that wrote the cell.
+    pub(super) fn source(&self) -> Option<usize> {
+        (self.source != NO_SOURCE).then_some(self.source as usize)
+    }
+}
+
+const NO_SOURCE: u64 = u64::MAX;
 
 /// Where the parser of escape sequences stands.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -63,7 +87,7 @@ pub(super) struct Line {
 impl Line {
     /// The smallest stream offset the line still holds.
     pub(super) fn first_source(&self) -> Option<usize> {
-        self.cells.iter().filter_map(|c| c.source).min()
+        self.cells.iter().filter_map(Cell::source).min()
     }
 
     /// Hands the line to `shown` if a cell was written since it last was.
@@ -86,11 +110,7 @@ impl Line {
         if self.cursor >= CAP {
             self.end(shown);
         }
-        let cell = Cell {
-            c,
-            source: Some(source),
-            fresh: true,
-        };
+        let cell = Cell::written(c, source);
         if self.typed || self.cursor >= self.cells.len() {
             self.cells.resize(self.cursor, GAP);
             self.cells.push(cell);
@@ -111,11 +131,7 @@ impl Line {
     fn write_ascii(&mut self, run: &str, source: usize, shown: &mut dyn FnMut(&[Cell])) {
         for (k, c) in run.chars().enumerate() {
             if self.cursor == self.cells.len() && self.cursor < CAP {
-                self.cells.push(Cell {
-                    c,
-                    source: Some(source + k),
-                    fresh: true,
-                });
+                self.cells.push(Cell::written(c, source + k));
                 self.cursor += 1;
                 self.fresh = true;
             } else {

@@ -124,9 +124,18 @@ struct Stream {
     end: usize,
     /// The offsets of text characters that showed a match.
     masked: BTreeSet<usize>,
-    /// A line's text, searched (kept to spare an allocation a line).
+    /// The lines' states shown since the last search, one after another.
+    batch: Vec<Cell>,
+    /// The batch's text, searched (kept to spare an allocation a batch).
     text: String,
 }
+
+/// How many cells of line states are gathered before they are searched: one
+/// search a batch, not one a line.
+const BATCH: usize = 64 << 10;
+
+/// Ends each line state in a batch, so no match runs from one into the next.
+const LINE_END: Cell = Cell::gap('\n');
 
 /// The most events held back while a line still shows their characters
 /// (a line whose beginning stays while its end is redrawn for hours):
@@ -145,6 +154,7 @@ impl<'p, 'a> Masker<'p, 'a> {
             shown: StreamLines::new(typed),
             end: 0,
             masked: BTreeSet::new(),
+            batch: Vec::new(),
             text: String::new(),
         };
         Masker {
@@ -190,29 +200,15 @@ impl<'p, 'a> Masker<'p, 'a> {
             });
             return;
         };
-        let Masker {
-            patterns,
-            streams,
-            pending,
-        } = self;
         let Stream {
-            shown,
-            end,
-            masked,
-            text,
-        } = &mut streams[s];
+            shown, end, batch, ..
+        } = &mut self.streams[s];
         let escape = shown.escape();
         let start = *end;
-        // The event being taken holds the offsets from `start` on.
-        let time_of = |offset: usize| {
-            if offset >= start {
-                event.time
-            } else {
-                time_of(pending, s, offset).unwrap_or(event.time)
-            }
+        let mut search = |cells: &[Cell]| {
+            batch.extend_from_slice(cells);
+            batch.push(LINE_END);
         };
-        let mut search =
-            |cells: &[Cell]| search_line(cells, s, patterns, masked, text, &time_of, found);
         shown.feed_str(&event.data.text(), end, &mut search);
         // What a player shows after the event.
         shown.settle(&mut search);
@@ -237,8 +233,12 @@ impl<'p, 'a> Masker<'p, 'a> {
         if all || self.pending.len() > MAX_PENDING {
             // The recording ended, or a line has held its first characters
             // too long: the lines are searched as they stand and let go.
-            self.end_lines(found);
+            self.end_lines();
+        } else if self.streams.iter().all(|st| st.batch.len() < BATCH) {
+            // Nothing searched since the last time: nothing new is final.
+            return Vec::new();
         }
+        self.search_batches(found);
         let live = [0, 1].map(|s| self.streams[s].shown.first_live().unwrap_or(usize::MAX));
         let mut out = Vec::new();
         while let Some(front) = self.pending.front() {
@@ -269,18 +269,36 @@ impl<'p, 'a> Masker<'p, 'a> {
 }
 
 impl Masker<'_, '_> {
-    /// Searches both streams' lines as they stand and begins them anew.
-    fn end_lines(&mut self, found: &mut dyn FnMut(&Redaction)) {
-        let last = self.pending.back().map_or(0, |p| p.event.time);
-        for (s, st) in self.streams.iter_mut().enumerate() {
-            let (masked, text) = (&mut st.masked, &mut st.text);
-            let pending = &self.pending;
-            let time_of = |offset| time_of(pending, s, offset).unwrap_or(last);
+    /// Hands both streams' lines, as they stand, to their batches, and
+    /// begins them anew.
+    fn end_lines(&mut self) {
+        for st in &mut self.streams {
+            let batch = &mut st.batch;
             let mut search = |cells: &[Cell]| {
-                search_line(cells, s, self.patterns, masked, text, &time_of, found)
+                batch.extend_from_slice(cells);
+                batch.push(LINE_END);
             };
             st.shown.line.end(&mut search);
             st.shown.string.end(&mut search);
+        }
+    }
+
+    /// Searches what each stream's lines showed since the last search.
+    fn search_batches(&mut self, found: &mut dyn FnMut(&Redaction)) {
+        let last = self.pending.back().map_or(0, |p| p.event.time);
+        for (s, st) in self.streams.iter_mut().enumerate() {
+            let pending = &self.pending;
+            let time_of = |offset| time_of(pending, s, offset).unwrap_or(last);
+            search_line(
+                &st.batch,
+                s,
+                self.patterns,
+                &mut st.masked,
+                &mut st.text,
+                &time_of,
+                found,
+            );
+            st.batch.clear();
         }
     }
 }
@@ -294,11 +312,12 @@ fn time_of(pending: &VecDeque<Pending<'_>>, s: usize, offset: usize) -> Option<M
         .map(|p| p.event.time)
 }
 
-/// Searches one state of a line of stream `s` (0: output, 1: input): each
-/// match that shows a character not masked yet masks the characters that
-/// wrote its cells, and is told to `found`, at the time (`time_of` its
-/// first character's stream offset) of the event that wrote it. A match
-/// shown again (the line searched at a later state) is not counted again.
+/// Searches states of lines of stream `s` (0: output, 1: input), each
+/// ended by [`LINE_END`]: each match that shows a character not masked yet
+/// masks the characters that wrote its cells, and is told to `found`, at
+/// the time (`time_of` its first character's stream offset) of the event
+/// that wrote it. A match shown again (the line at a later state) is not
+/// counted again.
 fn search_line(
     cells: &[Cell],
     s: usize,
@@ -331,7 +350,7 @@ fn search_line(
         let matched = &text[range.clone()];
         let wrote: Vec<usize> = matched
             .char_indices()
-            .filter_map(|(i, _)| cells[cell_at[range.start + i]].source)
+            .filter_map(|(i, _)| cells[cell_at[range.start + i]].source())
             .collect();
         if wrote.iter().all(|at| masked.contains(at)) {
             continue;
