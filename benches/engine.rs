@@ -3,7 +3,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tvmux::cast::testing::parse_event;
+use tvmux::cast::testing::{parse_event, parse_event_at};
 use tvmux::cast::{CastWriter, FlushPolicy, Header, Mode, Options, Version, scan};
 
 const LINES: &[&str] = &[
@@ -48,6 +48,19 @@ fn line_checker(c: &mut Criterion) {
             BenchmarkId::from_parameter(i),
             line.as_bytes(),
             |b, line| b.iter(|| parse_event(black_box(line)).is_ok()),
+        );
+    }
+    g.finish();
+    // The full check's fast path on the same lines, as it meets them: in
+    // place, followed by the next line (its blocks load 64 bytes).
+    let mut g = c.benchmark_group("fast_path");
+    for (i, line) in LINES.iter().enumerate() {
+        let chunk = format!("{line}\n{}", " ".repeat(64));
+        g.throughput(Throughput::Bytes(line.len() as u64));
+        g.bench_with_input(
+            BenchmarkId::from_parameter(i),
+            chunk.as_bytes(),
+            |b, chunk| b.iter(|| parse_event_at(black_box(chunk)).is_some()),
         );
     }
     g.finish();
