@@ -226,13 +226,7 @@ pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
 /// check validates whole chunks at once, which is much faster than per line).
 #[inline(always)]
 pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, LineError> {
-    let mut c = Cursor::<false> {
-        b: line,
-        i: 0,
-        high: 0,
-        lone_cr: false,
-        blocks: false,
-    };
+    let mut c = Cursor::<false>::new(line, 0, false);
     let (time, time_span, code, data) = c.event()?;
     c.ws();
     if c.i != line.len() {
@@ -257,22 +251,10 @@ pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, L
 /// the line's end and checks it with [`parse_event`], which says why.
 #[inline(always)]
 pub fn parse_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
-    event_at(rest, true)
-}
-
-/// [`parse_event_at`], its data string scanned by blocks or by the walker.
-#[inline(always)]
-fn event_at(rest: &[u8], blocks: bool) -> Option<(RawEvent<'_>, usize)> {
-    if blocks && let Some(found) = canonical_event_at(rest) {
+    if let Some(found) = canonical_event_at(rest) {
         return Some(found);
     }
-    let mut c = Cursor::<true> {
-        b: rest,
-        i: 0,
-        high: 0,
-        lone_cr: false,
-        blocks,
-    };
+    let mut c = Cursor::<true>::new(rest, 0, true);
     let (time, time_span, code, data) = c.event().ok()?;
     c.ws();
     (rest.get(c.i) == Some(&b'\n')).then_some((
@@ -333,13 +315,7 @@ fn canonical_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
             )
         }
         _ => {
-            let mut c = Cursor::<true> {
-                b: rest,
-                i: open,
-                high: 0,
-                lone_cr: false,
-                blocks: true,
-            };
+            let mut c = Cursor::<true>::new(rest, open, true);
             (c.string().ok()?, c.i)
         }
     };
@@ -396,13 +372,7 @@ impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
 /// UTF-8 sequence), and the bytes that close it into a complete event.
 /// `None` when the line is not torn inside or right after its data string.
 pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
-    let mut c = Cursor::<false> {
-        b: line,
-        i: 0,
-        high: 0,
-        lone_cr: false,
-        blocks: false,
-    };
+    let mut c = Cursor::<false>::new(line, 0, false);
     c.ws();
     c.expect(b'[', SyntaxError::ExpectedArray).ok()?;
     c.ws();
@@ -425,13 +395,7 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
             // Walk the string again, remembering the last boundary between
             // complete characters or escapes.
             let mut last = data_start;
-            let mut s = Cursor::<false> {
-                b: line,
-                i: data_start,
-                high: 0,
-                lone_cr: false,
-                blocks: false,
-            };
+            let mut s = Cursor::<false>::new(line, data_start, false);
             while s.i < line.len() {
                 let ch = line[s.i];
                 let step = match ch {
@@ -474,6 +438,19 @@ struct Cursor<'a, const NL_ENDS: bool = false> {
 /// strings end sooner (a key, a prompt, a line of a full-screen program),
 /// and the walker is quicker on those; on a long one the blocks are 2-3x.
 const BLOCKS_AFTER: usize = 128;
+
+impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
+    /// At `b[i]`, nothing seen yet.
+    fn new(b: &'a [u8], i: usize, blocks: bool) -> Self {
+        Cursor {
+            b,
+            i,
+            high: 0,
+            lone_cr: false,
+            blocks,
+        }
+    }
+}
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;

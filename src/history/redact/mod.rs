@@ -468,13 +468,19 @@ fn mask_text(
     let mut reach = Reach::default();
     let mut out = String::with_capacity(text.len());
     for (at, c) in text.char_indices() {
-        if reach.at(&masks, at) > at && !c.is_control() {
-            out.extend(std::iter::repeat_n('*', c.width().unwrap_or(0)));
-        } else {
-            out.push(c);
-        }
+        push_masked(&mut out, c, reach.at(&masks, at) > at);
     }
     Some(out)
+}
+
+/// Writes `c`, or `*` of its display width if it is `hidden`; a control
+/// character (a newline inside a match) stays, so the layout is kept.
+fn push_masked(out: &mut String, c: char, hidden: bool) {
+    if hidden && !c.is_control() {
+        out.extend(std::iter::repeat_n('*', c.width().unwrap_or(0)));
+    } else {
+        out.push(c);
+    }
 }
 
 /// A walk over ranges sorted by start, at positions that never go back:
@@ -513,14 +519,8 @@ fn mask(p: &Pending<'_>, masked: &BTreeSet<usize>) -> Option<String> {
             out.push(c);
             continue;
         }
-        let hidden = masked.contains(&at);
+        push_masked(&mut out, c, masked.contains(&at));
         at += c.len_utf8();
-        // Controls (a newline inside a match) stay: the layout is kept.
-        if hidden && !c.is_control() {
-            out.extend(std::iter::repeat_n('*', c.width().unwrap_or(0)));
-        } else {
-            out.push(c);
-        }
     }
     Some(out)
 }
