@@ -329,18 +329,10 @@ fn search_line(
 ) {
     text.clear();
     text.extend(cells.iter().map(|cell| cell.c));
-    let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
-    for (n, re) in patterns.iter().enumerate() {
-        hits.extend(
-            re.find_iter(text)
-                .filter(|m| !m.is_empty())
-                .map(|m| (m.range(), n)),
-        );
-    }
+    let hits = hits(text, patterns);
     if hits.is_empty() {
         return;
     }
-    hits.sort_by_key(|h| h.0.start);
     // The cell of each character, by its byte in `text`.
     let mut cell_at = Vec::with_capacity(text.len());
     for (i, cell) in cells.iter().enumerate() {
@@ -437,14 +429,9 @@ fn strings_in<'m>(
     }
 }
 
-/// `text` with every match of `patterns` replaced by `*` of its display
-/// width (`None`: no match); `found` is told each match (pattern, chars).
-/// Linear in the matches, as the streams' search is ([`Reach`]).
-fn mask_text(
-    text: &str,
-    patterns: &[Regex],
-    mut found: impl FnMut(usize, usize),
-) -> Option<String> {
+/// Every non-empty match of `patterns` in `text`: its bytes and the
+/// pattern's number, in order of where they begin.
+fn hits(text: &str, patterns: &[Regex]) -> Vec<(Range<usize>, usize)> {
     let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
     for (n, re) in patterns.iter().enumerate() {
         hits.extend(
@@ -453,10 +440,22 @@ fn mask_text(
                 .map(|m| (m.range(), n)),
         );
     }
+    hits.sort_by_key(|h| h.0.start);
+    hits
+}
+
+/// `text` with every match of `patterns` replaced by `*` of its display
+/// width (`None`: no match); `found` is told each match (pattern, chars).
+/// Linear in the matches, as the streams' search is ([`Reach`]).
+fn mask_text(
+    text: &str,
+    patterns: &[Regex],
+    mut found: impl FnMut(usize, usize),
+) -> Option<String> {
+    let hits = hits(text, patterns);
     if hits.is_empty() {
         return None;
     }
-    hits.sort_by_key(|h| h.0.start);
     let mut masks: Vec<Range<usize>> = Vec::new();
     let mut reach = Reach::default();
     for (range, n) in hits {
