@@ -74,6 +74,11 @@ struct Timed {
     margins: (usize, usize),
     /// The cursor's row before the operation being fed.
     row_before: usize,
+    /// The screen's height.
+    height: usize,
+    /// During a resize: the time of each line on the primary screen before
+    /// it, top to bottom, for the rows it is reflowed into.
+    reflowing: Option<Vec<Micros>>,
 }
 
 impl Timed {
@@ -86,6 +91,8 @@ impl Timed {
             pending: 0,
             margins: (0, rows.saturating_sub(1)),
             row_before: 0,
+            height: rows,
+            reflowing: None,
         }
     }
 
@@ -218,16 +225,44 @@ impl Observer for Timed {
             self.rows.iter_mut().for_each(|t| *t = 0);
             self.pending = 0;
         }
+        if matches!(operation, Operation::Resize { .. }) {
+            // A resize reflows the primary screen's lines into other rows:
+            // each line's time goes with it (`after`).
+            let mut times = Vec::new();
+            let mut time = 0;
+            let screen = context.terminal().primary_screen();
+            for (line, &row) in screen.all_lines().zip(&self.rows) {
+                time = time.max(row);
+                if !line.is_wrapped() {
+                    times.push(time);
+                    time = 0;
+                }
+            }
+            times.push(time);
+            self.reflowing = Some(times);
+        }
         self.transcript.before(context, operation);
     }
 
     fn resized(&mut self, cols: usize, rows: usize) {
-        self.rows.resize(rows, self.now);
+        self.height = rows;
         self.margins = (0, rows.saturating_sub(1));
         self.transcript.resized(cols, rows);
     }
 
     fn after(&mut self, context: &mut Observation<'_>, operation: &Operation) {
+        if let Some(times) = self.reflowing.take() {
+            // The same lines, top to bottom, in their new rows (some above
+            // the screen, about to be evicted; blank ones added below).
+            let mut line = 0;
+            self.rows.clear();
+            for row in context.terminal().primary_screen().all_lines() {
+                self.rows.push(times.get(line).copied().unwrap_or(0));
+                if !row.is_wrapped() {
+                    line += 1;
+                }
+            }
+        }
         if let Operation::Function(function) = operation {
             let terminal = context.terminal();
             if terminal.active_screen_kind() == ScreenKind::Primary {
@@ -238,10 +273,13 @@ impl Observer for Timed {
     }
 
     fn evicted(&mut self, context: &mut Observation<'_>, line: &Line) {
-        // The top row leaves; the rows below move up and a new one starts.
+        // The top row leaves; the rows below move up and a new one starts
+        // (none when the row left was above the screen, after a resize).
         if !self.rows.is_empty() {
             self.pending = self.pending.max(self.rows.remove(0));
-            self.rows.push(0);
+            if self.rows.len() < self.height {
+                self.rows.push(0);
+            }
         }
         if !line.is_wrapped() {
             self.done.push(self.pending);
@@ -284,6 +322,52 @@ mod tests {
         out.into_iter()
             .map(|l| (l.time as f64 / 1e6, l.text))
             .collect()
+    }
+
+    #[test]
+    fn lines_reflowed_by_a_resize_keep_their_times() {
+        let header = Header::new(crate::cast::Version::V2, 10, 3);
+        let mut t = Transcript::new(&header).unwrap();
+        let mut out = Vec::new();
+        let events = [
+            (1.0, "o", "abcdefghij\r\n"),
+            (2.0, "o", "klm\r\n"),
+            (3.0, "r", "5x3"),
+            (4.0, "o", "nop\r\n"),
+            (5.0, "o", "qrs\r\n"),
+            (6.0, "o", "tuv\r\n"),
+            (7.0, "r", "12x3"),
+            (8.0, "o", "wxy\r\n"),
+        ];
+        for (time, code, data) in events {
+            let event = Event {
+                time: crate::cast::micros(time),
+                code: code.into(),
+                data: crate::cast::Data::Text(data.into()),
+            };
+            let _ = t
+                .feed(&event, |l| {
+                    out.push(l);
+                    Ok(Flow::Continue(()))
+                })
+                .unwrap();
+        }
+        out.extend(t.finish());
+        let lines: Vec<(f64, String)> = out
+            .into_iter()
+            .map(|l| (l.time as f64 / 1e6, l.text))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (1.0, "abcdefghij".into()),
+                (2.0, "klm".into()),
+                (4.0, "nop".into()),
+                (5.0, "qrs".into()),
+                (6.0, "tuv".into()),
+                (8.0, "wxy".into()),
+            ]
+        );
     }
 
     #[test]
