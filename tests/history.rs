@@ -290,6 +290,61 @@ fn redact_matches_what_the_screen_showed() {
     assert!(frames(&out).last().unwrap().contains("pw: ******2XYZ"));
 }
 
+/// A resize rewraps the lines on screen, and a narrower screen pushes part
+/// of one into history: every line keeps the time it was printed, in `text`
+/// and in `grep` (the first was dated 2.0 by text and 4.0 by grep, the
+/// second 0.0 by text).
+#[test]
+fn lines_rewrapped_by_a_resize_keep_their_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = dir.path().join("resized.cast");
+    let events = [
+        (1.0, "o", "abcdefghij\r\n"),
+        (2.0, "o", "klm\r\n"),
+        (3.0, "r", "5x3"),
+        (4.0, "o", "nop\r\n"),
+        (5.0, "o", "qrs\r\n"),
+        (6.0, "o", "tuv\r\n"),
+        (7.0, "r", "12x3"),
+        (8.0, "o", "wxy\r\n"),
+    ];
+    let mut text = String::from("{\"version\": 2, \"width\": 10, \"height\": 3}\n");
+    for e in events {
+        text.push_str(&serde_json::to_string(&e).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&cast, text).unwrap();
+    let want = [
+        (1.0, "abcdefghij"),
+        (2.0, "klm"),
+        (4.0, "nop"),
+        (5.0, "qrs"),
+        (6.0, "tuv"),
+        (8.0, "wxy"),
+    ];
+    let (code, out, err) = run(&["text", "--times", path_str(&cast)]);
+    assert_eq!(code, 0, "{err}");
+    let timed: Vec<String> = want
+        .iter()
+        .map(|(t, l)| format!("00:00:0{t:.3} {l}"))
+        .collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), timed, "{out}");
+    let (code, out, err) = run(&["grep", "--json", "", path_str(&cast)]);
+    assert_eq!(code, 0, "{err}");
+    let found: Vec<(f64, String)> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["time"].as_f64().unwrap(),
+                v["line"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(f64, String)> = want.iter().map(|(t, l)| (*t, l.to_string())).collect();
+    assert_eq!(found, want);
+}
+
 /// Secrets anywhere in a long stream, split across events at every offset,
 /// are all found: the search's batches and look-back lose none.
 #[test]

@@ -162,6 +162,9 @@ struct Seen {
     all_dirty: bool,
     /// Rows of a line leaving history that are not complete yet.
     evicting: String,
+    /// The line on screen whose row began `evicting`, as the last event
+    /// showed it (a resize rewraps it into rows that show it nowhere else).
+    evicting_from: Option<OnScreen>,
     /// Rows gone into history during this event: the rows below moved up.
     evicted_rows: usize,
     /// Lines gone into history during this feed, reported at its end.
@@ -462,6 +465,17 @@ impl Observer for Seen {
     }
 
     fn evicted(&mut self, _context: &mut Observation<'_>, line: &Line) {
+        let screen = if self.kind == Some(ScreenKind::Alternate) {
+            &mut self.hidden
+        } else {
+            &mut self.shown
+        };
+        if self.evicting.is_empty() {
+            // The row leaving is the top one left of what the last event
+            // showed.
+            let row = self.evicted_rows;
+            self.evicting_from = screen.lines.iter().find(|l| l.rows.contains(&row)).cloned();
+        }
         if self.kind != Some(ScreenKind::Alternate) {
             self.evicted_rows += 1;
         }
@@ -471,15 +485,12 @@ impl Observer for Seen {
         }
         let text = std::mem::take(&mut self.evicting).trim_end().to_string();
         // The top line, if it was on screen after the last event: it keeps
-        // its time, and is not reported again as gone.
-        let screen = if self.kind == Some(ScreenKind::Alternate) {
-            &mut self.hidden
-        } else {
-            &mut self.shown
-        };
+        // its time, and is not reported again as gone. A line a resize
+        // rewrapped is the line whose row began it, if the text is the same.
+        let began = self.evicting_from.take().filter(|l| l.text == text);
         let time = match screen.lines.iter().position(|l| l.text == text) {
             Some(i) => screen.lines.remove(i).time,
-            None => self.now,
+            None => began.map_or(self.now, |l| l.time),
         };
         self.evicted.push(SeenLine {
             line: TimedLine { time, text },
