@@ -99,17 +99,12 @@ impl Timed {
     /// The last screen's lines (the primary screen's, as the transcript
     /// takes them), with their rows' times.
     fn finish(self, terminal: &avt::Terminal) -> Vec<TimedLine> {
-        let texts = self.transcript.finish(terminal);
-        let mut times = Vec::with_capacity(texts.len());
-        let mut pending = self.pending;
-        for (line, &time) in terminal.primary_screen().all_lines().zip(&self.rows) {
-            pending = pending.max(time);
-            if !line.is_wrapped() {
-                times.push(pending);
-                pending = 0;
-            }
-        }
-        pair(texts, times, self.now)
+        let times = self
+            .line_times(terminal)
+            .into_iter()
+            .map(|(time, _)| time)
+            .collect();
+        pair(self.transcript.finish(terminal), times, self.now)
     }
 }
 
@@ -127,6 +122,23 @@ fn pair(texts: Vec<String>, times: Vec<Micros>, now: Micros) -> Vec<TimedLine> {
 }
 
 impl Timed {
+    /// The primary screen's lines, top to bottom (wrapped rows joined):
+    /// when each was written (the latest of its rows, the first with the
+    /// part already in history), and whether it is blank.
+    fn line_times(&self, terminal: &avt::Terminal) -> Vec<(Micros, bool)> {
+        let mut lines = Vec::new();
+        let (mut time, mut blank) = (self.pending, true);
+        for (line, &row) in terminal.primary_screen().all_lines().zip(&self.rows) {
+            time = time.max(row);
+            blank &= line.chars().all(char::is_whitespace);
+            if !line.is_wrapped() {
+                lines.push((time, blank));
+                (time, blank) = (0, true);
+            }
+        }
+        lines
+    }
+
     /// Keeps each row's time with its text through `function` (on the
     /// primary screen; the cursor is now on `row`): a print dates its row,
     /// and rows moved inside the screen (a reverse index, inserted or
@@ -207,17 +219,7 @@ impl Observer for Timed {
         if matches!(operation, Operation::Function(Function::Ris)) {
             // The transcript completes the primary screen's lines here, the
             // blank ones at the bottom left out: they keep their rows' times.
-            let mut lines = Vec::new();
-            let (mut pending, mut blank) = (self.pending, true);
-            let screen = context.terminal().primary_screen();
-            for (line, &time) in screen.all_lines().zip(&self.rows) {
-                pending = pending.max(time);
-                blank &= line.chars().all(char::is_whitespace);
-                if !line.is_wrapped() {
-                    lines.push((pending, blank));
-                    (pending, blank) = (0, true);
-                }
-            }
+            let mut lines = self.line_times(context.terminal());
             while lines.last().is_some_and(|(_, blank)| *blank) {
                 lines.pop();
             }
@@ -228,18 +230,8 @@ impl Observer for Timed {
         if matches!(operation, Operation::Resize { .. }) {
             // A resize reflows the primary screen's lines into other rows:
             // each line's time goes with it (`after`).
-            let mut times = Vec::new();
-            let mut time = 0;
-            let screen = context.terminal().primary_screen();
-            for (line, &row) in screen.all_lines().zip(&self.rows) {
-                time = time.max(row);
-                if !line.is_wrapped() {
-                    times.push(time);
-                    time = 0;
-                }
-            }
-            times.push(time);
-            self.reflowing = Some(times);
+            let times = self.line_times(context.terminal());
+            self.reflowing = Some(times.into_iter().map(|(time, _)| time).collect());
         }
         self.transcript.before(context, operation);
     }
@@ -299,17 +291,17 @@ mod tests {
     use super::*;
     use crate::screen::Reading;
 
-    /// The transcript of `events` (time in seconds, output) on a 10x4
-    /// screen: (time in seconds, text) of each line.
-    fn transcript(events: &[(f64, &str)]) -> Vec<(f64, String)> {
-        let header = Header::new(crate::cast::Version::V2, 10, 4);
+    /// The transcript of `events` (time in seconds, code, data) on a
+    /// `cols` x `rows` screen: (time in seconds, text) of each line.
+    fn transcript_of(cols: u32, rows: u32, events: &[(f64, &str, &str)]) -> Vec<(f64, String)> {
+        let header = Header::new(crate::cast::Version::V2, cols, rows);
         let mut t = Transcript::new(&header).unwrap();
         let mut out = Vec::new();
-        for (time, data) in events {
+        for &(time, code, data) in events {
             let event = Event {
-                time: crate::cast::micros(*time),
-                code: "o".into(),
-                data: crate::cast::Data::Text((*data).into()),
+                time: crate::cast::micros(time),
+                code: code.into(),
+                data: crate::cast::Data::Text(data.into()),
             };
             let _ = t
                 .feed(&event, |l| {
@@ -324,39 +316,28 @@ mod tests {
             .collect()
     }
 
+    /// The transcript of output `events` (time in seconds, output) on 10x4.
+    fn transcript(events: &[(f64, &str)]) -> Vec<(f64, String)> {
+        let events: Vec<_> = events.iter().map(|&(t, data)| (t, "o", data)).collect();
+        transcript_of(10, 4, &events)
+    }
+
     #[test]
     fn lines_reflowed_by_a_resize_keep_their_times() {
-        let header = Header::new(crate::cast::Version::V2, 10, 3);
-        let mut t = Transcript::new(&header).unwrap();
-        let mut out = Vec::new();
-        let events = [
-            (1.0, "o", "abcdefghij\r\n"),
-            (2.0, "o", "klm\r\n"),
-            (3.0, "r", "5x3"),
-            (4.0, "o", "nop\r\n"),
-            (5.0, "o", "qrs\r\n"),
-            (6.0, "o", "tuv\r\n"),
-            (7.0, "r", "12x3"),
-            (8.0, "o", "wxy\r\n"),
-        ];
-        for (time, code, data) in events {
-            let event = Event {
-                time: crate::cast::micros(time),
-                code: code.into(),
-                data: crate::cast::Data::Text(data.into()),
-            };
-            let _ = t
-                .feed(&event, |l| {
-                    out.push(l);
-                    Ok(Flow::Continue(()))
-                })
-                .unwrap();
-        }
-        out.extend(t.finish());
-        let lines: Vec<(f64, String)> = out
-            .into_iter()
-            .map(|l| (l.time as f64 / 1e6, l.text))
-            .collect();
+        let lines = transcript_of(
+            10,
+            3,
+            &[
+                (1.0, "o", "abcdefghij\r\n"),
+                (2.0, "o", "klm\r\n"),
+                (3.0, "r", "5x3"),
+                (4.0, "o", "nop\r\n"),
+                (5.0, "o", "qrs\r\n"),
+                (6.0, "o", "tuv\r\n"),
+                (7.0, "r", "12x3"),
+                (8.0, "o", "wxy\r\n"),
+            ],
+        );
         assert_eq!(
             lines,
             [

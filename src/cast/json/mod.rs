@@ -5,6 +5,11 @@
 //! `\u` surrogate pairs, no raw control bytes) and UTF-8, and returns where the
 //! three values are. It accepts exactly what `serde_json` accepts when asked for
 //! an `(f64, String, String)` — a property test holds it to that.
+//!
+//! The full check's fast path ([`parse_event_at`]) reads a line in the form
+//! writers use a word at a time, and a long string 64 bytes at a time
+//! ([`blocks`]); whatever it cannot settle goes to the walker, which a
+//! differential test holds it to.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -226,7 +231,7 @@ pub fn parse_event(line: &[u8]) -> Result<RawEvent<'_>, LineError> {
 /// check validates whole chunks at once, which is much faster than per line).
 #[inline(always)]
 pub fn parse_event_in(line: &[u8], utf8_checked: bool) -> Result<RawEvent<'_>, LineError> {
-    let mut c = Cursor::<false>::new(line, 0, false);
+    let mut c = Cursor::<false>::new(line, 0);
     let (time, time_span, code, data) = c.event()?;
     c.ws();
     if c.i != line.len() {
@@ -254,7 +259,7 @@ pub fn parse_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
     if let Some(found) = canonical_event_at(rest) {
         return Some(found);
     }
-    let mut c = Cursor::<true>::new(rest, 0, true);
+    let mut c = Cursor::<true>::new(rest, 0);
     let (time, time_span, code, data) = c.event().ok()?;
     c.ws();
     (rest.get(c.i) == Some(&b'\n')).then_some((
@@ -302,9 +307,9 @@ fn canonical_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
     let mantissa = int_value * POW10_U64[frac_n] + frac_value;
     let time = mantissa as f64 / POW10[frac_n];
     let open = end + 7;
-    let (data, after) = match rest.get(open + 1..open + 5) {
+    let (data, after) = match rest.get(open + 1..open + 3) {
         // One key's echo, the most common line of an interactive shell.
-        Some(&[key, b'"', b']', b'\n']) if plain(key) => {
+        Some(&[key, b'"']) if plain(key) => {
             let raw = &rest[open + 1..open + 2];
             (
                 JsonStr {
@@ -315,7 +320,7 @@ fn canonical_event_at(rest: &[u8]) -> Option<(RawEvent<'_>, usize)> {
             )
         }
         _ => {
-            let mut c = Cursor::<true>::new(rest, open, true);
+            let mut c = Cursor::<true>::new(rest, open);
             (c.string().ok()?, c.i)
         }
     };
@@ -372,7 +377,7 @@ impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
 /// UTF-8 sequence), and the bytes that close it into a complete event.
 /// `None` when the line is not torn inside or right after its data string.
 pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
-    let mut c = Cursor::<false>::new(line, 0, false);
+    let mut c = Cursor::<false>::new(line, 0);
     c.ws();
     c.expect(b'[', SyntaxError::ExpectedArray).ok()?;
     c.ws();
@@ -395,7 +400,7 @@ pub fn salvage_point(line: &[u8]) -> Option<(usize, &'static [u8])> {
             // Walk the string again, remembering the last boundary between
             // complete characters or escapes.
             let mut last = data_start;
-            let mut s = Cursor::<false>::new(line, data_start, false);
+            let mut s = Cursor::<false>::new(line, data_start);
             while s.i < line.len() {
                 let ch = line[s.i];
                 let step = match ch {
@@ -430,8 +435,6 @@ struct Cursor<'a, const NL_ENDS: bool = false> {
     high: u64,
     /// A `\r` was skipped as whitespace somewhere other than the line's end.
     lone_cr: bool,
-    /// Scan long strings by 64-byte blocks where it can (`NL_ENDS` only).
-    blocks: bool,
 }
 
 /// How far into a string the walker goes before the blocks take over: most
@@ -441,13 +444,12 @@ const BLOCKS_AFTER: usize = 128;
 
 impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
     /// At `b[i]`, nothing seen yet.
-    fn new(b: &'a [u8], i: usize, blocks: bool) -> Self {
+    fn new(b: &'a [u8], i: usize) -> Self {
         Cursor {
             b,
             i,
             high: 0,
             lone_cr: false,
-            blocks,
         }
     }
 }
@@ -674,10 +676,11 @@ impl<'a, const NL_ENDS: bool> Cursor<'a, NL_ENDS> {
         // once at its end if any were seen (outside strings such bytes are
         // already syntax errors, so this is the same as checking each string).
         let mut high = 0u64;
-        let mut by_blocks = NL_ENDS && self.blocks;
+        // In text known valid UTF-8, a long string is scanned by blocks past
+        // its first bytes.
+        let mut by_blocks = NL_ENDS;
         loop {
-            // Past its first bytes, a long string is scanned by blocks. The
-            // walker stops between escapes, so no backslash is pending here.
+            // The walker stops between escapes: no backslash is pending here.
             if by_blocks && self.i - start >= BLOCKS_AFTER {
                 if let Some((end, more_escaped)) = blocks::string_end(self.b, self.i) {
                     self.i = end + 1;

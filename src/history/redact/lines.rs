@@ -106,6 +106,9 @@ impl Line {
         self.cursor = 0;
     }
 
+    /// Writes `c` at the cursor (inlined: it runs for every character of
+    /// output).
+    #[inline(always)]
     fn write(&mut self, c: char, source: usize, shown: &mut dyn FnMut(&[Cell])) {
         if self.cursor >= CAP {
             self.end(shown);
@@ -115,38 +118,29 @@ impl Line {
             self.cells.resize(self.cursor, GAP);
             self.cells.push(cell);
         } else {
-            // What this overwrites was shown: it is searched first (unless
-            // it was already, and nothing new came since).
-            if self.cells[self.cursor].fresh {
-                self.settle(shown);
-            }
+            self.settle_before_losing(self.cursor..self.cursor + 1, shown);
             self.cells[self.cursor] = cell;
         }
         self.cursor += 1;
         self.fresh = true;
     }
 
-    /// Printable ASCII written at the cursor, `source` the first one's
-    /// offset: appended at once where the line ends (the usual case).
-    fn write_ascii(&mut self, run: &str, source: usize, shown: &mut dyn FnMut(&[Cell])) {
-        for (k, c) in run.chars().enumerate() {
-            if self.cursor == self.cells.len() && self.cursor < CAP {
-                self.cells.push(Cell::written(c, source + k));
-                self.cursor += 1;
-                self.fresh = true;
-            } else {
-                self.write(c, source + k, shown);
-            }
+    /// Before the cells in `range` are overwritten or erased: what they
+    /// show is searched, unless it already was and nothing new came since.
+    fn settle_before_losing(
+        &mut self,
+        range: std::ops::Range<usize>,
+        shown: &mut dyn FnMut(&[Cell]),
+    ) {
+        if self.cells[range].iter().any(|c| c.fresh) {
+            self.settle(shown);
         }
     }
 
     /// Removes or blanks `range` of the cells, searching them first.
     fn erase(&mut self, range: std::ops::Range<usize>, shown: &mut dyn FnMut(&[Cell])) {
         let range = range.start.min(self.cells.len())..range.end.min(self.cells.len());
-        // What it held is searched first, unless it already was.
-        if self.cells[range.clone()].iter().any(|c| c.fresh) {
-            self.settle(shown);
-        }
+        self.settle_before_losing(range.clone(), shown);
         if range.end == self.cells.len() {
             self.cells.truncate(range.start);
         } else {
@@ -205,9 +199,7 @@ impl Line {
             'X' => self.erase(self.cursor..self.cursor + n, shown),
             'P' if self.cursor < self.cells.len() => {
                 let end = (self.cursor + n).min(self.cells.len());
-                if self.cells[self.cursor..end].iter().any(|c| c.fresh) {
-                    self.settle(shown);
-                }
+                self.settle_before_losing(self.cursor..end, shown);
                 self.cells.drain(self.cursor..end);
             }
             '@' if self.cursor < self.cells.len() => {
@@ -248,8 +240,8 @@ impl StreamLines {
         EscapeState(self.escape)
     }
 
-    /// Takes an event's text: [`StreamLines::feed`] for each character, with
-    /// runs of printable ASCII in output written at once.
+    /// Takes an event's text: [`StreamLines::feed`] for each character, but
+    /// runs of printable ASCII in output go straight to the line.
     pub(super) fn feed_str(
         &mut self,
         text: &str,
@@ -264,7 +256,9 @@ impl StreamLines {
                     .take_while(|b| (0x20..0x7f).contains(b))
                     .count();
                 if run > 0 {
-                    self.line.write_ascii(&rest[..run], *offset, shown);
+                    for (k, c) in rest[..run].chars().enumerate() {
+                        self.line.write(c, *offset + k, shown);
+                    }
                     *offset += run;
                     rest = &rest[run..];
                     continue;
@@ -298,9 +292,7 @@ impl StreamLines {
                 }
             }
             Escape::Csi if self.escape == Escape::Text && !self.line.typed => {
-                let params = std::mem::take(&mut self.params);
-                self.line.csi(&params, c, shown);
-                self.params = params;
+                self.line.csi(&self.params, c, shown)
             }
             Escape::Csi if self.escape == Escape::Text => {}
             // Parameters past any a line edit uses are dropped.
@@ -318,16 +310,17 @@ impl StreamLines {
 
     /// The smallest stream offset a later search may still mask.
     pub(super) fn first_live(&self) -> Option<usize> {
-        match (self.line.first_source(), self.string.first_source()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.line
+            .first_source()
+            .into_iter()
+            .chain(self.string.first_source())
+            .min()
     }
 }
 
 /// The escape parser's state at some point, opaque: walks text as
 /// [`StreamLines::feed`] does, telling which characters are text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy)]
 pub(super) struct EscapeState(Escape);
 
 impl EscapeState {

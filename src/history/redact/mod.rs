@@ -194,7 +194,7 @@ impl<'p, 'a> Masker<'p, 'a> {
             self.pending.push_back(Pending {
                 event,
                 stream,
-                escape: StreamLines::default().escape(),
+                escape: EscapeState::default(),
                 span: 0..0,
                 masked,
             });
@@ -205,10 +205,7 @@ impl<'p, 'a> Masker<'p, 'a> {
         } = &mut self.streams[s];
         let escape = shown.escape();
         let start = *end;
-        let mut search = |cells: &[Cell]| {
-            batch.extend_from_slice(cells);
-            batch.push(LINE_END);
-        };
+        let mut search = to_batch(batch);
         shown.feed_str(&event.data.text(), end, &mut search);
         // What a player shows after the event.
         shown.settle(&mut search);
@@ -235,7 +232,7 @@ impl<'p, 'a> Masker<'p, 'a> {
             // too long: the lines are searched as they stand and let go.
             self.end_lines();
         } else if self.streams.iter().all(|st| st.batch.len() < BATCH) {
-            // Nothing searched since the last time: nothing new is final.
+            // Until a batch is searched, no event is known to be final.
             return Vec::new();
         }
         self.search_batches(found);
@@ -273,11 +270,7 @@ impl Masker<'_, '_> {
     /// begins them anew.
     fn end_lines(&mut self) {
         for st in &mut self.streams {
-            let batch = &mut st.batch;
-            let mut search = |cells: &[Cell]| {
-                batch.extend_from_slice(cells);
-                batch.push(LINE_END);
-            };
+            let mut search = to_batch(&mut st.batch);
             st.shown.line.end(&mut search);
             st.shown.string.end(&mut search);
         }
@@ -289,7 +282,7 @@ impl Masker<'_, '_> {
         for (s, st) in self.streams.iter_mut().enumerate() {
             let pending = &self.pending;
             let time_of = |offset| time_of(pending, s, offset).unwrap_or(last);
-            search_line(
+            search_states(
                 &st.batch,
                 s,
                 self.patterns,
@@ -300,6 +293,14 @@ impl Masker<'_, '_> {
             );
             st.batch.clear();
         }
+    }
+}
+
+/// What a line hands over to be searched: its state, added to `batch`.
+fn to_batch(batch: &mut Vec<Cell>) -> impl FnMut(&[Cell]) + '_ {
+    |cells| {
+        batch.extend_from_slice(cells);
+        batch.push(LINE_END);
     }
 }
 
@@ -318,7 +319,7 @@ fn time_of(pending: &VecDeque<Pending<'_>>, s: usize, offset: usize) -> Option<M
 /// the time (`time_of` its first character's stream offset) of the event
 /// that wrote it. A match shown again (the line at a later state) is not
 /// counted again.
-fn search_line(
+fn search_states(
     cells: &[Cell],
     s: usize,
     patterns: &[Regex],
