@@ -65,6 +65,15 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// Its length as stored (JSON escapes and all, for data kept so): a
+    /// measure of the work of playing it.
+    pub fn stored_len(&self) -> usize {
+        match self {
+            Data::Json(raw, _) => raw.len(),
+            Data::Text(text) => text.len(),
+        }
+    }
+
     /// The data as text in pieces of a bounded size (a huge event is never
     /// decoded whole): see [`JsonStr::pieces`].
     pub fn pieces(&self) -> impl Iterator<Item = Cow<'a, str>> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use tvmux::edit::{self, Target};
 
-use super::edit::OutputArgs;
+use super::edit::{OutputArgs, ThreadsArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,6 +17,8 @@ pub struct Args {
     input: PathBuf,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    threads: ThreadsArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,7 +37,9 @@ pub fn run(args: Args) -> u8 {
     let target = match args.to {
         To::V2 => Target::V2,
         To::V3 => Target::V3,
-        To::Txt => Target::Txt,
+        To::Txt => Target::Txt {
+            threads: args.threads.get(),
+        },
         To::Raw => Target::Raw,
     };
     super::edit::run(&args.input, &args.output, |input, output| {

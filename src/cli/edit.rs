@@ -7,6 +7,22 @@ use tvmux::edit::{self, EditError, Input, Output, TimeSpec, Written};
 
 use super::exit;
 
+/// How many cores play the terminal (`text`, `grep`, `convert --to txt`).
+#[derive(clap::Args)]
+pub struct ThreadsArgs {
+    /// Play the terminal on N cores (default: all); the text is the same
+    /// for any number.
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    threads: Option<std::num::NonZeroUsize>,
+}
+
+impl ThreadsArgs {
+    /// The number asked for, or every core.
+    pub fn get(&self) -> usize {
+        self.threads.map_or_else(tvmux::screen::cores, usize::from)
+    }
+}
+
 /// Where an edit writes.
 #[derive(clap::Args)]
 pub struct OutputArgs {

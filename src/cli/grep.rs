@@ -30,6 +30,8 @@ pub struct Args {
     /// One JSON object per line (match or context), times in seconds.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    threads: super::edit::ThreadsArgs,
 }
 
 #[derive(Serialize)]
@@ -77,6 +79,12 @@ pub fn run(args: Args) -> u8 {
     // Every cast is searched in parallel; each one's lines are printed
     // together, in the order of the paths.
     let inputs = inputs::expand(&paths, inputs::Empty::Refused(None));
+    // One cast takes the cores itself; several take one each.
+    let threads = if inputs.len() == 1 {
+        args.threads.get()
+    } else {
+        1
+    };
     let results: Vec<(String, Result<Vec<Hit>, String>)> = inputs
         .into_par_iter()
         .map(|input| match input {
@@ -92,7 +100,9 @@ pub fn run(args: Args) -> u8 {
                 };
                 let mut hits = Vec::new();
                 let found = Input::open(&path)
-                    .and_then(|cast| history::search(&cast, &regex, args.context, |h| hits.push(h)))
+                    .and_then(|cast| {
+                        history::search(&cast, &regex, args.context, threads, |h| hits.push(h))
+                    })
                     .map(|_| hits)
                     .map_err(|e: EditError| e.to_string());
                 (name, found)

@@ -7,7 +7,7 @@ use tvmux::cast::Flow;
 use tvmux::edit::{self, Input, TimeSpec};
 use tvmux::history;
 
-use super::edit::time_spec;
+use super::edit::{ThreadsArgs, time_spec};
 use super::exit;
 
 #[derive(clap::Args)]
@@ -27,6 +27,8 @@ pub struct Args {
     /// The cast (v1, v2 or v3; `-`: standard input).
     #[arg(value_name = "CAST")]
     input: PathBuf,
+    #[command(flatten)]
+    threads: ThreadsArgs,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -42,6 +44,7 @@ pub fn run(args: Args) -> u8 {
             Ok(())
         }
         None => {
+            let threads = args.threads.get();
             let mut print = |line: history::TimedLine| -> std::io::Result<Flow> {
                 if args.times {
                     write!(out, "{} ", tvmux::edit::timestamp(line.time))?;
@@ -50,9 +53,9 @@ pub fn run(args: Args) -> u8 {
                 Ok(Flow::Continue(()))
             };
             if args.all {
-                history::all_lines(&input, |seen| print(seen.line))
+                history::all_lines(&input, threads, |seen| print(seen.line))
             } else {
-                history::lines(&input, print)
+                history::lines(&input, threads, print)
             }
         }
     });

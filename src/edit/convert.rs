@@ -7,8 +7,8 @@
 use std::io::Write;
 
 use super::{EditError, Input, Output, Written, edited_header, finish, writer};
-use crate::cast::{Flow, ReadError, Version};
-use crate::screen::{Reading, TimedLine, Transcript};
+use crate::cast::{Flow, Version};
+use crate::screen::Transcript;
 
 /// What to convert to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +17,12 @@ pub enum Target {
     V2,
     /// asciicast v3.
     V3,
-    /// The text a viewer saw: lines as they scrolled off, then the last screen.
-    Txt,
+    /// The text a viewer saw: lines as they scrolled off, then the last
+    /// screen.
+    Txt {
+        /// The cores the terminal is played on (the same text for any number).
+        threads: usize,
+    },
     /// The terminal output, byte for byte.
     Raw,
 }
@@ -73,27 +77,20 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             out.commit()?;
             Ok(written)
         }
-        Target::Txt => {
+        Target::Txt { threads } => {
             let mut out = output;
             let mut written = Written {
                 text: true,
                 ..Written::default()
             };
             let events = input.events()?;
-            let mut transcript =
-                Transcript::new(events.header()).map_err(|e| EditError::io(&input.path, e))?;
-            let mut write = |line: TimedLine| -> std::io::Result<()> {
+            crate::screen::read::<Transcript>(&events, threads, crate::screen::CHUNK, |line| {
                 writeln!(out, "{}", line.text)?;
                 written.events += 1;
                 written.duration = written.duration.max(line.time);
-                Ok(())
-            };
-            events
-                .for_each(|e| transcript.feed(&e, |line| write(line).map(Flow::Continue)))
-                .map_err(|e| input.error(e))?;
-            for line in transcript.finish() {
-                write(line).map_err(|e| input.error(ReadError::Io(e)))?;
-            }
+                Ok(Flow::Continue(()))
+            })
+            .map_err(|e| input.error(e))?;
             out.commit()?;
             Ok(written)
         }

@@ -37,17 +37,19 @@ impl Hit {
 }
 
 /// Calls `each` with every line of `input` that `regex` matches, and with
-/// `context` lines before and after each; returns how many lines matched.
+/// `context` lines before and after each, reading it on `threads` cores;
+/// returns how many lines matched.
 pub fn search(
     input: &Input,
     regex: &Regex,
     context: usize,
+    threads: usize,
     mut each: impl FnMut(Hit),
 ) -> Result<u64, EditError> {
     let mut before: VecDeque<Hit> = VecDeque::with_capacity(context + 1);
     let mut after = 0;
     let (mut index, mut matched) = (0u64, 0u64);
-    all_lines(input, |SeenLine { line, screen }| {
+    all_lines(input, threads, |SeenLine { line, screen }| {
         let TimedLine { time, text } = line;
         let matches: Vec<Range<usize>> = regex.find_iter(&text).map(|m| m.range()).collect();
         let hit = Hit {

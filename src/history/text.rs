@@ -8,50 +8,41 @@ use crate::edit::{EditError, Input};
 use crate::screen::{Everything, Reading, Screen, SeenLine, TimedLine, Transcript};
 
 /// Calls `each` with every line of `input`'s text in order: lines as they
-/// scrolled off the screen, then the last screen's.
+/// scrolled off the screen, then the last screen's; played on `threads`
+/// cores ([`crate::screen::read`]: the same lines for any number).
 pub fn lines(
     input: &Input,
+    threads: usize,
     each: impl FnMut(TimedLine) -> std::io::Result<Flow>,
 ) -> Result<(), EditError> {
-    read::<Transcript>(input, each)
+    read::<Transcript>(input, threads, each)
 }
 
 /// Calls `each` with every line of `input` that was ever on screen or
 /// scrolled into history, as each leaves (then the rest at the end).
 pub fn all_lines(
     input: &Input,
+    threads: usize,
     each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
 ) -> Result<(), EditError> {
-    read::<Everything>(input, each)
+    read::<Everything>(input, threads, each)
 }
 
 /// Plays `input` into a reading `R`, handing `each` its lines as they come;
 /// `each` may stop.
-fn read<R: Reading>(
+fn read<R>(
     input: &Input,
-    mut each: impl FnMut(R::Line) -> std::io::Result<Flow>,
-) -> Result<(), EditError> {
+    threads: usize,
+    each: impl FnMut(R::Line) -> std::io::Result<Flow>,
+) -> Result<(), EditError>
+where
+    R: Reading + Send,
+    R::Line: Send,
+    R::Own: Send + Sync,
+{
     let events = input.events()?;
-    let mut reading = R::new(events.header()).map_err(|e| EditError::io(&input.path, e))?;
-    let mut stopped = false;
-    events
-        .for_each(|e| {
-            let flow = reading.feed(&e, &mut each)?;
-            stopped = flow.is_break();
-            Ok(flow)
-        })
-        .map_err(|e| input.error(e))?;
-    if !stopped {
-        for line in reading.finish() {
-            if each(line)
-                .map_err(|e| EditError::io(&input.path, e))?
-                .is_break()
-            {
-                break;
-            }
-        }
-    }
-    Ok(())
+    crate::screen::read::<R>(&events, threads, crate::screen::CHUNK, each)
+        .map_err(|e| input.error(e))
 }
 
 /// The screen at `time` (after every event up to it): its rows, trailing

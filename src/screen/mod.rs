@@ -3,11 +3,15 @@
 //! terminal, which its player and agg render with); keyframes that redraw
 //! it; and the two readings of a cast's text, fed event by event: the
 //! [`Transcript`] (what scrolled off, then the last screen, as asciinema's
-//! `convert -f txt`) and [`Everything`] that was ever on either screen.
+//! `convert -f txt`) and [`Everything`] that was ever on either screen;
+//! and [`read`], which plays a reading on several cores with the result of
+//! one.
 
+mod parallel;
 mod seen;
 mod transcript;
 
+pub use parallel::{CHUNK, read};
 pub use seen::{Everything, SeenLine, Shown};
 pub use transcript::{TimedLine, Transcript};
 
@@ -16,8 +20,18 @@ pub use transcript::{TimedLine, Transcript};
 pub trait Reading: Sized {
     /// What it gives.
     type Line;
+    /// What it keeps beside its screen (the rows' times, the lines on
+    /// screen): with the screen, everything that decides what it gives
+    /// from here on, to compare one reading with another and to copy one.
+    type Own: Clone + PartialEq;
     /// A blank screen of the header's size (refused over [`MAX_CELLS`]).
     fn new(header: &crate::cast::Header) -> std::io::Result<Self>;
+    /// Its screen.
+    fn screen(&self) -> &Screen;
+    /// A copy of what it keeps beside its screen.
+    fn own(&self) -> Self::Own;
+    /// A reading made of a screen and what it keeps beside it.
+    fn from_parts(screen: Screen, own: Self::Own) -> Self;
     /// Plays one event; `each` is given the lines it completes, and may stop.
     fn feed(
         &mut self,
@@ -29,6 +43,12 @@ pub trait Reading: Sized {
 }
 
 use crate::cast::{Event, Flow, Size};
+
+/// The cores this machine lends the process: the number of threads to play
+/// a terminal on when none is asked for.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 /// A terminal fed a cast's events.
 pub struct Screen {
@@ -193,4 +213,31 @@ impl Screen {
     pub fn terminal(&self) -> &avt::Terminal {
         &self.vt
     }
+
+    /// Its state: its size and avt's dump, which sets everything else
+    /// (both screens, cursors, pen, modes, an unfinished sequence), and
+    /// which is equal for two screens that go on alike.
+    pub(crate) fn state(&self) -> ScreenState {
+        let (cols, rows) = self.size();
+        ScreenState {
+            cols,
+            rows,
+            dump: self.vt.dump(),
+        }
+    }
+
+    /// A screen in `state`.
+    pub(crate) fn restore(state: &ScreenState) -> std::io::Result<Screen> {
+        let mut screen = Screen::new(state.cols, state.rows)?;
+        screen.vt.feed(state.dump.as_str());
+        Ok(screen)
+    }
+}
+
+/// A screen's state ([`Screen::state`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ScreenState {
+    cols: u32,
+    rows: u32,
+    dump: String,
 }

@@ -49,6 +49,19 @@ pub struct Everything {
 
 impl super::Reading for Everything {
     type Line = SeenLine;
+    type Own = Seen;
+
+    fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    fn own(&self) -> Seen {
+        self.seen.clone()
+    }
+
+    fn from_parts(screen: Screen, seen: Seen) -> Everything {
+        Everything { screen, seen }
+    }
 
     fn new(header: &Header) -> std::io::Result<Everything> {
         Ok(Everything {
@@ -95,7 +108,7 @@ fn send(
 
 /// A line on screen: its text (wrapped rows joined, trailing blanks
 /// trimmed), when that text was written, and the rows it spans.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct OnScreen {
     text: String,
     time: Micros,
@@ -112,7 +125,7 @@ struct OnScreen {
 const IN_PLACE: Micros = 1_000_000;
 
 /// A row as the screen showed it after the last event.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Row {
     text: String,
     /// Each cell's character, to tell quickly whether the row changed.
@@ -141,14 +154,15 @@ impl Row {
 }
 
 /// One screen's rows and lines after the last event.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct ScreenState {
     rows: Vec<Row>,
     lines: Vec<OnScreen>,
 }
 
-#[derive(Default)]
-struct Seen {
+/// What [`Everything`] keeps beside its screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
     /// The time of the event being fed.
     now: Micros,
     /// The screen shown after the last event.

@@ -1,9 +1,9 @@
 //! The transcript: a cast's text as asciinema reads it (`convert -f txt`),
 //! every line as it scrolled off the screen, then the last screen, each
-//! with the time its text was last written. `avt`'s own transcript gives
-//! the text; the rows' times are followed beside it.
+//! with the time its text was last written. The text is taken as `avt`'s
+//! own transcript takes it ([`Text`]); the rows' times are followed beside
+//! it.
 
-use avt::observer::Transcript as AvtTranscript;
 use avt::parser::Function;
 use avt::{Line, Observation, Observer, Operation, ScreenKind};
 
@@ -27,6 +27,19 @@ pub struct Transcript {
 
 impl super::Reading for Transcript {
     type Line = TimedLine;
+    type Own = Timed;
+
+    fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    fn own(&self) -> Timed {
+        self.timed.clone()
+    }
+
+    fn from_parts(screen: Screen, timed: Timed) -> Transcript {
+        Transcript { screen, timed }
+    }
 
     fn new(header: &Header) -> std::io::Result<Transcript> {
         Ok(Transcript {
@@ -58,10 +71,44 @@ impl super::Reading for Transcript {
     }
 }
 
-/// avt's transcript, with times: which row each character was printed on,
-/// and which rows leave the screen.
-struct Timed {
-    transcript: AvtTranscript,
+/// The text of the lines that leave the primary screen, as `avt`'s
+/// `observer::Transcript` takes it (its state kept here, so that a reading
+/// can be compared and copied: [`super::Reading::own`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Text {
+    /// The rows of a wrapped line gone so far.
+    pending: String,
+    /// The lines completed during this feed.
+    ready: Vec<String>,
+}
+
+impl Text {
+    fn push(&mut self, line: &Line) {
+        self.pending.extend(line.chars());
+        if !line.is_wrapped() {
+            self.ready.push(self.pending.trim_end().to_owned());
+            self.pending.clear();
+        }
+    }
+
+    /// Completes every line of the primary screen (at a hard reset, and at
+    /// the end), the blank ones at its bottom left out.
+    fn finish_primary(&mut self, terminal: &avt::Terminal) {
+        let start = self.ready.len();
+        for line in terminal.primary_screen().all_lines() {
+            self.push(line);
+        }
+        while self.ready.len() > start && self.ready.last().is_some_and(String::is_empty) {
+            self.ready.pop();
+        }
+    }
+}
+
+/// The transcript's text, with times: which row each character was printed
+/// on, and which rows leave the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timed {
+    text: Text,
     /// For each row of the primary screen: when text was last printed there.
     rows: Vec<Micros>,
     /// The time of the event being fed.
@@ -84,7 +131,7 @@ struct Timed {
 impl Timed {
     fn new(rows: usize) -> Timed {
         Timed {
-            transcript: AvtTranscript::new(),
+            text: Text::default(),
             rows: vec![0; rows],
             now: 0,
             done: Vec::new(),
@@ -98,13 +145,14 @@ impl Timed {
 
     /// The last screen's lines (the primary screen's, as the transcript
     /// takes them), with their rows' times.
-    fn finish(self, terminal: &avt::Terminal) -> Vec<TimedLine> {
+    fn finish(mut self, terminal: &avt::Terminal) -> Vec<TimedLine> {
         let times = self
             .line_times(terminal)
             .into_iter()
             .map(|(time, _)| time)
             .collect();
-        pair(self.transcript.finish(terminal), times, self.now)
+        self.text.finish_primary(terminal);
+        pair(self.text.ready, times, self.now)
     }
 }
 
@@ -210,10 +258,6 @@ impl Timed {
 impl Observer for Timed {
     type Output = Vec<TimedLine>;
 
-    fn begin(&mut self, context: &mut Observation<'_>) {
-        self.transcript.begin(context);
-    }
-
     fn before(&mut self, context: &mut Observation<'_>, operation: &Operation) {
         self.row_before = context.terminal().cursor().row;
         if matches!(operation, Operation::Function(Function::Ris)) {
@@ -226,6 +270,7 @@ impl Observer for Timed {
             self.done.extend(lines.into_iter().map(|(time, _)| time));
             self.rows.iter_mut().for_each(|t| *t = 0);
             self.pending = 0;
+            self.text.finish_primary(context.terminal());
         }
         if matches!(operation, Operation::Resize { .. }) {
             // A resize reflows the primary screen's lines into other rows:
@@ -233,13 +278,11 @@ impl Observer for Timed {
             let times = self.line_times(context.terminal());
             self.reflowing = Some(times.into_iter().map(|(time, _)| time).collect());
         }
-        self.transcript.before(context, operation);
     }
 
-    fn resized(&mut self, cols: usize, rows: usize) {
+    fn resized(&mut self, _cols: usize, rows: usize) {
         self.height = rows;
         self.margins = (0, rows.saturating_sub(1));
-        self.transcript.resized(cols, rows);
     }
 
     fn after(&mut self, context: &mut Observation<'_>, operation: &Operation) {
@@ -261,10 +304,9 @@ impl Observer for Timed {
                 self.follow(function, terminal.cursor().row);
             }
         }
-        self.transcript.after(context, operation);
     }
 
-    fn evicted(&mut self, context: &mut Observation<'_>, line: &Line) {
+    fn evicted(&mut self, _context: &mut Observation<'_>, line: &Line) {
         // The top row leaves; the rows below move up and a new one starts
         // (none when the row left was above the screen, after a resize).
         if !self.rows.is_empty() {
@@ -277,11 +319,11 @@ impl Observer for Timed {
             self.done.push(self.pending);
             self.pending = 0;
         }
-        self.transcript.evicted(context, line);
+        self.text.push(line);
     }
 
-    fn end(&mut self, context: &mut Observation<'_>) -> Vec<TimedLine> {
-        let texts = self.transcript.end(context);
+    fn end(&mut self, _context: &mut Observation<'_>) -> Vec<TimedLine> {
+        let texts = std::mem::take(&mut self.text.ready);
         pair(texts, std::mem::take(&mut self.done), self.now)
     }
 }

@@ -1,0 +1,342 @@
+//! Exact parallel emulation: a reading played on several cores gives what
+//! it gives on one, line for line.
+//!
+//! The events are cut into chunks. Each chunk is played on a core of its
+//! own from a guess of the state at its start: the latest state known to be
+//! true (the end of the last chunk put in order), which differs from the
+//! true one only by what the chunks in between changed. The player keeps
+//! the lines it gives and the whole state at checkpoints (after 4 KiB of
+//! the chunk's data, then after twice as much each time).
+//!
+//! The chunks are then put in order on the calling thread, which holds the
+//! true state: a chunk is played again from it until the true state equals
+//! the guessed run's at a checkpoint; from there the guessed run did what
+//! the true one would (the state decides everything that follows), so its
+//! lines and its end are taken. A terminal forgets fast (a screen of
+//! output, a redraw), so most chunks are taken at their first checkpoints;
+//! one that never meets its guess is played again whole, and still gives
+//! the true lines.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use super::{Reading, Screen, ScreenState};
+use crate::cast::{Event, Events, Flow, ReadError};
+
+/// How much event data (bytes as stored) a chunk holds: about 15 ms of
+/// emulation, so that a guess is never far behind, and the work of
+/// putting a chunk in order is small beside playing it.
+pub const CHUNK: usize = 1 << 20;
+
+/// Everything a reading's future depends on: equal states give equal lines
+/// from then on.
+#[derive(PartialEq)]
+struct State<O> {
+    screen: ScreenState,
+    own: O,
+}
+
+impl<O> State<O> {
+    fn of<R: Reading<Own = O>>(reading: &R) -> State<O> {
+        State {
+            screen: reading.screen().state(),
+            own: reading.own(),
+        }
+    }
+
+    fn restore<R: Reading<Own = O>>(&self) -> io::Result<R>
+    where
+        O: Clone,
+    {
+        Ok(R::from_parts(
+            Screen::restore(&self.screen)?,
+            self.own.clone(),
+        ))
+    }
+}
+
+/// A guessed run's state after its first `events` events, when it had
+/// given `lines` lines.
+struct Checkpoint<O> {
+    events: usize,
+    lines: usize,
+    state: State<O>,
+}
+
+/// A chunk played from a guess.
+struct Played<'a, R: Reading> {
+    index: usize,
+    events: Vec<Event<'a>>,
+    checkpoints: Vec<Checkpoint<R::Own>>,
+    lines: Vec<R::Line>,
+    /// The reading after the chunk; none when the guess could not be played
+    /// through (a screen refused): the true run then plays it all.
+    end: Option<R>,
+}
+
+/// Plays `events` into a reading `R`, handing `each` its lines in order;
+/// `each` may stop. On `threads` cores (1: this thread alone), with chunks
+/// of `chunk` bytes of event data; the lines are the same for any number.
+pub fn read<'a, R>(
+    events: &Events<'a>,
+    threads: usize,
+    chunk: usize,
+    mut each: impl FnMut(R::Line) -> io::Result<Flow>,
+) -> Result<(), ReadError>
+where
+    R: Reading + Send,
+    R::Line: Send,
+    R::Own: Send + Sync,
+{
+    let mut truth = R::new(events.header())?;
+    let flow = if threads <= 1 {
+        let mut flow = Flow::Continue(());
+        events.for_each(|e| {
+            flow = truth.feed(&e, &mut each)?;
+            Ok(flow)
+        })?;
+        flow
+    } else {
+        in_parallel(events, threads, chunk, &mut truth, &mut each)?
+    };
+    if flow.is_continue() {
+        for line in truth.finish() {
+            if each(line)?.is_break() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`read`]'s events on `threads` cores, `truth` the reading at the start.
+fn in_parallel<'a, R>(
+    events: &Events<'a>,
+    threads: usize,
+    chunk: usize,
+    truth: &mut R,
+    each: &mut impl FnMut(R::Line) -> io::Result<Flow>,
+) -> Result<Flow, ReadError>
+where
+    R: Reading + Send,
+    R::Line: Send,
+    R::Own: Send + Sync,
+{
+    let latest = Mutex::new(Arc::new(State::of(truth)));
+    // Chunks read but not yet put in order: one a core, and one waiting.
+    let ahead = threads + 1;
+    let (jobs_tx, jobs_rx) = mpsc::channel::<(usize, Vec<Event<'a>>)>();
+    let jobs_rx = Mutex::new(jobs_rx);
+    std::thread::scope(|scope| {
+        let (played_tx, played_rx) = mpsc::channel::<Played<'a, R>>();
+        let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(ahead);
+        for _ in 0..ahead {
+            permit_tx.send(()).expect("room for every permit");
+        }
+        let splitter = scope.spawn(move || {
+            let send =
+                |index, batch| permit_rx.recv().is_ok() && jobs_tx.send((index, batch)).is_ok();
+            let (mut batch, mut bytes, mut index) = (Vec::new(), 0, 0);
+            let read = events.for_each(|e| {
+                bytes += e.data.stored_len();
+                batch.push(e);
+                if bytes >= chunk {
+                    if !send(index, std::mem::take(&mut batch)) {
+                        return Ok(Flow::Break(()));
+                    }
+                    (bytes, index) = (0, index + 1);
+                }
+                Ok(Flow::Continue(()))
+            });
+            if !batch.is_empty() {
+                send(index, batch);
+            }
+            read
+        });
+        for _ in 0..threads {
+            let (jobs_rx, latest, played_tx) = (&jobs_rx, &latest, played_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let job = jobs_rx.lock().expect("no player panics").recv();
+                    let Ok((index, events)) = job else { break };
+                    let guess = Arc::clone(&latest.lock().expect("no player panics"));
+                    let played = play::<R>(index, events, &guess, chunk / 256);
+                    if played_tx.send(played).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(played_tx);
+        // Put the chunks in order as they come.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        let mut flow = Ok(Flow::Continue(()));
+        'all: for played in played_rx.iter() {
+            waiting.insert(played.index, played);
+            while let Some(played) = waiting.remove(&next) {
+                next += 1;
+                flow = take(truth, played, each);
+                if !matches!(flow, Ok(Flow::Continue(()))) {
+                    break 'all;
+                }
+                *latest.lock().expect("no player panics") = Arc::new(State::of(truth));
+                let _ = permit_tx.send(());
+            }
+        }
+        // Stopped early: the splitter and the players see the channels
+        // closed and stop.
+        drop((played_rx, permit_tx));
+        let read = splitter.join().expect("the splitter does not panic");
+        let flow = flow?;
+        read.map(|()| flow)
+    })
+}
+
+/// Plays a chunk from `guess`, keeping its lines and checkpoints: the
+/// first after `first` bytes of data, each next one after twice as much.
+fn play<'a, R: Reading>(
+    index: usize,
+    events: Vec<Event<'a>>,
+    guess: &State<R::Own>,
+    first: usize,
+) -> Played<'a, R> {
+    let mut played = Played {
+        index,
+        events,
+        checkpoints: Vec::new(),
+        lines: Vec::new(),
+        end: None,
+    };
+    let Ok(mut reading) = guess.restore::<R>() else {
+        return played;
+    };
+    played.checkpoints.push(Checkpoint {
+        events: 0,
+        lines: 0,
+        state: State::of(&reading),
+    });
+    let (mut bytes, mut next) = (0, first);
+    let last = played.events.len().saturating_sub(1);
+    for (i, event) in played.events.iter().enumerate() {
+        let lines = &mut played.lines;
+        let fed = reading.feed(event, |line| {
+            lines.push(line);
+            Ok(Flow::Continue(()))
+        });
+        if fed.is_err() {
+            return played;
+        }
+        bytes += event.data.stored_len();
+        // A checkpoint at the end would save nothing.
+        if bytes >= next && i < last {
+            played.checkpoints.push(Checkpoint {
+                events: i + 1,
+                lines: played.lines.len(),
+                state: State::of(&reading),
+            });
+            next = bytes * 2;
+        }
+    }
+    played.end = Some(reading);
+    played
+}
+
+/// Puts a chunk played from a guess after `truth`: plays it from the true
+/// state up to the first checkpoint where the states are equal, then takes
+/// the guessed run's lines and end from there.
+fn take<R: Reading>(
+    truth: &mut R,
+    played: Played<'_, R>,
+    each: &mut impl FnMut(R::Line) -> io::Result<Flow>,
+) -> io::Result<Flow> {
+    let Played {
+        events,
+        checkpoints,
+        mut lines,
+        end,
+        ..
+    } = played;
+    let mut done = 0;
+    if let Some(end) = end {
+        for checkpoint in checkpoints {
+            if feed(truth, &events[done..checkpoint.events], each)?.is_break() {
+                return Ok(Flow::Break(()));
+            }
+            done = checkpoint.events;
+            if State::of(truth) == checkpoint.state {
+                for line in lines.drain(checkpoint.lines..) {
+                    if each(line)?.is_break() {
+                        return Ok(Flow::Break(()));
+                    }
+                }
+                *truth = end;
+                return Ok(Flow::Continue(()));
+            }
+        }
+    }
+    feed(truth, &events[done..], each)
+}
+
+fn feed<R: Reading>(
+    reading: &mut R,
+    events: &[Event<'_>],
+    each: &mut impl FnMut(R::Line) -> io::Result<Flow>,
+) -> io::Result<Flow> {
+    for event in events {
+        if reading.feed(event, &mut *each)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
+    }
+    Ok(Flow::Continue(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cast::{Data, Header, Micros, Version, micros};
+    use crate::screen::{Everything, Transcript};
+
+    fn output(time: f64, data: &str) -> Event<'static> {
+        Event {
+            time: micros(time),
+            code: "o".into(),
+            data: Data::Text(data.to_string().into()),
+        }
+    }
+
+    fn ignore<L>(_: L) -> io::Result<Flow> {
+        Ok(Flow::Continue(()))
+    }
+
+    /// The time of each line `R` gives from a chunk that scrolls `same` off
+    /// the screen, played from a guess that shows what the truth shows,
+    /// `same`, but printed at another time.
+    fn times_after_a_guess<R: Reading>(line_time: impl Fn(&R::Line) -> Micros) -> Vec<Micros> {
+        let header = Header::new(Version::V2, 10, 2);
+        let mut truth = R::new(&header).unwrap();
+        let _ = truth.feed(&output(1.0, "same"), ignore).unwrap();
+        let mut guessed = R::new(&header).unwrap();
+        let _ = guessed.feed(&output(2.0, "same"), ignore).unwrap();
+        assert!(truth.screen().state() == guessed.screen().state());
+        let chunk = vec![output(3.0, "\r\n\r\nnext\r\n")];
+        let played = play::<R>(0, chunk, &State::of(&guessed), 1);
+        let mut times = Vec::new();
+        let _ = take(&mut truth, played, &mut |line| {
+            times.push(line_time(&line));
+            Ok(Flow::Continue(()))
+        })
+        .unwrap();
+        times
+    }
+
+    #[test]
+    fn a_guess_showing_the_same_screen_at_other_times_is_not_taken() {
+        let times = times_after_a_guess::<Transcript>(|l| l.time);
+        assert_eq!(times.first(), Some(&micros(1.0)), "{times:?}");
+        let times = times_after_a_guess::<Everything>(|l| l.line.time);
+        assert_eq!(times.first(), Some(&micros(1.0)), "{times:?}");
+    }
+}
