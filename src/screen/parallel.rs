@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +30,9 @@ use crate::cast::{Event, Events, Flow, ReadError};
 /// emulation, so that a guess is never far behind, and the work of
 /// putting a chunk in order is small beside playing it.
 pub const CHUNK: usize = 1 << 20;
+
+/// The most chunks left to the true run after guesses failed in a row.
+const MOST_UNGUESSED: usize = 64;
 
 /// Everything a reading's future depends on: equal states give equal lines
 /// from then on.
@@ -125,6 +129,8 @@ where
     R::Own: Send + Sync,
 {
     let latest = Mutex::new(Arc::new(State::of(truth)));
+    // Chunks below this index are left to the true run.
+    let unguessed_below = AtomicUsize::new(0);
     // Chunks read but not yet put in order: one a core, and one waiting.
     let ahead = threads + 1;
     let (jobs_tx, jobs_rx) = mpsc::channel::<(usize, Vec<Event<'a>>)>();
@@ -157,12 +163,17 @@ where
         });
         for _ in 0..threads {
             let (jobs_rx, latest, played_tx) = (&jobs_rx, &latest, played_tx.clone());
+            let unguessed_below = &unguessed_below;
             scope.spawn(move || {
                 loop {
                     let job = jobs_rx.lock().expect("no player panics").recv();
                     let Ok((index, events)) = job else { break };
-                    let guess = Arc::clone(&latest.lock().expect("no player panics"));
-                    let played = play::<R>(index, events, &guess, chunk / 256);
+                    let played = if index < unguessed_below.load(Ordering::Relaxed) {
+                        Played::unguessed(index, events)
+                    } else {
+                        let guess = Arc::clone(&latest.lock().expect("no player panics"));
+                        play::<R>(index, events, &guess, chunk / 256)
+                    };
                     if played_tx.send(played).is_err() {
                         break;
                     }
@@ -174,13 +185,27 @@ where
         let mut waiting = BTreeMap::new();
         let mut next = 0;
         let mut flow = Ok(Flow::Continue(()));
+        let mut unguessed = 1;
         'all: for played in played_rx.iter() {
             waiting.insert(played.index, played);
             while let Some(played) = waiting.remove(&next) {
                 next += 1;
-                flow = take(truth, played, each);
-                if !matches!(flow, Ok(Flow::Continue(()))) {
-                    break 'all;
+                let guessed = played.end.is_some();
+                match take(truth, played, each) {
+                    Ok(Put::Taken) => unguessed = 1,
+                    Ok(Put::Replayed) if guessed => {
+                        unguessed_below.store(next + unguessed, Ordering::Relaxed);
+                        unguessed = (unguessed * 2).min(MOST_UNGUESSED);
+                    }
+                    Ok(Put::Replayed) => {}
+                    Ok(Put::Stopped) => {
+                        flow = Ok(Flow::Break(()));
+                        break 'all;
+                    }
+                    Err(e) => {
+                        flow = Err(e);
+                        break 'all;
+                    }
                 }
                 *latest.lock().expect("no player panics") = Arc::new(State::of(truth));
                 let _ = permit_tx.send(());
@@ -195,6 +220,19 @@ where
     })
 }
 
+impl<'a, R: Reading> Played<'a, R> {
+    /// A chunk left to the true run.
+    fn unguessed(index: usize, events: Vec<Event<'a>>) -> Played<'a, R> {
+        Played {
+            index,
+            events,
+            checkpoints: Vec::new(),
+            lines: Vec::new(),
+            end: None,
+        }
+    }
+}
+
 /// Plays a chunk from `guess`, keeping its lines and checkpoints: the
 /// first after `first` bytes of data, each next one after twice as much.
 fn play<'a, R: Reading>(
@@ -203,13 +241,7 @@ fn play<'a, R: Reading>(
     guess: &State<R::Own>,
     first: usize,
 ) -> Played<'a, R> {
-    let mut played = Played {
-        index,
-        events,
-        checkpoints: Vec::new(),
-        lines: Vec::new(),
-        end: None,
-    };
+    let mut played = Played::unguessed(index, events);
     let Ok(mut reading) = guess.restore::<R>() else {
         return played;
     };
@@ -244,6 +276,16 @@ fn play<'a, R: Reading>(
     played
 }
 
+/// What became of a chunk put in order.
+enum Put {
+    /// The guessed run was taken from a checkpoint on.
+    Taken,
+    /// The true run played it all.
+    Replayed,
+    /// `each` stopped.
+    Stopped,
+}
+
 /// Puts a chunk played from a guess after `truth`: plays it from the true
 /// state up to the first checkpoint where the states are equal, then takes
 /// the guessed run's lines and end from there.
@@ -251,7 +293,7 @@ fn take<R: Reading>(
     truth: &mut R,
     played: Played<'_, R>,
     each: &mut impl FnMut(R::Line) -> io::Result<Flow>,
-) -> io::Result<Flow> {
+) -> io::Result<Put> {
     let Played {
         events,
         checkpoints,
@@ -263,21 +305,24 @@ fn take<R: Reading>(
     if let Some(end) = end {
         for checkpoint in checkpoints {
             if feed(truth, &events[done..checkpoint.events], each)?.is_break() {
-                return Ok(Flow::Break(()));
+                return Ok(Put::Stopped);
             }
             done = checkpoint.events;
             if State::of(truth) == checkpoint.state {
                 for line in lines.drain(checkpoint.lines..) {
                     if each(line)?.is_break() {
-                        return Ok(Flow::Break(()));
+                        return Ok(Put::Stopped);
                     }
                 }
                 *truth = end;
-                return Ok(Flow::Continue(()));
+                return Ok(Put::Taken);
             }
         }
     }
-    feed(truth, &events[done..], each)
+    Ok(match feed(truth, &events[done..], each)? {
+        Flow::Continue(()) => Put::Replayed,
+        Flow::Break(()) => Put::Stopped,
+    })
 }
 
 fn feed<R: Reading>(
