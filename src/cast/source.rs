@@ -27,6 +27,8 @@ use super::header::HEADER_MAX;
 /// A cast's bytes: a memory map of a file, or a pipe spooled to an unnamed temporary file.
 pub struct Source {
     map: Option<Mmap>,
+    /// The file's metadata as it was opened (for a file named by a path).
+    file: Option<std::fs::Metadata>,
 }
 
 impl Source {
@@ -35,13 +37,23 @@ impl Source {
     /// temporary file first, which is mapped.
     pub fn open(path: &Path) -> io::Result<Source> {
         let file = open_regular(path, false)?;
-        if let Some(compression) = Compression::of(&file)? {
+        let meta = file.metadata()?;
+        let mut source = if let Some(compression) = Compression::of(&file)? {
             let mut spool = tempfile::tempfile()?;
             spool_from(&mut compression.decoder(file)?, &mut spool)
                 .map_err(|e| compression.error(e))?;
-            return Self::from_file(&spool, path);
-        }
-        Self::from_file(&file, path)
+            Self::from_file(&spool, path)?
+        } else {
+            Self::from_file(&file, path)?
+        };
+        source.file = Some(meta);
+        Ok(source)
+    }
+
+    /// The metadata of the file opened by [`Source::open`], as it was when
+    /// opened (none for standard input).
+    pub fn file_metadata(&self) -> Option<&std::fs::Metadata> {
+        self.file.as_ref()
     }
 
     /// Maps an open regular file read-only; `name` is what a SIGBUS message
@@ -50,7 +62,10 @@ impl Source {
         let meta = file.metadata()?;
         check_regular(&meta)?;
         if meta.len() == 0 {
-            return Ok(Source { map: None });
+            return Ok(Source {
+                map: None,
+                file: None,
+            });
         }
         note_current_file(name);
         let map = match data_extents(file, meta.len())? {
@@ -60,7 +75,10 @@ impl Source {
             // `guard_sigbus` reports and exits on.
             None => unsafe { Mmap::map(file)? },
         };
-        Ok(Source { map: Some(map) })
+        Ok(Source {
+            map: Some(map),
+            file: None,
+        })
     }
 
     /// Standard input mapped, if it is a regular file (a redirection).

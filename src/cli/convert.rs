@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use tvmux::edit::{self, Target};
 
-use super::edit::{OutputArgs, ThreadsArgs};
+use super::edit::{EmulationArgs, OutputArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,7 +18,7 @@ pub struct Args {
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
-    threads: ThreadsArgs,
+    emulation: EmulationArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -37,9 +37,7 @@ pub fn run(args: Args) -> u8 {
     let target = match args.to {
         To::V2 => Target::V2,
         To::V3 => Target::V3,
-        To::Txt => Target::Txt {
-            threads: args.threads.get(),
-        },
+        To::Txt => Target::Txt(args.emulation.get()),
         To::Raw => Target::Raw,
     };
     super::edit::run(&args.input, &args.output, |input, output| {

@@ -7,19 +7,26 @@ use tvmux::edit::{self, EditError, Input, Output, TimeSpec, Written};
 
 use super::exit;
 
-/// How many cores play the terminal (`text`, `grep`, `convert --to txt`).
+/// How the terminal is played (`text`, `grep`, `convert --to txt`).
 #[derive(clap::Args)]
-pub struct ThreadsArgs {
+pub struct EmulationArgs {
     /// Play the terminal on N cores (default: all); the text is the same
     /// for any number.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     threads: Option<std::num::NonZeroUsize>,
+    /// Play the terminal even where a fresh index (`tvmux index`) could
+    /// answer.
+    #[arg(long)]
+    no_index: bool,
 }
 
-impl ThreadsArgs {
-    /// The number asked for, or every core.
-    pub fn get(&self) -> usize {
-        self.threads.map_or_else(tvmux::screen::cores, usize::from)
+impl EmulationArgs {
+    /// What was asked for.
+    pub fn get(&self) -> tvmux::screen::Emulation {
+        tvmux::screen::Emulation {
+            threads: self.threads.map_or_else(tvmux::screen::cores, usize::from),
+            index: !self.no_index,
+        }
     }
 }
 

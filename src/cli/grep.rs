@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    threads: super::edit::ThreadsArgs,
+    emulation: super::edit::EmulationArgs,
 }
 
 #[derive(Serialize)]
@@ -80,11 +80,10 @@ pub fn run(args: Args) -> u8 {
     // together, in the order of the paths.
     let inputs = inputs::expand(&paths, inputs::Empty::Refused(None));
     // One cast takes the cores itself; several take one each.
-    let threads = if inputs.len() == 1 {
-        args.threads.get()
-    } else {
-        1
-    };
+    let mut how = args.emulation.get();
+    if inputs.len() > 1 {
+        how.threads = 1;
+    }
     let results: Vec<(String, Result<Vec<Hit>, String>)> = inputs
         .into_par_iter()
         .map(|input| match input {
@@ -101,7 +100,7 @@ pub fn run(args: Args) -> u8 {
                 let mut hits = Vec::new();
                 let found = Input::open(&path)
                     .and_then(|cast| {
-                        history::search(&cast, &regex, args.context, threads, |h| hits.push(h))
+                        history::search(&cast, &regex, args.context, how, |h| hits.push(h))
                     })
                     .map(|_| hits)
                     .map_err(|e: EditError| e.to_string());

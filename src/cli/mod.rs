@@ -8,6 +8,7 @@ mod convert;
 mod edit;
 mod events;
 mod grep;
+mod index;
 mod info;
 mod inputs;
 mod output;
@@ -69,6 +70,9 @@ enum Command {
     Play(play::Args),
     /// Search casts for text as the screen showed it, with the time of each match.
     Grep(grep::Args),
+    /// Keep casts' text in the user's cache, so that grep and text answer
+    /// without playing the terminal again.
+    Index(index::Args),
     /// Mask secrets: every match in output and input becomes `*` of its width.
     Redact(redact::Args),
     /// Record the current tmux window; list and stop recordings.
@@ -118,6 +122,7 @@ pub fn run() -> ExitCode {
         Command::Text(args) => Ok(text::run(args)),
         Command::Play(args) => Ok(play::run(args)),
         Command::Grep(args) => Ok(grep::run(args)),
+        Command::Index(args) => Ok(index::run(args)),
         Command::Redact(args) => Ok(redact::run(args)),
         Command::Rec(args) => rec::run(args),
         Command::Events(args) => events::run(args),

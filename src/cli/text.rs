@@ -7,7 +7,7 @@ use tvmux::cast::Flow;
 use tvmux::edit::{self, Input, TimeSpec};
 use tvmux::history;
 
-use super::edit::{ThreadsArgs, time_spec};
+use super::edit::{EmulationArgs, time_spec};
 use super::exit;
 
 #[derive(clap::Args)]
@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(value_name = "CAST")]
     input: PathBuf,
     #[command(flatten)]
-    threads: ThreadsArgs,
+    emulation: EmulationArgs,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> u8 {
             Ok(())
         }
         None => {
-            let threads = args.threads.get();
+            let how = args.emulation.get();
             let mut print = |line: history::TimedLine| -> std::io::Result<Flow> {
                 if args.times {
                     write!(out, "{} ", tvmux::edit::timestamp(line.time))?;
@@ -53,9 +53,9 @@ pub fn run(args: Args) -> u8 {
                 Ok(Flow::Continue(()))
             };
             if args.all {
-                history::all_lines(&input, threads, |seen| print(seen.line))
+                history::all_lines(&input, how, |seen| print(seen.line))
             } else {
-                history::lines(&input, threads, print)
+                history::lines(&input, how, print)
             }
         }
     });

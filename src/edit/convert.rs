@@ -19,10 +19,7 @@ pub enum Target {
     V3,
     /// The text a viewer saw: lines as they scrolled off, then the last
     /// screen.
-    Txt {
-        /// The cores the terminal is played on (the same text for any number).
-        threads: usize,
-    },
+    Txt(crate::screen::Emulation),
     /// The terminal output, byte for byte.
     Raw,
 }
@@ -77,20 +74,32 @@ pub fn convert(input: &Input, to: Target, output: Output) -> Result<Written, Edi
             out.commit()?;
             Ok(written)
         }
-        Target::Txt { threads } => {
+        Target::Txt(how) => {
             let mut out = output;
             let mut written = Written {
                 text: true,
                 ..Written::default()
             };
-            let events = input.events()?;
-            crate::screen::read::<Transcript>(&events, threads, crate::screen::CHUNK, |line| {
+            let write = |line: crate::screen::TimedLine| {
                 writeln!(out, "{}", line.text)?;
                 written.events += 1;
                 written.duration = written.duration.max(line.time);
                 Ok(Flow::Continue(()))
-            })
-            .map_err(|e| input.error(e))?;
+            };
+            if let Some(index) = how.index_of(&input.path, input.file_metadata()) {
+                index
+                    .transcript(write)
+                    .map_err(|e| EditError::io(&input.path, e))?;
+            } else {
+                let events = input.events()?;
+                crate::screen::read::<Transcript>(
+                    &events,
+                    how.threads,
+                    crate::screen::CHUNK,
+                    write,
+                )
+                .map_err(|e| input.error(e))?;
+            }
             out.commit()?;
             Ok(written)
         }

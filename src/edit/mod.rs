@@ -95,6 +95,11 @@ impl Input {
         self.source.bytes()
     }
 
+    /// The metadata of its file as it was opened (none for standard input).
+    pub fn file_metadata(&self) -> Option<&std::fs::Metadata> {
+        self.source.file_metadata()
+    }
+
     /// Its events, after checking its header and tail.
     pub fn events(&self) -> Result<Events<'_>, EditError> {
         Events::open(self.source.bytes()).map_err(|e| self.error(e))

@@ -11,6 +11,7 @@ use regex::Regex;
 use super::text::all_lines;
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
+use crate::screen::Emulation;
 use crate::screen::{SeenLine, Shown, TimedLine};
 
 /// A line to print: a match, or context around one.
@@ -37,19 +38,19 @@ impl Hit {
 }
 
 /// Calls `each` with every line of `input` that `regex` matches, and with
-/// `context` lines before and after each, reading it on `threads` cores;
+/// `context` lines before and after each, reading it as `how` says;
 /// returns how many lines matched.
 pub fn search(
     input: &Input,
     regex: &Regex,
     context: usize,
-    threads: usize,
+    how: Emulation,
     mut each: impl FnMut(Hit),
 ) -> Result<u64, EditError> {
     let mut before: VecDeque<Hit> = VecDeque::with_capacity(context + 1);
     let mut after = 0;
     let (mut index, mut matched) = (0u64, 0u64);
-    all_lines(input, threads, |SeenLine { line, screen }| {
+    all_lines(input, how, |SeenLine { line, screen }| {
         let TimedLine { time, text } = line;
         let matches: Vec<Range<usize>> = regex.find_iter(&text).map(|m| m.range()).collect();
         let hit = Hit {

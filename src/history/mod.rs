@@ -7,7 +7,8 @@ mod grep;
 mod redact;
 mod text;
 
+pub use crate::screen::Emulation;
 pub use crate::screen::{SeenLine, Shown, TimedLine};
 pub use grep::{Hit, search};
 pub use redact::{Place, Redaction, redact};
-pub use text::{all_lines, lines, screen_at};
+pub use text::{all_lines, index, lines, screen_at};

@@ -5,27 +5,39 @@
 
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
-use crate::screen::{Everything, Reading, Screen, SeenLine, TimedLine, Transcript};
+use std::path::Path;
+
+use crate::screen::index::{self, Index, Stamp};
+use crate::screen::{Emulation, Everything, Reading, Screen, SeenLine, TimedLine, Transcript};
 
 /// Calls `each` with every line of `input`'s text in order: lines as they
-/// scrolled off the screen, then the last screen's; played on `threads`
-/// cores ([`crate::screen::read`]: the same lines for any number).
+/// scrolled off the screen, then the last screen's.
 pub fn lines(
     input: &Input,
-    threads: usize,
+    how: Emulation,
     each: impl FnMut(TimedLine) -> std::io::Result<Flow>,
 ) -> Result<(), EditError> {
-    read::<Transcript>(input, threads, each)
+    if let Some(index) = how.index_of(&input.path, input.file_metadata()) {
+        return index
+            .transcript(each)
+            .map_err(|e| EditError::io(&input.path, e));
+    }
+    read::<Transcript>(input, how.threads, each)
 }
 
 /// Calls `each` with every line of `input` that was ever on screen or
 /// scrolled into history, as each leaves (then the rest at the end).
 pub fn all_lines(
     input: &Input,
-    threads: usize,
+    how: Emulation,
     each: impl FnMut(SeenLine) -> std::io::Result<Flow>,
 ) -> Result<(), EditError> {
-    read::<Everything>(input, threads, each)
+    if let Some(index) = how.index_of(&input.path, input.file_metadata()) {
+        return index
+            .everything(each)
+            .map_err(|e| EditError::io(&input.path, e));
+    }
+    read::<Everything>(input, how.threads, each)
 }
 
 /// Plays `input` into a reading `R`, handing `each` its lines as they come;
@@ -42,6 +54,30 @@ where
 {
     let events = input.events()?;
     crate::screen::read::<R>(&events, threads, crate::screen::CHUNK, each)
+        .map_err(|e| input.error(e))
+}
+
+/// Indexes `input` (unless its index is fresh and `again` is false),
+/// playing the terminal on `threads` cores: the index's size in bytes, none
+/// if it was fresh. Standard input has no index.
+pub fn index(input: &Input, threads: usize, again: bool) -> Result<Option<u64>, EditError> {
+    let Some(meta) = input.file_metadata() else {
+        return Err(EditError::Usage("standard input cannot be indexed".into()));
+    };
+    let stamp = Stamp::of(meta);
+    let place = index::directory()
+        .and_then(|dir| index::place(&dir, &input.path))
+        .map_err(|e| EditError::io(Path::new("the index directory"), e))?;
+    if !again
+        && Index::open(&place, stamp)
+            .map_err(|e| EditError::io(&place, e))?
+            .is_some()
+    {
+        return Ok(None);
+    }
+    let events = input.events()?;
+    index::write(&place, stamp, &events, threads)
+        .map(Some)
         .map_err(|e| input.error(e))
 }
 

@@ -572,7 +572,7 @@ impl Player<'_> {
         self.tty.write(&render::status("searching…", row, cols))?;
         let input = Input::open(&self.path).map_err(std::io::Error::other)?;
         let mut times = Vec::new();
-        let _ = crate::history::all_lines(&input, crate::screen::cores(), |seen| {
+        let _ = crate::history::all_lines(&input, crate::history::Emulation::new(), |seen| {
             if re.is_match(&seen.line.text) {
                 times.push(seen.line.time);
             }

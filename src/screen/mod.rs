@@ -7,6 +7,7 @@
 //! and [`read`], which plays a reading on several cores with the result of
 //! one.
 
+pub mod index;
 mod parallel;
 mod seen;
 mod transcript;
@@ -43,6 +44,49 @@ pub trait Reading: Sized {
 }
 
 use crate::cast::{Event, Flow, Size};
+
+/// How a cast's text is read: the terminal played on `threads` cores
+/// ([`read`]: the same lines for any number), or taken from a fresh
+/// [`index`] when `index` allows and there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Emulation {
+    /// The cores to play the terminal on.
+    pub threads: usize,
+    /// Whether a fresh index may answer.
+    pub index: bool,
+}
+
+impl Emulation {
+    /// Every core, and the index.
+    pub fn new() -> Emulation {
+        Emulation {
+            threads: cores(),
+            index: true,
+        }
+    }
+
+    /// The fresh index of the cast at `path` (whose file, as opened, has
+    /// `meta`), if one may answer and there is one.
+    pub fn index_of(
+        self,
+        path: &std::path::Path,
+        meta: Option<&std::fs::Metadata>,
+    ) -> Option<index::Index> {
+        if !self.index {
+            return None;
+        }
+        let place = index::place(&index::directory().ok()?, path).ok()?;
+        index::Index::open(&place, index::Stamp::of(meta?))
+            .ok()
+            .flatten()
+    }
+}
+
+impl Default for Emulation {
+    fn default() -> Emulation {
+        Emulation::new()
+    }
+}
 
 /// The cores this machine lends the process: the number of threads to play
 /// a terminal on when none is asked for.

@@ -1,0 +1,75 @@
+//! `tvmux index`
+
+use std::path::PathBuf;
+
+use tvmux::config::Config;
+use tvmux::edit::{EditError, Input};
+use tvmux::history;
+
+use super::exit;
+use super::inputs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Casts, or directories of casts (default: the recordings directory
+    /// from the configuration).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Index casts whose index is fresh too.
+    #[arg(long)]
+    again: bool,
+    /// Play the terminal on N cores (default: all).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    threads: Option<std::num::NonZeroUsize>,
+}
+
+pub fn run(args: Args) -> u8 {
+    let paths = if args.paths.is_empty() {
+        match Config::load() {
+            Ok(config) => vec![config.output_dir()],
+            Err(e) => {
+                eprintln!("tvmux: {e}");
+                return exit::ERROR;
+            }
+        }
+    } else {
+        args.paths.clone()
+    };
+    let threads = args.threads.map_or_else(tvmux::screen::cores, usize::from);
+    let mut failed = false;
+    for input in inputs::expand(&paths, inputs::Empty::Refused(None)) {
+        let path = match input {
+            Ok(inputs::Input::File(path)) => path,
+            Ok(inputs::Input::Stdin) => {
+                eprintln!("tvmux: standard input cannot be indexed");
+                failed = true;
+                continue;
+            }
+            Err((name, e)) => {
+                eprintln!("tvmux: {name}: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        let done = Input::open(&path).and_then(|cast| {
+            let size = cast.file_metadata().map_or(0, |m| m.len());
+            history::index(&cast, threads, args.again).map(|i| (i, size))
+        });
+        match done {
+            Ok((Some(bytes), size)) => println!(
+                "{}: indexed ({bytes} bytes, {:.1}% of the cast)",
+                path.display(),
+                bytes as f64 * 100.0 / size.max(1) as f64
+            ),
+            Ok((None, _)) => println!("{}: the index is fresh", path.display()),
+            Err(e) => {
+                match e {
+                    EditError::Usage(why) => eprintln!("tvmux: {}: {why}", path.display()),
+                    e => eprintln!("tvmux: {e}"),
+                }
+                failed = true;
+            }
+        }
+    }
+    if failed { exit::ERROR } else { exit::OK }
+}

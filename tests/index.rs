@@ -1,0 +1,169 @@
+//! `tvmux index`: the text kept in the user's cache answers `grep` and
+//! `text` as playing the terminal does, and never once the cast changed.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{path_str, stdout};
+
+/// Runs tvmux with its cache in `cache`.
+fn tvmux_in(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tvmux"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("tvmux runs")
+}
+
+/// What `grep --json`, `text`, `text --all --times` and `convert --to txt`
+/// say of `cast`, with `extra` arguments.
+fn answers(cache: &Path, cast: &str, extra: &[&str]) -> Vec<String> {
+    [
+        vec!["grep", "--json", "o", cast],
+        vec!["text", cast],
+        vec!["text", "--all", "--times", cast],
+        vec!["convert", "--to", "txt", cast],
+    ]
+    .into_iter()
+    .map(|args| stdout(&tvmux_in(cache, &[&args[..], extra].concat())))
+    .collect()
+}
+
+fn cast_with(lines: &[&str]) -> String {
+    let mut cast = String::from("{\"version\": 2, \"width\": 20, \"height\": 3}\n");
+    for (i, line) in lines.iter().enumerate() {
+        let data = serde_json::to_string(&format!("{line}\r\n")).unwrap();
+        cast.push_str(&format!("[{}.5, \"o\", {data}]\n", i + 1));
+    }
+    cast
+}
+
+#[test]
+fn an_index_answers_as_the_terminal_does_and_never_for_a_changed_cast() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let path = dir.path().join("work.cast");
+    std::fs::write(
+        &path,
+        cast_with(&["one", "two", "\u{1b}[2Jcleared", "four"]),
+    )
+    .unwrap();
+    let p = path_str(&path);
+    let played = answers(&cache, p, &["--no-index"]);
+
+    let out = tvmux_in(&cache, &["index", p]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("indexed"), "{}", stdout(&out));
+    // In the cache, nothing beside the cast.
+    let kept: Vec<_> = std::fs::read_dir(cache.join("tvmux/index"))
+        .unwrap()
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    assert!(stdout(&tvmux_in(&cache, &["index", p])).contains("fresh"));
+    assert_eq!(answers(&cache, p, &[]), played);
+
+    // The index answers: one spoilt on purpose (the same stamp, other
+    // lines) shows it is read.
+    let place = kept[0].as_ref().unwrap().path();
+    let good = std::fs::read(&place).unwrap();
+    let other = dir.path().join("other.cast");
+    std::fs::write(&other, cast_with(&["spoilt"])).unwrap();
+    let out = tvmux_in(&cache, &["index", path_str(&other)]);
+    assert!(out.status.success());
+    let other_index = std::fs::read_dir(cache.join("tvmux/index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| *p != place)
+        .unwrap();
+    let mut spoilt = std::fs::read(&other_index).unwrap();
+    spoilt[16..16 + 56].copy_from_slice(&good[16..16 + 56]);
+    std::fs::write(&place, &spoilt).unwrap();
+    assert!(stdout(&tvmux_in(&cache, &["text", p])).contains("spoilt"));
+    assert!(!stdout(&tvmux_in(&cache, &["text", "--no-index", p])).contains("spoilt"));
+    std::fs::write(&place, &good).unwrap();
+    assert_eq!(answers(&cache, p, &[]), played);
+
+    // Grown: the new line is found.
+    let mut grown = std::fs::read_to_string(&path).unwrap();
+    grown.push_str("[9.5, \"o\", \"appended\\r\\n\"]\n");
+    std::fs::write(&path, &grown).unwrap();
+    let out = tvmux_in(&cache, &["grep", "appended", p]);
+    assert!(
+        out.status.success(),
+        "a grown cast answered from its old index"
+    );
+
+    // Rewritten in place, the same size, its modification time set back:
+    // still never the old index.
+    let out = tvmux_in(&cache, &["index", p]);
+    assert!(stdout(&out).contains("indexed"), "{}", stdout(&out));
+    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let rewritten = grown.replace("appended", "rewrote!");
+    assert_eq!(rewritten.len(), grown.len());
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&file, rewritten.as_bytes(), 0).unwrap();
+    file.set_modified(before).unwrap();
+    drop(file);
+    let out = tvmux_in(&cache, &["grep", "rewrote!", p]);
+    assert!(
+        out.status.success(),
+        "a rewritten cast answered from its old index"
+    );
+    assert_eq!(answers(&cache, p, &[]), answers(&cache, p, &["--no-index"]));
+}
+
+#[test]
+fn an_index_directory_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir_all(cache.join("tvmux/index")).unwrap();
+    std::fs::set_permissions(
+        cache.join("tvmux/index"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let path = dir.path().join("a.cast");
+    std::fs::write(&path, cast_with(&["hello"])).unwrap();
+    let out = tvmux_in(&cache, &["index", path_str(&path)]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("only uid"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The commands that read play the terminal instead.
+    let out = tvmux_in(&cache, &["grep", "hello", path_str(&path)]);
+    assert!(out.status.success());
+}
+
+#[test]
+#[cfg_attr(
+    not(realworld_casts),
+    ignore = "../shared/realworld-casts not found beside the project"
+)]
+fn an_index_answers_as_the_terminal_does_on_real_casts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    for cast in common::realworld_casts() {
+        let c = path_str(&cast);
+        if !tvmux_in(&cache, &["validate", "-q", c]).status.success() {
+            continue;
+        }
+        let played = answers(&cache, c, &["--no-index"]);
+        let out = tvmux_in(&cache, &["index", c]);
+        assert!(
+            out.status.success(),
+            "{c}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(answers(&cache, c, &[]), played, "{c}");
+    }
+}
