@@ -167,3 +167,118 @@ fn an_index_answers_as_the_terminal_does_on_real_casts() {
         assert_eq!(answers(&cache, c, &[]), played, "{c}");
     }
 }
+
+/// A cast of a few chunks (over 3 MiB of output) whose screens differ
+/// with `word`, ending with 1.6 MiB of window titles (a keyframe among
+/// them shows the last screen); its last event's time in seconds.
+fn long_cast(path: &Path, word: &str) -> f64 {
+    let mut cast = String::from("{\"version\": 2, \"width\": 30, \"height\": 5}\n");
+    let mut t = 0.0;
+    for i in 0..80_000u32 {
+        t += 0.01;
+        let data = match i % 5000 {
+            _ if i >= 79_800 => format!("\u{1b}]2;{}\u{7}", "t".repeat(8192)),
+            0 => "\u{1b}[?1049h\u{1b}[2;2Hfull screen".to_string(),
+            2500 => "\u{1b}[?1049l".to_string(),
+            4000 => "\u{1b}[2J\u{1b}[Hcleared".to_string(),
+            _ => format!("{word} {i} \u{1b}[1;3{}mcolour\u{1b}[0m\r\n", i % 8),
+        };
+        cast.push_str(&format!(
+            "[{t:.2}, \"o\", {}]\n",
+            serde_json::to_string(&data).unwrap()
+        ));
+    }
+    std::fs::write(path, cast).unwrap();
+    t
+}
+
+#[test]
+fn keyframes_give_the_screen_cut_and_extract_as_playing_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let path = dir.path().join("long.cast");
+    let end = long_cast(&path, "alpha");
+    let p = path_str(&path);
+    let out = tvmux_in(&cache, &["index", p]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let output = dir.path().join("out.cast");
+    let o = path_str(&output);
+    let run = |args: &[&str]| -> Vec<u8> {
+        let _ = std::fs::remove_file(&output);
+        let out = tvmux_in(&cache, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut got = out.stdout;
+        got.extend(std::fs::read(&output).unwrap_or_default());
+        got
+    };
+    let mut checked = 0;
+    for at in [0.5, end * 0.3, end * 0.55, end * 0.9, end] {
+        let at = format!("{at:.2}");
+        let later = format!("{:.2}", (at.parse::<f64>().unwrap() + 7.0).min(end));
+        let asks: Vec<Vec<&str>> = vec![
+            vec!["text", "--at", &at, p],
+            vec!["cut", "--from", &at, "--to", &later, p, "-o", o],
+            vec!["extract", "--from", &at, "--to", &later, p, "-o", o],
+        ];
+        for ask in asks {
+            if ask[0] != "text" && at == later {
+                continue;
+            }
+            let indexed = run(&ask);
+            let played = run(&[&ask[..], &["--no-index"]].concat());
+            assert!(!indexed.is_empty());
+            assert_eq!(indexed, played, "{ask:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 13);
+
+    // The keyframes answer: the index of a cast that shows other words,
+    // given this cast's stamp, shows them in the screen at a late time.
+    let other = dir.path().join("other.cast");
+    long_cast(&other, "omega");
+    assert!(
+        tvmux_in(&cache, &["index", path_str(&other)])
+            .status
+            .success()
+    );
+    let places: Vec<_> = std::fs::read_dir(cache.join("tvmux/index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let [a, b] = &places[..] else {
+        panic!("{places:?}")
+    };
+    let (mine, theirs) = if a.to_string_lossy().contains("long.cast") {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let good = std::fs::read(mine).unwrap();
+    let mut spoilt = std::fs::read(theirs).unwrap();
+    spoilt[16..16 + 56].copy_from_slice(&good[16..16 + 56]);
+    std::fs::write(mine, &spoilt).unwrap();
+    // After the last line printed: the screen is a keyframe's.
+    let late = format!("{end:.2}");
+    let screen = String::from_utf8(run(&["text", "--at", &late, p])).unwrap();
+    assert!(screen.contains("omega"), "{screen}");
+    let played = String::from_utf8(run(&["text", "--no-index", "--at", &late, p])).unwrap();
+    assert!(
+        played.contains("alpha") && !played.contains("omega"),
+        "{played}"
+    );
+    // extract's first frame, and cut's frame at the join, too.
+    let just_before = format!("{:.2}", end - 0.5);
+    let extracted = run(&["extract", "--from", &just_before, "--to", &late, p, "-o", o]);
+    assert!(String::from_utf8_lossy(&extracted).contains("omega"));
+    let cut = run(&["cut", "--from", "0.5", "--to", &just_before, p, "-o", o]);
+    assert!(String::from_utf8_lossy(&cut).contains("omega"));
+}

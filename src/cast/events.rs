@@ -128,6 +128,21 @@ pub enum ReadError {
     Io(#[from] io::Error),
 }
 
+/// A place between two lines of a v2 or v3 cast, with what reading on from
+/// it needs: where the next line begins, its number, the time so far and
+/// the checker's clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place {
+    /// The byte where the next line begins.
+    pub offset: usize,
+    /// The next line's number (1-based).
+    pub line: u64,
+    /// The time of the last event before it.
+    pub time: Micros,
+    /// The checker's clock there.
+    pub clock: Clock,
+}
+
 /// What [`Events::for_each`]'s function says after an event.
 pub type Flow = ControlFlow<()>;
 
@@ -176,13 +191,45 @@ impl<'a> Events<'a> {
         if self.header.version == Version::V1 {
             return read_v1(self.bytes, &mut each);
         }
+        self.batched(None, |_| (), &mut |e, ()| each(e))
+    }
+
+    /// [`Events::for_each`] from `from` (a place [`Events::for_each_placed`]
+    /// gave; none: the first line), giving each event with the place after
+    /// it. A v1 cast has no places: it is refused.
+    pub fn for_each_placed(
+        &self,
+        from: Option<&Place>,
+        mut each: impl FnMut(Event<'a>, &Place) -> io::Result<Flow>,
+    ) -> Result<(), ReadError> {
+        if self.header.version == Version::V1 {
+            return Err(ReadError::Io(io::Error::other(
+                "a v1 cast is one JSON document: it has no places to read on from",
+            )));
+        }
+        if from.is_some_and(|p| p.offset > self.bytes.len()) {
+            return Err(ReadError::Io(io::Error::other(
+                "a place past the end of the cast",
+            )));
+        }
+        self.batched(from, |p| *p, &mut |e, p: Place| each(e, &p))
+    }
+
+    /// The reading of [`Events::for_each`]: `keep` takes what `each` needs
+    /// of each event's place.
+    fn batched<K: Send>(
+        &self,
+        from: Option<&Place>,
+        keep: impl Fn(&Place) -> K + Send,
+        each: &mut impl FnMut(Event<'a>, K) -> io::Result<Flow>,
+    ) -> Result<(), ReadError> {
         const BATCH: usize = 4096;
         std::thread::scope(|scope| {
-            let (send, batches) = std::sync::mpsc::sync_channel::<Vec<Event<'a>>>(4);
+            let (send, batches) = std::sync::mpsc::sync_channel::<Vec<(Event<'a>, K)>>(4);
             let reader = scope.spawn(move || {
                 let mut batch = Vec::with_capacity(BATCH);
-                let read = self.read(|e| {
-                    batch.push(e);
+                let read = self.read(from, |e, place| {
+                    batch.push((e, keep(place)));
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         if send.send(full).is_err() {
@@ -196,8 +243,8 @@ impl<'a> Events<'a> {
                 read
             });
             for batch in batches.iter() {
-                for event in batch {
-                    match each(event) {
+                for (event, kept) in batch {
+                    match each(event, kept) {
                         Ok(Flow::Continue(())) => {}
                         Ok(Flow::Break(())) => return Ok(()),
                         Err(e) => return Err(ReadError::Io(e)),
@@ -220,22 +267,34 @@ impl<'a> Events<'a> {
         if self.header.version == Version::V1 {
             read_v1(self.bytes, &mut last)?;
         } else {
-            self.read(last)?;
+            self.read(None, |e, _| last(e))?;
         }
         Ok(end)
     }
 
-    /// [`Events::for_each`] on this thread, for v2 and v3.
-    fn read(&self, mut each: impl FnMut(Event<'a>) -> io::Result<Flow>) -> Result<(), ReadError> {
+    /// [`Events::for_each_placed`] on this thread, for v2 and v3.
+    fn read(
+        &self,
+        from: Option<&Place>,
+        mut each: impl FnMut(Event<'a>, &Place) -> io::Result<Flow>,
+    ) -> Result<(), ReadError> {
         let bytes = self.bytes;
         let layout = Layout::of(bytes);
         let checker = Checker::new(self.header.version);
         let absolute = checker.absolute_times();
-        let mut clock = Clock::default();
-        let mut time: Micros = 0;
-        let mut line_no = if layout.header_unterminated() { 1 } else { 2 };
+        let start = Place {
+            offset: layout.body_start,
+            line: if layout.header_unterminated() { 1 } else { 2 },
+            time: 0,
+            clock: Clock::default(),
+        };
+        let Place {
+            offset: mut at,
+            line: mut line_no,
+            mut time,
+            mut clock,
+        } = from.copied().unwrap_or(start);
         let end = layout.partial.end;
-        let mut at = layout.body_start;
         // One pass over the whole body is far cheaper than one per line;
         // where it fails, each line finds its own fault.
         let utf8_checked = simdutf8::basic::from_utf8(&bytes[at..end]).is_ok();
@@ -257,7 +316,13 @@ impl<'a> Events<'a> {
                             code: ev.code.text(),
                             data: Data::Json(ev.data.raw, ev.data.escaped),
                         };
-                        if each(event)?.is_break() {
+                        let place = Place {
+                            offset: (line_end + 1).min(end),
+                            line: line_no + 1,
+                            time,
+                            clock,
+                        };
+                        if each(event, &place)?.is_break() {
                             return Ok(());
                         }
                     }

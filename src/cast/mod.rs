@@ -25,7 +25,7 @@ mod version;
 mod writer;
 
 pub use event::{Checker, Clock, Verdict};
-pub use events::{Data, Event, Events, Flow, Micros, ReadError, micros};
+pub use events::{Data, Event, Events, Flow, Micros, Place, ReadError, micros};
 pub use finding::{Finding, Findings, Issue, Kind, Severity};
 pub use header::{Header, Theme};
 pub use repair::{

@@ -20,6 +20,10 @@ pub struct Args {
     input: PathBuf,
     #[command(flatten)]
     output: OutputArgs,
+    /// Play the cast from its start even where a fresh index (`tvmux
+    /// index`) has a keyframe before the stretch.
+    #[arg(long)]
+    no_index: bool,
 }
 
 /// Removes the stretch (what happens from `--to` on is kept).
@@ -32,7 +36,13 @@ pub fn extract(args: Args) -> u8 {
     run(args, edit::extract)
 }
 
-type Edit = fn(&edit::Input, u64, u64, edit::Output) -> Result<edit::Written, edit::EditError>;
+type Edit = fn(
+    &edit::Input,
+    u64,
+    u64,
+    tvmux::screen::Emulation,
+    edit::Output,
+) -> Result<edit::Written, edit::EditError>;
 
 fn run(args: Args, edit: Edit) -> u8 {
     super::edit::run(&args.input, &args.output, |input, output| {
@@ -47,6 +57,10 @@ fn run(args: Args, edit: Edit) -> u8 {
                 edit::clock(stretch.to)
             );
         }
-        edit(input, stretch.from, stretch.to, output)
+        let how = tvmux::screen::Emulation {
+            threads: 1,
+            index: !args.no_index,
+        };
+        edit(input, stretch.from, stretch.to, how, output)
     })
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> u8 {
             let [t] = edit::resolve(&input, &[at])?[..] else {
                 unreachable!("one time asked, one given")
             };
-            for row in history::screen_at(&input, t)? {
+            for row in history::screen_at(&input, t, args.emulation.get())? {
                 let _ = writeln!(out, "{row}");
             }
             Ok(())

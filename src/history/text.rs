@@ -3,7 +3,7 @@
 //! screen); [`all_lines`], everything that was ever on screen; and
 //! [`screen_at`], the screen at one moment.
 
-use crate::cast::{Flow, Micros};
+use crate::cast::{Event, Flow, Micros};
 use crate::edit::{EditError, Input};
 use std::path::Path;
 
@@ -83,25 +83,34 @@ pub fn index(input: &Input, threads: usize, again: bool) -> Result<Option<u64>, 
 
 /// The screen at `time` (after every event up to it): its rows, trailing
 /// blanks and blank rows at the bottom trimmed. A time after the last
-/// event is refused.
-pub fn screen_at(input: &Input, time: Micros) -> Result<Vec<String>, EditError> {
+/// event is refused. A fresh index (when `how` allows) gives the screen at
+/// its last keyframe before `time`, and only what follows is played.
+pub fn screen_at(input: &Input, time: Micros, how: Emulation) -> Result<Vec<String>, EditError> {
     let events = input.events()?;
     let header = events.header();
-    let mut screen =
-        Screen::new(header.cols, header.rows).map_err(|e| EditError::io(&input.path, e))?;
+    let keyframe = how
+        .index_of(&input.path, input.file_metadata())
+        .and_then(|index| index.keyframe_at(time).ok().flatten());
+    let io = |e| EditError::io(&input.path, e);
     // The last event's time, until one after `time` shows it is inside.
-    let mut end = Some(0);
-    events
-        .for_each(|e| {
-            if e.time > time {
-                end = None;
-                return Ok(Flow::Break(()));
-            }
-            end = Some(e.time);
-            screen.apply(&e)?;
-            Ok(Flow::Continue(()))
-        })
-        .map_err(|e| input.error(e))?;
+    let (mut screen, mut end) = match &keyframe {
+        Some(k) => (k.screen().map_err(io)?, Some(k.place.time)),
+        None => (Screen::new(header.cols, header.rows).map_err(io)?, Some(0)),
+    };
+    let mut each = |e: Event| {
+        if e.time > time {
+            end = None;
+            return Ok(Flow::Break(()));
+        }
+        end = Some(e.time);
+        screen.apply(&e)?;
+        Ok(Flow::Continue(()))
+    };
+    match &keyframe {
+        Some(k) => events.for_each_placed(Some(&k.place), |e, _| each(e)),
+        None => events.for_each(each),
+    }
+    .map_err(|e| input.error(e))?;
     if let Some(end) = end.filter(|&end| time > end) {
         return Err(EditError::Usage(format!(
             "--at ({}) is after the end of the cast ({})",

@@ -4,7 +4,10 @@
 //! terminal again.
 //!
 //! An index holds both readings' lines, in order, with their times (and
-//! screens): the [`Transcript`]'s and [`Everything`]'s. It is stamped with
+//! screens): the [`Transcript`]'s and [`Everything`]'s; and keyframes, the
+//! screen after every chunk of the cast (1 MiB of event data) with the
+//! place to read on from, so that the screen at any time is one chunk's
+//! play away. It is stamped with
 //! the cast's file as it was read (device, inode, size, modification and
 //! change times, to the nanosecond): any write to the cast changes its
 //! change time, which nobody can set back, so a cast appended to,
@@ -19,15 +22,15 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{Everything, SeenLine, Shown, TimedLine, Transcript};
-use crate::cast::{Events, Flow, Micros, ReadError};
+use super::{Everything, ScreenState, SeenLine, Shown, TimedLine, Transcript};
+use crate::cast::{Clock, Events, Flow, Micros, Place, ReadError};
 
 /// What an index file begins with (the format's version in it).
-const MAGIC: &[u8; 16] = b"tvmux-index-v1\n\0";
+const MAGIC: &[u8; 16] = b"tvmux-index-v2\n\0";
 
-/// The magic, the stamp, and where [`Everything`]'s lines begin (the
-/// [`Transcript`]'s come first).
-const HEAD: usize = MAGIC.len() + 8 * 8;
+/// The magic, the stamp, where [`Everything`]'s lines begin (the
+/// [`Transcript`]'s come first) and where the keyframes begin (last).
+const HEAD: usize = MAGIC.len() + 9 * 8;
 
 /// zstd's level for the lines: text shrinks several times, faster than
 /// the terminal is played.
@@ -107,13 +110,18 @@ pub fn write(
     for word in stamp.0 {
         out.write_all(&word.to_le_bytes())?;
     }
-    // Where the second reading begins, set once it is known.
-    out.write_all(&0u64.to_le_bytes())?;
+    // Where the second reading and the keyframes begin, set once known.
+    out.write_all(&[0u8; 16])?;
     let mut lines = zstd::Encoder::new(out, LEVEL)?;
+    let mut keyframes = zstd::Encoder::new(tempfile::tempfile()?, LEVEL)?;
     let mut last = 0;
-    super::read::<Transcript>(events, threads, super::CHUNK, |l| {
-        record(&mut lines, &mut last, Shown::Primary, &l)
-    })?;
+    super::parallel::read_with_keyframes::<Transcript>(
+        events,
+        threads,
+        super::CHUNK,
+        |l| record(&mut lines, &mut last, Shown::Primary, &l),
+        Some(&mut |place, screen| keyframe(&mut keyframes, place, screen)),
+    )?;
     let mut out = lines.finish()?;
     let everything = out.stream_position()?;
     let mut lines = zstd::Encoder::new(out, LEVEL)?;
@@ -122,8 +130,13 @@ pub fn write(
         record(&mut lines, &mut last, l.screen, &l.line)
     })?;
     let mut out = lines.finish()?;
-    out.seek(SeekFrom::Start(HEAD as u64 - 8))?;
+    let keyframes_at = out.stream_position()?;
+    let mut keyframes = keyframes.finish()?;
+    keyframes.rewind()?;
+    io::copy(&mut keyframes, &mut out)?;
+    out.seek(SeekFrom::Start(HEAD as u64 - 16))?;
     out.write_all(&everything.to_le_bytes())?;
+    out.write_all(&keyframes_at.to_le_bytes())?;
     out.flush()?;
     drop(out);
     let file = temp.as_file();
@@ -194,11 +207,82 @@ fn broken() -> io::Error {
     )
 }
 
+/// Writes a keyframe: the place, then the screen's size and dump.
+fn keyframe(out: &mut impl Write, place: &Place, screen: &ScreenState) -> io::Result<()> {
+    varint(out, place.offset as u64)?;
+    varint(out, place.line)?;
+    varint(out, place.time)?;
+    match place.clock.latest {
+        Some(t) => {
+            out.write_all(&[1])?;
+            out.write_all(&t.to_bits().to_le_bytes())?;
+        }
+        None => out.write_all(&[0])?,
+    }
+    varint(out, u64::from(screen.cols))?;
+    varint(out, u64::from(screen.rows))?;
+    varint(out, screen.dump.len() as u64)?;
+    out.write_all(screen.dump.as_bytes())
+}
+
+/// A keyframe read back.
+pub struct Keyframe {
+    /// Where to read on from.
+    pub place: Place,
+    screen: ScreenState,
+}
+
+impl Keyframe {
+    /// The screen at the keyframe.
+    pub fn screen(&self) -> io::Result<super::Screen> {
+        super::Screen::restore(&self.screen)
+    }
+}
+
+fn read_keyframe(from: &mut impl io::BufRead) -> io::Result<Option<Keyframe>> {
+    let Some(offset) = read_varint(from)? else {
+        return Ok(None);
+    };
+    let mut next = || read_varint(from)?.ok_or_else(broken);
+    let (line, time) = (next()?, next()?);
+    let mut flag = [0u8];
+    from.read_exact(&mut flag)?;
+    let latest = if flag[0] == 1 {
+        let mut bits = [0u8; 8];
+        from.read_exact(&mut bits)?;
+        Some(f64::from_bits(u64::from_le_bytes(bits)))
+    } else {
+        None
+    };
+    let mut next = || read_varint(from)?.ok_or_else(broken);
+    let (cols, rows, len) = (next()?, next()?, next()?);
+    let mut dump = Vec::with_capacity(len.min(1 << 24) as usize);
+    from.take(len).read_to_end(&mut dump)?;
+    if dump.len() as u64 != len {
+        return Err(broken());
+    }
+    Ok(Some(Keyframe {
+        place: Place {
+            offset: usize::try_from(offset).map_err(|_| broken())?,
+            line,
+            time,
+            clock: Clock { latest },
+        },
+        screen: ScreenState {
+            cols: u32::try_from(cols).map_err(|_| broken())?,
+            rows: u32::try_from(rows).map_err(|_| broken())?,
+            dump: String::from_utf8(dump).map_err(|_| broken())?,
+        },
+    }))
+}
+
 /// An index found fresh for a cast.
 pub struct Index {
     file: File,
     /// Where [`Everything`]'s lines begin.
     everything: u64,
+    /// Where the keyframes begin.
+    keyframes: u64,
 }
 
 impl Index {
@@ -224,7 +308,12 @@ impl Index {
             .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")));
         let found = Stamp(std::array::from_fn(|_| words.next().expect("7 words")));
         let everything = words.next().expect("the 8th word");
-        Ok((found == stamp).then_some(Index { file, everything }))
+        let keyframes = words.next().expect("the 9th word");
+        Ok((found == stamp).then_some(Index {
+            file,
+            everything,
+            keyframes,
+        }))
     }
 
     /// Calls `each` with the transcript's lines (`text`), in order.
@@ -242,9 +331,25 @@ impl Index {
         mut each: impl FnMut(SeenLine) -> io::Result<Flow>,
     ) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(self.everything))?;
-        records(zstd::Decoder::new(self.file)?, |screen, line| {
+        let len = self.keyframes - self.everything;
+        records(zstd::Decoder::new(self.file.take(len))?, |screen, line| {
             each(SeenLine { line, screen })
         })
+    }
+
+    /// The last keyframe whose place comes after no event later than
+    /// `time` (none: there is none, play from the start).
+    pub fn keyframe_at(mut self, time: Micros) -> io::Result<Option<Keyframe>> {
+        self.file.seek(SeekFrom::Start(self.keyframes))?;
+        let mut from = BufReader::new(zstd::Decoder::new(self.file)?);
+        let mut found = None;
+        while let Some(keyframe) = read_keyframe(&mut from)? {
+            if keyframe.place.time > time {
+                break;
+            }
+            found = Some(keyframe);
+        }
+        Ok(found)
     }
 }
 

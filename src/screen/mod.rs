@@ -27,6 +27,8 @@ pub trait Reading: Sized {
     type Own: Clone + PartialEq;
     /// A blank screen of the header's size (refused over [`MAX_CELLS`]).
     fn new(header: &crate::cast::Header) -> std::io::Result<Self>;
+    /// The bytes a line holds (its text), to bound what is kept.
+    fn weight(line: &Self::Line) -> usize;
     /// Its screen.
     fn screen(&self) -> &Screen;
     /// A copy of what it keeps beside its screen.
@@ -79,6 +81,20 @@ impl Emulation {
         index::Index::open(&place, index::Stamp::of(meta?))
             .ok()
             .flatten()
+    }
+}
+
+impl Emulation {
+    /// The last keyframe of the cast at `path`'s fresh index whose place
+    /// comes after no event at `time` or later, if one may answer.
+    pub fn keyframe_before(
+        self,
+        path: &std::path::Path,
+        meta: Option<&std::fs::Metadata>,
+        time: crate::cast::Micros,
+    ) -> Option<index::Keyframe> {
+        let time = time.checked_sub(1)?;
+        self.index_of(path, meta)?.keyframe_at(time).ok().flatten()
     }
 }
 

@@ -24,7 +24,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use super::{Reading, Screen, ScreenState};
-use crate::cast::{Event, Events, Flow, ReadError};
+use crate::cast::{Event, Events, Flow, Place, ReadError, Version};
 
 /// How much event data (bytes as stored) a chunk holds: about 15 ms of
 /// emulation, so that a guess is never far behind, and the work of
@@ -69,10 +69,16 @@ struct Checkpoint<O> {
     state: State<O>,
 }
 
+/// A chunk to play: its index, its events, and the place after them (when
+/// keyframes are wanted).
+type Job<'a> = (usize, Vec<Event<'a>>, Option<Place>);
+
 /// A chunk played from a guess.
 struct Played<'a, R: Reading> {
     index: usize,
     events: Vec<Event<'a>>,
+    /// The place after the chunk, for a keyframe.
+    place: Option<Place>,
     checkpoints: Vec<Checkpoint<R::Own>>,
     lines: Vec<R::Line>,
     /// The reading after the chunk; none when the guess could not be played
@@ -87,23 +93,62 @@ pub fn read<'a, R>(
     events: &Events<'a>,
     threads: usize,
     chunk: usize,
-    mut each: impl FnMut(R::Line) -> io::Result<Flow>,
+    each: impl FnMut(R::Line) -> io::Result<Flow>,
 ) -> Result<(), ReadError>
 where
     R: Reading + Send,
     R::Line: Send,
     R::Own: Send + Sync,
 {
+    read_with_keyframes::<R>(events, threads, chunk, each, None)
+}
+
+/// Where a keyframe goes: the place between two lines (after a chunk) and
+/// the screen there.
+pub(crate) type KeyframeSink<'s> = &'s mut dyn FnMut(&Place, &ScreenState) -> io::Result<()>;
+
+/// [`read`], giving `keyframes` the screen after each chunk (of a v2 or v3
+/// cast: a v1 cast has no places to read on from).
+pub(crate) fn read_with_keyframes<'a, R>(
+    events: &Events<'a>,
+    threads: usize,
+    chunk: usize,
+    mut each: impl FnMut(R::Line) -> io::Result<Flow>,
+    mut keyframes: Option<KeyframeSink<'_>>,
+) -> Result<(), ReadError>
+where
+    R: Reading + Send,
+    R::Line: Send,
+    R::Own: Send + Sync,
+{
+    if events.header().version == Version::V1 {
+        keyframes = None;
+    }
     let mut truth = R::new(events.header())?;
     let flow = if threads <= 1 {
         let mut flow = Flow::Continue(());
-        events.for_each(|e| {
+        let mut bytes = 0;
+        let placed = keyframes.is_some();
+        let mut one = |e: Event<'a>, place: Option<&Place>| {
             flow = truth.feed(&e, &mut each)?;
+            bytes += e.data.stored_len();
+            if let (Some(sink), Some(place)) = (keyframes.as_mut(), place)
+                && bytes >= chunk
+                && flow.is_continue()
+            {
+                bytes = 0;
+                sink(place, &truth.screen().state())?;
+            }
             Ok(flow)
-        })?;
+        };
+        if placed {
+            events.for_each_placed(None, |e, p| one(e, Some(p)))?;
+        } else {
+            events.for_each(|e| one(e, None))?;
+        }
         flow
     } else {
-        in_parallel(events, threads, chunk, &mut truth, &mut each)?
+        in_parallel(events, threads, chunk, &mut truth, &mut each, keyframes)?
     };
     if flow.is_continue() {
         for line in truth.finish() {
@@ -122,6 +167,7 @@ fn in_parallel<'a, R>(
     chunk: usize,
     truth: &mut R,
     each: &mut impl FnMut(R::Line) -> io::Result<Flow>,
+    mut keyframes: Option<KeyframeSink<'_>>,
 ) -> Result<Flow, ReadError>
 where
     R: Reading + Send,
@@ -133,7 +179,7 @@ where
     let unguessed_below = AtomicUsize::new(0);
     // Chunks read but not yet put in order: one a core, and one waiting.
     let ahead = threads + 1;
-    let (jobs_tx, jobs_rx) = mpsc::channel::<(usize, Vec<Event<'a>>)>();
+    let (jobs_tx, jobs_rx) = mpsc::channel::<Job<'a>>();
     let jobs_rx = Mutex::new(jobs_rx);
     std::thread::scope(|scope| {
         let (played_tx, played_rx) = mpsc::channel::<Played<'a, R>>();
@@ -141,23 +187,29 @@ where
         for _ in 0..ahead {
             permit_tx.send(()).expect("room for every permit");
         }
+        let placed = keyframes.is_some();
         let splitter = scope.spawn(move || {
-            let send =
-                |index, batch| permit_rx.recv().is_ok() && jobs_tx.send((index, batch)).is_ok();
+            let send = |job| permit_rx.recv().is_ok() && jobs_tx.send(job).is_ok();
             let (mut batch, mut bytes, mut index) = (Vec::new(), 0, 0);
-            let read = events.for_each(|e| {
+            let mut one = |e: Event<'a>, place: Option<&Place>| {
                 bytes += e.data.stored_len();
                 batch.push(e);
                 if bytes >= chunk {
-                    if !send(index, std::mem::take(&mut batch)) {
+                    let events = std::mem::take(&mut batch);
+                    if !send((index, events, place.copied())) {
                         return Ok(Flow::Break(()));
                     }
                     (bytes, index) = (0, index + 1);
                 }
                 Ok(Flow::Continue(()))
-            });
+            };
+            let read = if placed {
+                events.for_each_placed(None, |e, p| one(e, Some(p)))
+            } else {
+                events.for_each(|e| one(e, None))
+            };
             if !batch.is_empty() {
-                send(index, batch);
+                send((index, batch, None));
             }
             read
         });
@@ -167,13 +219,16 @@ where
             scope.spawn(move || {
                 loop {
                     let job = jobs_rx.lock().expect("no player panics").recv();
-                    let Ok((index, events)) = job else { break };
-                    let played = if index < unguessed_below.load(Ordering::Relaxed) {
+                    let Ok((index, events, place)) = job else {
+                        break;
+                    };
+                    let mut played = if index < unguessed_below.load(Ordering::Relaxed) {
                         Played::unguessed(index, events)
                     } else {
                         let guess = Arc::clone(&latest.lock().expect("no player panics"));
                         play::<R>(index, events, &guess, chunk / 256)
                     };
+                    played.place = place;
                     if played_tx.send(played).is_err() {
                         break;
                     }
@@ -191,6 +246,7 @@ where
             while let Some(played) = waiting.remove(&next) {
                 next += 1;
                 let guessed = played.end.is_some();
+                let place = played.place;
                 match take(truth, played, each) {
                     Ok(Put::Taken) => unguessed = 1,
                     Ok(Put::Replayed) if guessed => {
@@ -207,7 +263,14 @@ where
                         break 'all;
                     }
                 }
-                *latest.lock().expect("no player panics") = Arc::new(State::of(truth));
+                let state = State::of(truth);
+                if let (Some(sink), Some(place)) = (keyframes.as_mut(), place)
+                    && let Err(e) = sink(&place, &state.screen)
+                {
+                    flow = Err(e);
+                    break 'all;
+                }
+                *latest.lock().expect("no player panics") = Arc::new(state);
                 let _ = permit_tx.send(());
             }
         }
@@ -226,6 +289,7 @@ impl<'a, R: Reading> Played<'a, R> {
         Played {
             index,
             events,
+            place: None,
             checkpoints: Vec::new(),
             lines: Vec::new(),
             end: None,
@@ -235,6 +299,10 @@ impl<'a, R: Reading> Played<'a, R> {
 
 /// Plays a chunk from `guess`, keeping its lines and checkpoints: the
 /// first after `first` bytes of data, each next one after twice as much.
+/// A chunk whose lines would take more than 512 times `first` (2 MiB in a
+/// 1 MiB chunk, at least 64 KiB; a huge event makes a huge chunk) is given up,
+/// and left to the true run, which hands its lines on as they come: memory
+/// stays bounded.
 fn play<'a, R: Reading>(
     index: usize,
     events: Vec<Event<'a>>,
@@ -252,14 +320,22 @@ fn play<'a, R: Reading>(
     });
     let (mut bytes, mut next) = (0, first);
     let last = played.events.len().saturating_sub(1);
+    let budget = first.saturating_mul(512).max(1 << 16);
+    let mut held = 0;
     for (i, event) in played.events.iter().enumerate() {
         let lines = &mut played.lines;
         let fed = reading.feed(event, |line| {
+            // A line costs its text and its place in the list.
+            held += R::weight(&line) + 64;
             lines.push(line);
-            Ok(Flow::Continue(()))
+            Ok(if held > budget {
+                Flow::Break(())
+            } else {
+                Flow::Continue(())
+            })
         });
-        if fed.is_err() {
-            return played;
+        if !matches!(fed, Ok(Flow::Continue(()))) {
+            return Played::unguessed(played.index, played.events);
         }
         bytes += event.data.stored_len();
         // A checkpoint at the end would save nothing.

@@ -51,6 +51,10 @@ impl super::Reading for Everything {
     type Line = SeenLine;
     type Own = Seen;
 
+    fn weight(line: &SeenLine) -> usize {
+        line.line.text.len()
+    }
+
     fn screen(&self) -> &Screen {
         &self.screen
     }

@@ -29,6 +29,10 @@ impl super::Reading for Transcript {
     type Line = TimedLine;
     type Own = Timed;
 
+    fn weight(line: &TimedLine) -> usize {
+        line.text.len()
+    }
+
     fn screen(&self) -> &Screen {
         &self.screen
     }
