@@ -11,6 +11,8 @@
 # run: it is slow; $ASCIINEMA3, else where `scripts/test.sh --tools-only`
 # installs it) and, when $PREV names one, a previous build of tvmux.
 # $SCALE_MIB (sizes) adds how the full check scales with the file's size.
+# $HISTORY_MIB (default 512) measures grep/text: one core against two, the
+# index, and asciinema 3.2's `convert -f txt`.
 #
 # Casts go to $BENCH_DIR (default: target/bench-data, about 3x the largest
 # size on disk). Each timing is the best of $RUNS runs (default 3) with the file
@@ -157,6 +159,76 @@ if [ "$EDIT_MIB" -gt 0 ]; then
     t=$(best_time "$tvmux" $cmd "$f")
     printf '| %s | %ss | %s |\n' "$cmd" "$t" "$(echo "scale=0; $bytes / 1000000 / $t" | bc -l)"
   done
+fi
+
+# History on the mixed-output cast of $HISTORY_MIB (default 512; 0 skips):
+# the emulator on one core and on all (the same output), against asciinema
+# 3.2's `convert -f txt` and, when $PREV names one, a previous build; the
+# index (built in a cache of its own under $BENCH_DIR): its build, its size,
+# and grep, text --at, cut and extract answered from it.
+HISTORY_MIB=${HISTORY_MIB:-512}
+if [ "$HISTORY_MIB" -gt 0 ]; then
+  a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
+  f="$dir/clean-$HISTORY_MIB.cast"
+  [ -f "$f" ] || target/release/examples/gencast "$HISTORY_MIB" "$f" v2 clean
+  bytes=$(stat -c %s "$f")
+  XDG_CACHE_HOME="$(realpath "$dir")/cache"
+  export XDG_CACHE_HOME
+  rm -rf "$XDG_CACHE_HOME"
+  dur=$("$tvmux" info --format json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])')
+  at() { echo "$dur * $1" | bc -l; }
+  fresh_cache "$f"
+  a3txt="n/a"
+  if [ -x "$a3" ]; then
+    a3txt=$(best_time "$a3" convert -f txt --overwrite "$f" "$dir/a3.txt"); rm -f "$dir/a3.txt"
+  fi
+  echo
+  echo "| history ($HISTORY_MIB MiB, mixed output) | -j1 | -j2 | -j2 vs -j1 | asciinema 3.2 | -j1 vs asciinema 3.2 | ${PREV:+previous build | }"
+  echo "|---|---|---|---|---|---|${PREV:+---|}"
+  hist_row() {
+    local name=$1 a3t=$2; shift 2
+    local one two prev=""
+    one=$(best_time "$tvmux" "$@" -j1 --no-index)
+    two=$(best_time "$tvmux" "$@" -j2 --no-index)
+    if [ -n "${PREV:-}" ]; then prev="$(best_time "$PREV" "$@")s | "; fi
+    local vs="n/a" a3s="n/a"
+    if [ "$a3t" != "n/a" ]; then vs="$(ratio "$a3t" "$one")x faster"; a3s="${a3t}s"; fi
+    printf '| %s | %ss | %ss | %sx faster | %s | %s | %s\n' "$name" "$one" "$two" "$(ratio "$one" "$two")" \
+      "$a3s" "$vs" "$prev"
+  }
+  hist_row "convert --to txt (text)" "$a3txt" convert --to txt "$f" -o /dev/null
+  hist_row "grep (no match; everything on screen)" "n/a" grep "no such line" "$f"
+  # The index: built on one core and on two, then answering.
+  t0=$(date +%s.%N); "$tvmux" index -j1 --again "$f" >/dev/null; t1=$(date +%s.%N)
+  ix1=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
+  t0=$(date +%s.%N); "$tvmux" index -j2 --again "$f" >/dev/null; t1=$(date +%s.%N)
+  ix2=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
+  isize=$(du -b "$XDG_CACHE_HOME"/tvmux/index/*.idx | awk '{print $1}')
+  echo
+  echo "| index ($HISTORY_MIB MiB) | built -j1 | built -j2 | -j2 vs -j1 | size | of the cast |"
+  echo "|---|---|---|---|---|---|"
+  printf '| mixed output | %ss | %ss | %sx faster | %s MiB | %s%% |\n' "$ix1" "$ix2" "$(ratio "$ix1" "$ix2")" \
+    "$(( isize >> 20 ))" "$(echo "scale=1; $isize * 100 / $bytes" | bc -l)"
+  echo
+  echo "| answered ($HISTORY_MIB MiB) | from the index | playing (--no-index, -j2) | index vs playing | GB/s of cast from the index |"
+  echo "|---|---|---|---|---|"
+  answer_row() {
+    local name=$1; shift
+    local ix pl
+    ix=$(best_time "$tvmux" "$@")
+    pl=$(best_time "$tvmux" "$@" --no-index)
+    printf '| %s | %ss | %ss | %sx faster | %s |\n' "$name" "$ix" "$pl" "$(ratio "$pl" "$ix")" "$(gbps "$bytes" "$ix")"
+  }
+  answer_row "grep (no match)" grep "no such line" "$f"
+  answer_row "text" text "$f"
+  for frac in 0.1 0.5 0.9; do
+    answer_row "text --at $frac of the time" text --at "$(at $frac)" "$f"
+  done
+  answer_row "cut 45%-55%" cut --from "$(at 0.45)" --to "$(at 0.55)" "$f" -o /dev/null
+  answer_row "cut 90%-95%" cut --from "$(at 0.9)" --to "$(at 0.95)" "$f" -o /dev/null
+  answer_row "extract 90%-95%" extract --from "$(at 0.9)" --to "$(at 0.95)" "$f" -o /dev/null
+  rm -rf "$XDG_CACHE_HOME"
+  unset XDG_CACHE_HOME
 fi
 
 SHAPES_MIB=${SHAPES_MIB:-512}
