@@ -75,32 +75,41 @@ pub fn cut(
     // whether the keyframe is out.
     let mut size_at_cut = None;
     let mut joined = false;
-    events
-        .for_each_placed(None, |e, place| {
-            if e.time >= from && size_at_cut.is_none() {
-                size_at_cut = Some(screen.size());
+    let placed = indexed.is_some();
+    let mut each = |e: Event, place: Option<&Place>| {
+        if e.time >= from && size_at_cut.is_none() {
+            size_at_cut = Some(screen.size());
+        }
+        let play = indexed.is_none() || e.code == "r";
+        if e.time < from {
+            if play {
+                screen.apply(&e)?;
             }
-            let play = indexed.is_none() || e.code == "r";
-            if e.time < from {
-                if play {
-                    screen.apply(&e)?;
-                }
-                written.copy(&mut w, e.time, &e)?;
-            } else if e.time < to {
-                if play {
-                    screen.apply(&e)?;
-                }
-            } else {
-                if !joined {
-                    joined = true;
-                    keyframe(&mut written, &mut w, from, &screen, size_at_cut.unwrap())?;
-                }
-                written.copy(&mut w, e.time - (to - from), &e)?;
+            written.copy(&mut w, e.time, &e)?;
+        } else if e.time < to {
+            if play {
+                screen.apply(&e)?;
             }
+        } else {
+            if !joined {
+                joined = true;
+                keyframe(&mut written, &mut w, from, &screen, size_at_cut.unwrap())?;
+            }
+            written.copy(&mut w, e.time - (to - from), &e)?;
+        }
+        if let Some(place) = place {
             take_keyframe(&mut indexed, place, &mut screen)?;
-            Ok(Flow::Continue(()))
-        })
-        .map_err(|e| input.error(e))?;
+        }
+        Ok(Flow::Continue(()))
+    };
+    // Places are read only where there is a keyframe to meet (a v1 cast
+    // has none).
+    if placed {
+        events.for_each_placed(None, |e, p| each(e, Some(p)))
+    } else {
+        events.for_each(|e| each(e, None))
+    }
+    .map_err(|e| input.error(e))?;
     if let (false, Some(size)) = (joined, size_at_cut) {
         // The cast ended inside the cut: its last screen closes the output.
         keyframe(&mut written, &mut w, from, &screen, size).map_err(|e| input.error(e.into()))?;

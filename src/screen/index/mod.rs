@@ -1,0 +1,284 @@
+//! The index of a cast: its text already read, kept in the user's cache
+//! (`$XDG_CACHE_HOME/tvmux/index/`, else `~/.cache/tvmux/index/`, never
+//! beside the cast), so that `text` and `grep` answer without playing the
+//! terminal again.
+//!
+//! An index holds both readings' lines, in order, with their times (and
+//! screens): [`Everything`]'s, and the [`Transcript`]'s (mostly as
+//! references to the same lines among everything's); and keyframes, the
+//! screen after every chunk of the cast (1 MiB of event data) with the
+//! place to read on from, so that the screen at any time is one chunk's
+//! play away ([`format`] says how each is written; each is a zstd frame).
+//!
+//! It is stamped with the cast's file as it was read (device, inode, size,
+//! modification and change times, to the nanosecond): any write to the
+//! cast changes its change time, which nobody can set back, so a cast
+//! appended to, rewritten or repaired is never answered from an index of
+//! what it was. The index is written whole beside its place, synced and
+//! renamed over it.
+
+mod format;
+
+pub use format::Keyframe;
+
+use std::fs::{File, Metadata};
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::{Everything, SeenLine, TimedLine, Transcript};
+use crate::cast::{Events, Flow, Micros, ReadError};
+
+/// What an index file begins with (the format's version in it).
+const MAGIC: &[u8; 16] = b"tvmux-index-v3\n\0";
+
+/// The magic, the stamp, where the [`Transcript`]'s lines begin (after
+/// [`Everything`]'s) and where the keyframes begin (last).
+const HEAD: usize = MAGIC.len() + 9 * 8;
+
+/// zstd's level for the lines: text shrinks several times, faster than
+/// the terminal is played.
+const LEVEL: i32 = 3;
+
+/// The cast file an index was made of, as it was then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp([u64; 7]);
+
+impl Stamp {
+    /// The stamp of a file, from its metadata (taken from the open file
+    /// that was read).
+    pub fn of(meta: &Metadata) -> Stamp {
+        Stamp([
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime() as u64,
+            meta.mtime_nsec() as u64,
+            meta.ctime() as u64,
+            meta.ctime_nsec() as u64,
+        ])
+    }
+}
+
+/// The directory of the indexes: created owner-only; one that is not the
+/// user's, or that others can write, is refused (what is in it decides
+/// what `grep` answers).
+pub fn directory() -> io::Result<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| crate::config::home_dir().join(".cache"));
+    let dir = cache.join("tvmux").join("index");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
+    let meta = std::fs::symlink_metadata(&dir)?;
+    let uid = nix::unistd::getuid().as_raw();
+    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o022 != 0 {
+        return Err(io::Error::other(format!(
+            "{} is not a directory only uid {uid} can write: remove it, and tvmux makes a private one",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
+/// Where the index of the cast at `cast` lives in `dir`: named by its
+/// absolute path.
+pub fn place(dir: &Path, cast: &Path) -> io::Result<PathBuf> {
+    let absolute = std::path::absolute(cast)?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    absolute.hash(&mut hasher);
+    let name = absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().chars().take(64).collect::<String>())
+        .unwrap_or_default();
+    Ok(dir.join(format!("{:016x}-{name}.idx", hasher.finish())))
+}
+
+/// Writes the index of `events` (of a cast with `stamp`) at `place`,
+/// playing the terminal on `threads` cores; returns its size in bytes.
+pub fn write(
+    place: &Path,
+    stamp: Stamp,
+    events: &Events,
+    threads: usize,
+) -> Result<u64, ReadError> {
+    let dir = place.parent().unwrap_or(Path::new("."));
+    let temp = tempfile::Builder::new()
+        .prefix(".tvmux-index")
+        .tempfile_in(dir)?;
+    let mut out = BufWriter::with_capacity(1 << 20, temp.as_file().try_clone()?);
+    out.write_all(MAGIC)?;
+    for word in stamp.0 {
+        out.write_all(&word.to_le_bytes())?;
+    }
+    // Where the transcript and the keyframes begin, set once known.
+    out.write_all(&[0u8; 16])?;
+    let mut lines = zstd::Encoder::new(out, LEVEL)?;
+    let mut keyframes = zstd::Encoder::new(tempfile::tempfile()?, LEVEL)?;
+    let mut records = format::Records::default();
+    super::parallel::read_with_keyframes::<Everything>(
+        events,
+        threads,
+        super::CHUNK,
+        |l| {
+            records
+                .put(&mut lines, l.screen, &l.line)
+                .map(Flow::Continue)
+        },
+        Some(&mut |place, screen| format::put_keyframe(&mut keyframes, place, screen)),
+    )?;
+    let mut out = lines.finish()?;
+    let transcript_at = out.stream_position()?;
+    // The transcript is written against everything's lines, read back.
+    out.flush()?;
+    let mut written = temp.reopen()?;
+    written.seek(SeekFrom::Start(HEAD as u64))?;
+    let everything = BufReader::new(zstd::Decoder::new(
+        written.take(transcript_at - HEAD as u64),
+    )?);
+    let mut transcript = format::Transcript::new(everything);
+    let mut lines = zstd::Encoder::new(out, LEVEL)?;
+    super::read::<Transcript>(events, threads, super::CHUNK, |l| {
+        transcript.put(&mut lines, &l).map(Flow::Continue)
+    })?;
+    let mut out = lines.finish()?;
+    let keyframes_at = out.stream_position()?;
+    let mut keyframes = keyframes.finish()?;
+    keyframes.rewind()?;
+    io::copy(&mut keyframes, &mut out)?;
+    out.seek(SeekFrom::Start(HEAD as u64 - 16))?;
+    out.write_all(&transcript_at.to_le_bytes())?;
+    out.write_all(&keyframes_at.to_le_bytes())?;
+    out.flush()?;
+    drop(out);
+    let file = temp.as_file();
+    file.sync_all()?;
+    let size = file.metadata()?.len();
+    temp.persist(place).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()?;
+    Ok(size)
+}
+
+/// An index found fresh for a cast.
+pub struct Index {
+    file: File,
+    /// Where the transcript's lines begin.
+    transcript: u64,
+    /// Where the keyframes begin.
+    keyframes: u64,
+}
+
+impl Index {
+    /// The index at `place`, if there is one made of the cast as `stamp`
+    /// says it is now; none if it is missing, stale or not an index.
+    pub fn open(place: &Path, stamp: Stamp) -> io::Result<Option<Index>> {
+        let mut file = match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(place)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut head = [0u8; HEAD];
+        if file.read_exact(&mut head).is_err() || &head[..MAGIC.len()] != MAGIC {
+            return Ok(None);
+        }
+        let mut words = head[MAGIC.len()..]
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        let found = Stamp(std::array::from_fn(|_| words.next().expect("7 words")));
+        let transcript = words.next().expect("the 8th word");
+        let keyframes = words.next().expect("the 9th word");
+        if transcript < HEAD as u64 || keyframes < transcript {
+            return Ok(None);
+        }
+        Ok((found == stamp).then_some(Index {
+            file,
+            transcript,
+            keyframes,
+        }))
+    }
+
+    /// The frame from `start` to `end`, decompressed (each read at its own
+    /// offset: two frames are read side by side).
+    fn frame(&self, start: u64, end: u64) -> io::Result<impl BufRead + use<'_>> {
+        let section = Section {
+            file: &self.file,
+            at: start,
+            end,
+        };
+        Ok(BufReader::with_capacity(
+            1 << 20,
+            zstd::Decoder::new(section)?,
+        ))
+    }
+
+    /// Everything's frame.
+    fn everything_frame(&self) -> io::Result<impl BufRead + use<'_>> {
+        self.frame(HEAD as u64, self.transcript)
+    }
+
+    /// Calls `each` with the transcript's lines (`text`), in order.
+    pub fn transcript(self, mut each: impl FnMut(TimedLine) -> io::Result<Flow>) -> io::Result<()> {
+        let mut lines = format::Transcript::new(self.everything_frame()?);
+        let mut from = self.frame(self.transcript, self.keyframes)?;
+        while let Some(line) = lines.next(&mut from)? {
+            if each(line)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with every line ever on screen (`grep`, `text --all`),
+    /// in order.
+    pub fn everything(self, mut each: impl FnMut(SeenLine) -> io::Result<Flow>) -> io::Result<()> {
+        let mut from = self.everything_frame()?;
+        let mut records = format::Records::default();
+        while let Some((screen, line)) = records.next(&mut from)? {
+            if each(SeenLine { line, screen })?.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The last keyframe whose place comes after no event later than
+    /// `time` (none: there is none, play from the start).
+    pub fn keyframe_at(self, time: Micros) -> io::Result<Option<Keyframe>> {
+        let end = self.file.metadata()?.len();
+        let mut from = self.frame(self.keyframes, end)?;
+        let mut found = None;
+        while let Some(keyframe) = format::next_keyframe(&mut from)? {
+            if keyframe.place.time > time {
+                break;
+            }
+            found = Some(keyframe);
+        }
+        Ok(found)
+    }
+}
+
+/// A part of a file, read at its own offset.
+struct Section<'f> {
+    file: &'f File,
+    at: u64,
+    end: u64,
+}
+
+impl Read for Section<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = usize::try_from(self.end.saturating_sub(self.at)).unwrap_or(usize::MAX);
+        let len = buf.len().min(left);
+        let n = std::os::unix::fs::FileExt::read_at(self.file, &mut buf[..len], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
