@@ -40,6 +40,9 @@ pub struct Output {
     pub max_total_size: ByteSize,
     /// The oldest a finished cast may get (`30d`; empty: no limit).
     pub max_age: Span,
+    /// Index each finished cast (`tvmux index`), after its stop is
+    /// announced, so that `grep` and `text` answer from the index.
+    pub index: bool,
 }
 
 impl Default for Output {
@@ -50,6 +53,7 @@ impl Default for Output {
             compress: Compress::None,
             max_total_size: ByteSize(None),
             max_age: Span(None),
+            index: true,
         }
     }
 }

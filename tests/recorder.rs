@@ -37,6 +37,29 @@ fn records_typed_text_and_asciinema_reads_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("recording 99"));
 }
 
+/// A stopped recording is indexed by the server (after the stop is
+/// announced): `grep` answers from the index, which holds what was typed.
+#[test]
+fn a_stopped_recording_is_indexed() {
+    let env = Env::new();
+    let path = env.start();
+    env.type_line("work", "echo indexed-$((6*7))");
+    wait_until("the echo", || plain_output(&path).contains("indexed-42"));
+    stop_all(&env);
+    let index = env.cache_dir().join("tvmux/index");
+    wait_until("the index", || {
+        std::fs::read_dir(&index).is_ok_and(|d| d.count() == 1)
+    });
+    let out = env.tvmux(&["index", path.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("the index is fresh"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = env.tvmux(&["grep", "indexed-42", path.to_str().unwrap()]);
+    assert!(out.status.success());
+}
+
 #[test]
 fn follows_the_active_pane() {
     let env = Env::new();

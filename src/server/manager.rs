@@ -403,6 +403,9 @@ impl Manager {
             };
             manager.events.emit(kind, Some(&last), None);
             let _ = finished_tx.send(true);
+            if checked {
+                manager.index_later(last.path.clone());
+            }
             if manager.config.server.auto_shutdown && manager.active().is_empty() {
                 manager.shutdown.notify_one();
             }
@@ -452,6 +455,7 @@ impl Manager {
                 ));
                 let detail = Some(path.display().to_string());
                 self.events.emit(EventKind::Rotated, Some(&now), detail);
+                self.index_later(path);
             }
             Err(e) => {
                 self.pending.lock().unwrap().remove(&closed);
@@ -482,6 +486,34 @@ impl Manager {
         self.pending.lock().unwrap().remove(path);
         self.keep_budget();
         done
+    }
+
+    /// Indexes a finished cast (`[output] index`) on a blocking thread of
+    /// its own, after its stop or part is announced (a stop never waits for
+    /// it), one core's worth; a failure is logged and sent as a warning.
+    fn index_later(self: &Arc<Self>, path: PathBuf) {
+        if !self.config.output.index {
+            return;
+        }
+        let m = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let indexed =
+                edit::Input::open(&path).and_then(|input| crate::history::index(&input, 1, false));
+            match indexed {
+                Ok(bytes) => crate::log::info(&format!(
+                    "indexed {} ({} bytes) in {:.3} s",
+                    path.display(),
+                    bytes.unwrap_or(0),
+                    started.elapsed().as_secs_f64()
+                )),
+                Err(e) => {
+                    let message = format!("cannot index {}: {e}", path.display());
+                    crate::log::warn(&message);
+                    m.events.emit(EventKind::Warning, None, Some(message));
+                }
+            }
+        });
     }
 
     /// Removes the oldest finished casts while the output directory is over

@@ -102,6 +102,11 @@ impl Env {
         self.dir.path().join("casts")
     }
 
+    /// The user's cache (`XDG_CACHE_HOME`), where indexes go.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
     pub fn tvmux(&self, args: &[&str]) -> Output {
         self.tvmux_command(args).output().expect("tvmux runs")
     }
@@ -115,6 +120,7 @@ impl Env {
             .env("TVMUX_RUNTIME_DIR", self.dir.path().join("run"))
             .env("TVMUX_CONFIG_FILE", self.dir.path().join("none.conf"))
             .env("TVMUX_OUTPUT_DIRECTORY", self.out_dir())
+            .env("XDG_CACHE_HOME", self.cache_dir())
             .env("TMUX", format!("{},1,0", self.socket.display()))
             .env("TMUX_PANE", pane);
         command
