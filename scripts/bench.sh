@@ -68,6 +68,16 @@ fresh_cache() {
 }
 
 gbps() { echo "scale=2; $1 / 1073741824 / $2" | bc -l; }
+# mixed_cast MIB: the generator's mixed-output cast of MIB MiB (made once).
+mixed_cast() {
+  local f="$dir/clean-$1.cast"
+  [ -f "$f" ] || target/release/examples/gencast "$1" "$f" v2 clean
+  echo "$f"
+}
+# duration_of CAST: its length in seconds.
+duration_of() {
+  "$tvmux" info --format json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])'
+}
 ratio() { echo "scale=1; $1 / $2" | bc -l; }
 
 torn_tail='[99999.0, "o", "torn at the e'
@@ -121,11 +131,10 @@ done
 EDIT_MIB=${EDIT_MIB:-1024}
 if [ "$EDIT_MIB" -gt 0 ]; then
   a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
-  f="$dir/clean-$EDIT_MIB.cast"
-  [ -f "$f" ] || target/release/examples/gencast "$EDIT_MIB" "$f" v2 clean
+  f=$(mixed_cast "$EDIT_MIB")
   bytes=$(stat -c %s "$f")
   out="$dir/edit-out.cast"
-  dur=$("$tvmux" info --format json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])')
+  dur=$(duration_of "$f")
   t45=$(echo "$dur * 0.45" | bc -l) t55=$(echo "$dur * 0.55" | bc -l) t50=$(echo "$dur * 0.5" | bc -l)
   once() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N); printf '%.3f' "$(echo "$t1 - $t0" | bc -l)"; }
   fresh_cache "$f"
@@ -169,13 +178,12 @@ fi
 HISTORY_MIB=${HISTORY_MIB:-512}
 if [ "$HISTORY_MIB" -gt 0 ]; then
   a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
-  f="$dir/clean-$HISTORY_MIB.cast"
-  [ -f "$f" ] || target/release/examples/gencast "$HISTORY_MIB" "$f" v2 clean
+  f=$(mixed_cast "$HISTORY_MIB")
   bytes=$(stat -c %s "$f")
   XDG_CACHE_HOME="$(realpath "$dir")/cache"
   export XDG_CACHE_HOME
   rm -rf "$XDG_CACHE_HOME"
-  dur=$("$tvmux" info --format json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])')
+  dur=$(duration_of "$f")
   at() { echo "$dur * $1" | bc -l; }
   fresh_cache "$f"
   a3txt="n/a"

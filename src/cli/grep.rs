@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tvmux::config::Config;
 use tvmux::edit::{EditError, Input, timestamp};
 use tvmux::history::{self, Hit};
 
@@ -63,16 +62,12 @@ pub fn run(args: Args) -> u8 {
             return exit::ERROR;
         }
     };
-    let paths = if args.paths.is_empty() {
-        match Config::load() {
-            Ok(config) => vec![config.output_dir()],
-            Err(e) => {
-                eprintln!("tvmux: {e}");
-                return exit::ERROR;
-            }
+    let paths = match inputs::or_recordings(&args.paths) {
+        Ok(paths) => paths,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::ERROR;
         }
-    } else {
-        args.paths.clone()
     };
     // ripgrep's colours (the global --color decides whether).
     let colour = super::output::colored() && !args.json;

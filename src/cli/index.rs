@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use tvmux::config::Config;
 use tvmux::edit::{EditError, Input};
 use tvmux::history;
 
@@ -24,16 +23,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let paths = if args.paths.is_empty() {
-        match Config::load() {
-            Ok(config) => vec![config.output_dir()],
-            Err(e) => {
-                eprintln!("tvmux: {e}");
-                return exit::ERROR;
-            }
+    let paths = match inputs::or_recordings(&args.paths) {
+        Ok(paths) => paths,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::ERROR;
         }
-    } else {
-        args.paths.clone()
     };
     let threads = args.threads.map_or_else(tvmux::screen::cores, usize::from);
     let mut failed = false;

@@ -39,6 +39,17 @@ impl Empty {
     }
 }
 
+/// The PATH arguments, or with none the recordings directory from the
+/// configuration (a configuration that cannot be read: its message).
+pub fn or_recordings(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    if !paths.is_empty() {
+        return Ok(paths.to_vec());
+    }
+    tvmux::config::Config::load()
+        .map(|config| vec![config.output_dir()])
+        .map_err(|e| format!("tvmux: {e}"))
+}
+
 /// Expands `-` to stdin and directories to the regular `*.cast` files under
 /// them (sorted, symlinked directories not followed, FIFOs and other special
 /// files skipped). Files named explicitly are taken whatever their
