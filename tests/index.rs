@@ -52,6 +52,9 @@ fn an_index_answers_as_the_terminal_does_and_never_for_a_changed_cast() {
     .unwrap();
     let p = path_str(&path);
     let played = answers(&cache, p, &["--no-index"]);
+    // Looking for an index makes nothing.
+    assert_eq!(answers(&cache, p, &[]), played);
+    assert!(!cache.exists());
 
     let out = tvmux_in(&cache, &["index", p]);
     assert!(

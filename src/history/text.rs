@@ -65,7 +65,7 @@ pub fn index(input: &Input, threads: usize, again: bool) -> Result<Option<u64>, 
         return Err(EditError::Usage("standard input cannot be indexed".into()));
     };
     let stamp = Stamp::of(meta);
-    let place = index::directory()
+    let place = index::directory(true)
         .and_then(|dir| index::place(&dir, &input.path))
         .map_err(|e| EditError::io(Path::new("the index directory"), e))?;
     if !again

@@ -77,7 +77,8 @@ impl Emulation {
         if !self.index {
             return None;
         }
-        let place = index::place(&index::directory().ok()?, path).ok()?;
+        // Looking for an index makes no directory.
+        let place = index::place(&index::directory(false).ok()?, path).ok()?;
         index::Index::open(&place, index::Stamp::of(meta?))
             .ok()
             .flatten()

@@ -61,19 +61,22 @@ impl Stamp {
     }
 }
 
-/// The directory of the indexes: created owner-only; one that is not the
-/// user's, or that others can write, is refused (what is in it decides
-/// what `grep` answers).
-pub fn directory() -> io::Result<PathBuf> {
+/// The directory of the indexes, created owner-only if `create` (else
+/// none is an error of kind `NotFound`); one that is not the user's, or
+/// that others can write, is refused (what is in it decides what `grep`
+/// answers).
+pub fn directory(create: bool) -> io::Result<PathBuf> {
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .unwrap_or_else(|| crate::config::home_dir().join(".cache"));
     let dir = cache.join("tvmux").join("index");
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)?;
+    if create {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)?;
+    }
     let meta = std::fs::symlink_metadata(&dir)?;
     let uid = nix::unistd::getuid().as_raw();
     if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o022 != 0 {
