@@ -21,7 +21,7 @@ fn tvmux_in(cache: &Path, args: &[&str]) -> Output {
 /// say of `cast`, with `extra` arguments.
 fn answers(cache: &Path, cast: &str, extra: &[&str]) -> Vec<String> {
     [
-        vec!["grep", "--json", "o", cast],
+        vec!["grep", "--json", "-C", "1", "o", cast],
         vec!["text", cast],
         vec!["text", "--all", "--times", cast],
         vec!["convert", "--to", "txt", cast],

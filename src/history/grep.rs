@@ -12,7 +12,7 @@ use super::text::all_lines;
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
 use crate::screen::Emulation;
-use crate::screen::{SeenLine, Shown, TimedLine};
+use crate::screen::{SeenLine, Shown};
 
 /// A line to print: a match, or context around one.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,37 +45,73 @@ pub fn search(
     regex: &Regex,
     context: usize,
     how: Emulation,
-    mut each: impl FnMut(Hit),
+    each: impl FnMut(Hit),
 ) -> Result<u64, EditError> {
-    let mut before: VecDeque<Hit> = VecDeque::with_capacity(context + 1);
-    let mut after = 0;
-    let (mut index, mut matched) = (0u64, 0u64);
-    all_lines(input, how, |SeenLine { line, screen }| {
-        let TimedLine { time, text } = line;
-        let matches: Vec<Range<usize>> = regex.find_iter(&text).map(|m| m.range()).collect();
-        let hit = Hit {
+    let mut lines = Lines {
+        regex,
+        context,
+        each,
+        before: VecDeque::with_capacity(context + 1),
+        after: 0,
+        index: 0,
+        matched: 0,
+    };
+    // From an index the lines are lent: only those printed are copied.
+    if let Some(index) = how.index_of(&input.path, input.file_metadata()) {
+        index
+            .everything_borrowed(|screen, time, text| {
+                lines.line(screen, time, text);
+                Ok(Flow::Continue(()))
+            })
+            .map_err(|e| EditError::io(&input.path, e))?;
+    } else {
+        all_lines(input, how, |SeenLine { line, screen }| {
+            lines.line(screen, line.time, &line.text);
+            Ok(Flow::Continue(()))
+        })?;
+    }
+    Ok(lines.matched)
+}
+
+/// The search's state, line after line.
+struct Lines<'r, F> {
+    regex: &'r Regex,
+    context: usize,
+    each: F,
+    /// Context lines kept for a match that may come.
+    before: VecDeque<Hit>,
+    /// Context lines still to give after a match.
+    after: usize,
+    index: u64,
+    matched: u64,
+}
+
+impl<F: FnMut(Hit)> Lines<'_, F> {
+    fn line(&mut self, screen: Shown, time: Micros, text: &str) {
+        let index = self.index;
+        self.index += 1;
+        let hit = |matches| Hit {
             index,
             time,
-            text,
+            text: text.to_string(),
             screen,
             matches,
         };
-        index += 1;
-        if hit.is_match() {
-            matched += 1;
-            before.drain(..).for_each(&mut each);
-            each(hit);
-            after = context;
-        } else if after > 0 {
-            after -= 1;
-            each(hit);
-        } else if context > 0 {
-            if before.len() == context {
-                before.pop_front();
+        if self.regex.is_match(text) {
+            let matches: Vec<Range<usize>> =
+                self.regex.find_iter(text).map(|m| m.range()).collect();
+            self.matched += 1;
+            self.before.drain(..).for_each(&mut self.each);
+            (self.each)(hit(matches));
+            self.after = self.context;
+        } else if self.after > 0 {
+            self.after -= 1;
+            (self.each)(hit(Vec::new()));
+        } else if self.context > 0 {
+            if self.before.len() == self.context {
+                self.before.pop_front();
             }
-            before.push_back(hit);
+            self.before.push_back(hit(Vec::new()));
         }
-        Ok(Flow::Continue(()))
-    })?;
-    Ok(matched)
+    }
 }

@@ -32,6 +32,19 @@ fn varint(out: &mut impl Write, mut n: u64) -> io::Result<()> {
 
 /// Reads a varint; none at the end of `from`.
 fn read_varint(from: &mut impl BufRead) -> io::Result<Option<u64>> {
+    // Most are whole in the buffer.
+    let buf = from.fill_buf()?;
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    let mut n = 0u64;
+    for (i, &byte) in buf.iter().take(10).enumerate() {
+        n |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            from.consume(i + 1);
+            return Ok(Some(n));
+        }
+    }
     let mut n = 0u64;
     for shift in (0..64).step_by(7) {
         let mut byte = [0u8];
@@ -59,15 +72,26 @@ pub(super) struct Records {
 }
 
 impl Records {
+    fn put_time(&mut self, out: &mut impl Write, time: Micros) -> io::Result<()> {
+        let delta = time as i64 - self.last as i64;
+        self.last = time;
+        varint(out, ((delta << 1) ^ (delta >> 63)) as u64)
+    }
+
+    fn next_time(&mut self, from: &mut impl BufRead) -> io::Result<Micros> {
+        let delta = next_varint(from)?;
+        let delta = ((delta >> 1) as i64) ^ -((delta & 1) as i64);
+        self.last = self.last.checked_add_signed(delta).ok_or_else(broken)?;
+        Ok(self.last)
+    }
+
     pub(super) fn put(
         &mut self,
         out: &mut impl Write,
         screen: Shown,
         line: &TimedLine,
     ) -> io::Result<()> {
-        let delta = line.time as i64 - self.last as i64;
-        self.last = line.time;
-        varint(out, ((delta << 1) ^ (delta >> 63)) as u64)?;
+        self.put_time(out, line.time)?;
         varint(
             out,
             (line.text.len() as u64) << 1 | u64::from(screen == Shown::Alternate),
@@ -80,26 +104,167 @@ impl Records {
         &mut self,
         from: &mut impl BufRead,
     ) -> io::Result<Option<(Shown, TimedLine)>> {
-        let Some(delta) = read_varint(from)? else {
+        if from.fill_buf()?.is_empty() {
             return Ok(None);
-        };
-        let delta = ((delta >> 1) as i64) ^ -((delta & 1) as i64);
-        let time = self.last.checked_add_signed(delta).ok_or_else(broken)?;
-        self.last = time;
+        }
+        let time = self.next_time(from)?;
         let len_screen = next_varint(from)?;
         let len = len_screen >> 1;
-        let mut text = Vec::with_capacity(len.min(1 << 20) as usize);
-        from.take(len).read_to_end(&mut text)?;
-        if text.len() as u64 != len {
-            return Err(broken());
-        }
-        let text = String::from_utf8(text).map_err(|_| broken())?;
+        let text = read_text(from, len)?;
         let screen = if len_screen & 1 == 1 {
             Shown::Alternate
         } else {
             Shown::Primary
         };
         Ok(Some((screen, TimedLine { time, text })))
+    }
+}
+
+/// Reads `len` bytes of UTF-8 text.
+fn read_text(from: &mut impl BufRead, len: u64) -> io::Result<String> {
+    let buf = from.fill_buf()?;
+    let bytes = if (buf.len() as u64) >= len {
+        let len = len as usize;
+        let text = buf[..len].to_vec();
+        from.consume(len);
+        text
+    } else {
+        let mut text = Vec::with_capacity(len.min(1 << 20) as usize);
+        from.take(len).read_to_end(&mut text)?;
+        if text.len() as u64 != len {
+            return Err(broken());
+        }
+        text
+    };
+    simdutf8::basic::from_utf8(&bytes).map_err(|_| broken())?;
+    // SAFETY: checked just above.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}
+
+/// Everything's lines in blocks: the number of lines, their times (as
+/// [`Records`] writes them), their lengths with the screen in the low bit,
+/// then their texts one after the other, so that a block's text is checked
+/// as UTF-8 at once and searched without a copy a line.
+#[derive(Default)]
+pub(super) struct Blocks {
+    times: Records,
+    /// The block being written: lines' screens, times and lengths; texts.
+    heads: Vec<(Shown, Micros, usize)>,
+    text: String,
+}
+
+/// The most lines, and about the most text, in a block.
+const BLOCK_LINES: usize = 4096;
+const BLOCK_TEXT: usize = 1 << 20;
+
+impl Blocks {
+    pub(super) fn put(
+        &mut self,
+        out: &mut impl Write,
+        screen: Shown,
+        line: &TimedLine,
+    ) -> io::Result<()> {
+        self.heads.push((screen, line.time, line.text.len()));
+        self.text.push_str(&line.text);
+        if self.heads.len() == BLOCK_LINES || self.text.len() >= BLOCK_TEXT {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the block begun (at the end: what is left).
+    pub(super) fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.heads.is_empty() {
+            return Ok(());
+        }
+        varint(out, self.heads.len() as u64)?;
+        for &(_, time, _) in &self.heads {
+            self.times.put_time(out, time)?;
+        }
+        for &(screen, _, len) in &self.heads {
+            varint(
+                out,
+                (len as u64) << 1 | u64::from(screen == Shown::Alternate),
+            )?;
+        }
+        out.write_all(self.text.as_bytes())?;
+        self.heads.clear();
+        self.text.clear();
+        Ok(())
+    }
+}
+
+/// Everything's lines read back, a block at a time.
+#[derive(Default)]
+pub(super) struct BlockReader {
+    times: Records,
+    heads: Vec<(Shown, Micros, usize)>,
+    text: String,
+    /// The next line of the block, and where its text begins.
+    next: usize,
+    at: usize,
+}
+
+impl BlockReader {
+    /// Reads the next block of `from`; false at its end.
+    fn fill(&mut self, from: &mut impl BufRead) -> io::Result<bool> {
+        let Some(lines) = read_varint(from)? else {
+            return Ok(false);
+        };
+        let lines = usize::try_from(lines).map_err(|_| broken())?;
+        if lines == 0 || lines > BLOCK_LINES {
+            return Err(broken());
+        }
+        self.heads.clear();
+        for _ in 0..lines {
+            let time = self.times.next_time(from)?;
+            self.heads.push((Shown::Primary, time, 0));
+        }
+        let mut total = 0usize;
+        for head in &mut self.heads {
+            let len_screen = next_varint(from)?;
+            head.0 = if len_screen & 1 == 1 {
+                Shown::Alternate
+            } else {
+                Shown::Primary
+            };
+            head.2 = usize::try_from(len_screen >> 1).map_err(|_| broken())?;
+            total = total.checked_add(head.2).ok_or_else(broken)?;
+        }
+        self.text = read_text(from, total as u64)?;
+        (self.next, self.at) = (0, 0);
+        Ok(true)
+    }
+
+    /// The next line's screen, time and text, borrowed; none at the end.
+    pub(super) fn next_ref(
+        &mut self,
+        from: &mut impl BufRead,
+    ) -> io::Result<Option<(Shown, Micros, &str)>> {
+        if self.next == self.heads.len() && !self.fill(from)? {
+            return Ok(None);
+        }
+        let (screen, time, len) = self.heads[self.next];
+        let text = self.text.get(self.at..self.at + len).ok_or_else(broken)?;
+        self.next += 1;
+        self.at += len;
+        Ok(Some((screen, time, text)))
+    }
+
+    /// The next line, owned; none at the end.
+    pub(super) fn next(
+        &mut self,
+        from: &mut impl BufRead,
+    ) -> io::Result<Option<(Shown, TimedLine)>> {
+        Ok(self.next_ref(from)?.map(|(screen, time, text)| {
+            (
+                screen,
+                TimedLine {
+                    time,
+                    text: text.to_string(),
+                },
+            )
+        }))
     }
 }
 
@@ -113,7 +278,7 @@ const WINDOW: usize = 64;
 /// the lines passed over, then that one), any other a `0` and a record.
 pub(super) struct Transcript<R> {
     everything: R,
-    records: Records,
+    records: BlockReader,
     ahead: VecDeque<(Shown, TimedLine)>,
     own: Records,
 }
@@ -123,7 +288,7 @@ impl<R: BufRead> Transcript<R> {
     pub(super) fn new(everything: R) -> Transcript<R> {
         Transcript {
             everything,
-            records: Records::default(),
+            records: BlockReader::default(),
             ahead: VecDeque::with_capacity(WINDOW),
             own: Records::default(),
         }
@@ -269,10 +434,11 @@ mod tests {
             (Shown::Primary, line(9, "d")),
         ];
         let mut all = Vec::new();
-        let mut records = Records::default();
+        let mut blocks = Blocks::default();
         for (screen, l) in &everything {
-            records.put(&mut all, *screen, l).unwrap();
+            blocks.put(&mut all, *screen, l).unwrap();
         }
+        blocks.flush(&mut all).unwrap();
         // c and d are references; b is on the other screen, "" and the
         // later a are nowhere ahead.
         let transcript = [

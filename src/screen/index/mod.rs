@@ -27,11 +27,11 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{Everything, SeenLine, TimedLine, Transcript};
+use super::{Everything, SeenLine, Shown, TimedLine, Transcript};
 use crate::cast::{Events, Flow, Micros, ReadError};
 
 /// What an index file begins with (the format's version in it).
-const MAGIC: &[u8; 16] = b"tvmux-index-v3\n\0";
+const MAGIC: &[u8; 16] = b"tvmux-index-v4\n\0";
 
 /// The magic, the stamp, where the [`Transcript`]'s lines begin (after
 /// [`Everything`]'s) and where the keyframes begin (last).
@@ -122,18 +122,19 @@ pub fn write(
     out.write_all(&[0u8; 16])?;
     let mut lines = zstd::Encoder::new(out, LEVEL)?;
     let mut keyframes = zstd::Encoder::new(tempfile::tempfile()?, LEVEL)?;
-    let mut records = format::Records::default();
+    let mut blocks = format::Blocks::default();
     super::parallel::read_with_keyframes::<Everything>(
         events,
         threads,
         super::CHUNK,
         |l| {
-            records
+            blocks
                 .put(&mut lines, l.screen, &l.line)
                 .map(Flow::Continue)
         },
         Some(&mut |place, screen| format::put_keyframe(&mut keyframes, place, screen)),
     )?;
+    blocks.flush(&mut lines)?;
     let mut out = lines.finish()?;
     let transcript_at = out.stream_position()?;
     // The transcript is written against everything's lines, read back.
@@ -243,10 +244,27 @@ impl Index {
     /// Calls `each` with every line ever on screen (`grep`, `text --all`),
     /// in order.
     pub fn everything(self, mut each: impl FnMut(SeenLine) -> io::Result<Flow>) -> io::Result<()> {
+        self.everything_borrowed(|screen, time, text| {
+            each(SeenLine {
+                line: TimedLine {
+                    time,
+                    text: text.to_string(),
+                },
+                screen,
+            })
+        })
+    }
+
+    /// [`Index::everything`], each line lent (a search copies only what it
+    /// keeps).
+    pub fn everything_borrowed(
+        self,
+        mut each: impl FnMut(Shown, Micros, &str) -> io::Result<Flow>,
+    ) -> io::Result<()> {
         let mut from = self.everything_frame()?;
-        let mut records = format::Records::default();
-        while let Some((screen, line)) = records.next(&mut from)? {
-            if each(SeenLine { line, screen })?.is_break() {
+        let mut lines = format::BlockReader::default();
+        while let Some((screen, time, text)) = lines.next_ref(&mut from)? {
+            if each(screen, time, text)?.is_break() {
                 break;
             }
         }
