@@ -175,24 +175,14 @@ fn an_index_answers_as_the_terminal_does_on_real_casts() {
 /// with `word`, ending with 1.6 MiB of window titles (a keyframe among
 /// them shows the last screen); its last event's time in seconds.
 fn long_cast(path: &Path, word: &str) -> f64 {
-    let mut cast = String::from("{\"version\": 2, \"width\": 30, \"height\": 5}\n");
-    let mut t = 0.0;
-    for i in 0..80_000u32 {
-        t += 0.01;
-        let data = match i % 5000 {
-            _ if i >= 79_800 => format!("\u{1b}]2;{}\u{7}", "t".repeat(8192)),
-            0 => "\u{1b}[?1049h\u{1b}[2;2Hfull screen".to_string(),
-            2500 => "\u{1b}[?1049l".to_string(),
-            4000 => "\u{1b}[2J\u{1b}[Hcleared".to_string(),
-            _ => format!("{word} {i} \u{1b}[1;3{}mcolour\u{1b}[0m\r\n", i % 8),
-        };
-        cast.push_str(&format!(
-            "[{t:.2}, \"o\", {}]\n",
-            serde_json::to_string(&data).unwrap()
-        ));
-    }
-    std::fs::write(path, cast).unwrap();
-    t
+    let data = (0..80_000u32).map(|i| match i % 5000 {
+        _ if i >= 79_800 => format!("\u{1b}]2;{}\u{7}", "t".repeat(8192)),
+        0 => "\u{1b}[?1049h\u{1b}[2;2Hfull screen".to_string(),
+        2500 => "\u{1b}[?1049l".to_string(),
+        4000 => "\u{1b}[2J\u{1b}[Hcleared".to_string(),
+        _ => format!("{word} {i} \u{1b}[1;3{}mcolour\u{1b}[0m\r\n", i % 8),
+    });
+    common::output_cast(path, 30, 5, data)
 }
 
 #[test]

@@ -163,22 +163,13 @@ proptest! {
 fn text_and_grep_are_the_same_on_any_number_of_cores() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.cast");
-    let mut cast = String::from("{\"version\": 2, \"width\": 40, \"height\": 10}\n");
-    let mut t = 0.0;
-    for i in 0..60_000u32 {
-        t += 0.01;
-        let data = match i % 997 {
-            0 => "\u{1b}[?1049h\u{1b}[Hfull screen\u{1b}[5;3Hmiddle".to_string(),
-            500 => "\u{1b}[?1049l".to_string(),
-            700 => "\u{1b}[2J\u{1b}[Hcleared".to_string(),
-            _ => format!("line {i} error{}\r\n", i % 7),
-        };
-        cast.push_str(&format!(
-            "[{t:.2}, \"o\", {}]\n",
-            serde_json::to_string(&data).unwrap()
-        ));
-    }
-    std::fs::write(&path, cast).unwrap();
+    let data = (0..60_000u32).map(|i| match i % 997 {
+        0 => "\u{1b}[?1049h\u{1b}[Hfull screen\u{1b}[5;3Hmiddle".to_string(),
+        500 => "\u{1b}[?1049l".to_string(),
+        700 => "\u{1b}[2J\u{1b}[Hcleared".to_string(),
+        _ => format!("line {i} error{}\r\n", i % 7),
+    });
+    common::output_cast(&path, 40, 10, data);
     let p = path_str(&path);
     for args in [
         vec!["text", p],

@@ -103,3 +103,22 @@ pub const AWKWARD_TIMES: &[&str] = &[
     "1.5",
     "7",
 ];
+
+/// Writes a v2 cast of `cols` x `rows` whose output events are `data`, 10 ms
+/// apart; the last one's time in seconds.
+pub fn output_cast(
+    path: &Path,
+    cols: u32,
+    rows: u32,
+    data: impl IntoIterator<Item = String>,
+) -> f64 {
+    let mut cast = format!("{{\"version\": 2, \"width\": {cols}, \"height\": {rows}}}\n");
+    let mut t = 0.0;
+    for data in data {
+        t += 0.01;
+        let data = serde_json::to_string(&data).unwrap();
+        cast.push_str(&format!("[{t:.2}, \"o\", {data}]\n"));
+    }
+    std::fs::write(path, cast).unwrap();
+    t
+}
