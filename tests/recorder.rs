@@ -47,8 +47,13 @@ fn a_stopped_recording_is_indexed() {
     wait_until("the echo", || plain_output(&path).contains("indexed-42"));
     stop_all(&env);
     let index = env.cache_dir().join("tvmux/index");
+    // The index is renamed into place once whole (its temporary file is
+    // there before).
     wait_until("the index", || {
-        std::fs::read_dir(&index).is_ok_and(|d| d.count() == 1)
+        std::fs::read_dir(&index).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".idx"))
+        })
     });
     let out = env.tvmux(&["index", path.to_str().unwrap()]);
     assert!(
