@@ -48,9 +48,19 @@ fn status_line(env: &Env, pane: &str) -> Option<String> {
         .find(|l| l.starts_with(" paused ") || l.starts_with(" playing "))
 }
 
+/// Whether the status line shows `want` (to the millisecond); false while
+/// it shows something else (`searching…`).
+fn shows_time(env: &Env, pane: &str, want: f64) -> bool {
+    status_line(env, pane).is_some_and(|line| (time_in(&line) - want).abs() < 0.002)
+}
+
 /// The time the status line shows, in seconds.
 fn shown_time(env: &Env, pane: &str) -> f64 {
-    let line = status_line(env, pane).expect("a status line");
+    time_in(&status_line(env, pane).expect("a status line"))
+}
+
+/// The time in a status line, in seconds.
+fn time_in(line: &str) -> f64 {
     let clock = line.split_whitespace().nth(1).unwrap();
     let (m, s) = clock.rsplit_once(':').unwrap();
     let (h, m) = m
@@ -227,37 +237,25 @@ fn markers_and_search_go_to_their_times() {
         assert!((t - want).abs() < 0.002, "at {t}, not {want}");
     };
     keys(&env, &p, &["]"]);
-    wait_until("the first marker", || {
-        (shown_time(&env, &p) - 1.0).abs() < 0.002
-    });
+    wait_until("the first marker", || shows_time(&env, &p, 1.0));
     assert!(status_line(&env, &p).unwrap().contains("marker: one"));
     assert_shows_text_at(&env, &p, &cast, 8, "the first marker");
     keys(&env, &p, &["]"]);
-    wait_until("the second marker", || {
-        (shown_time(&env, &p) - 3.0).abs() < 0.002
-    });
+    wait_until("the second marker", || shows_time(&env, &p, 3.0));
     keys(&env, &p, &["["]);
-    wait_until("back to the first", || {
-        (shown_time(&env, &p) - 1.0).abs() < 0.002
-    });
+    wait_until("back to the first", || shows_time(&env, &p, 1.0));
     near(1.0);
     // Search: the next time "needle" is on screen, then the next, then back.
     keys(&env, &p, &["/"]);
     env.must(&["send-keys", "-t", &p, "-l", "needle"]);
     keys(&env, &p, &["Enter"]);
-    wait_until("the first match", || {
-        (shown_time(&env, &p) - 2.0).abs() < 0.002
-    });
+    wait_until("the first match", || shows_time(&env, &p, 2.0));
     assert_shows_text_at(&env, &p, &cast, 8, "the first match");
     keys(&env, &p, &["n"]);
-    wait_until("the next match", || {
-        (shown_time(&env, &p) - 5.0).abs() < 0.002
-    });
+    wait_until("the next match", || shows_time(&env, &p, 5.0));
     assert!(env.screen(&p).iter().any(|l| l == "needle again"));
     keys(&env, &p, &["N"]);
-    wait_until("the previous match", || {
-        (shown_time(&env, &p) - 2.0).abs() < 0.002
-    });
+    wait_until("the previous match", || shows_time(&env, &p, 2.0));
     keys(&env, &p, &["q"]);
     wait_until("the exit", || {
         env.screen(&p).iter().any(|l| l == "play-exit-0")
