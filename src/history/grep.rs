@@ -8,11 +8,11 @@ use std::ops::Range;
 
 use regex::Regex;
 
-use super::text::all_lines;
+use super::text::read;
 use crate::cast::{Flow, Micros};
 use crate::edit::{EditError, Input};
 use crate::screen::Emulation;
-use crate::screen::{SeenLine, Shown};
+use crate::screen::{Everything, SeenLine, Shown};
 
 /// A line to print: a match, or context around one.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +65,8 @@ pub fn search(
             })
             .map_err(|e| EditError::io(&input.path, e))?;
     } else {
-        all_lines(input, how, |SeenLine { line, screen }| {
+        // No index: played (not all_lines, which would look for it again).
+        read::<Everything>(input, how.threads, |SeenLine { line, screen }| {
             lines.line(screen, line.time, &line.text);
             Ok(Flow::Continue(()))
         })?;

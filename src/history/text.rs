@@ -42,7 +42,7 @@ pub fn all_lines(
 
 /// Plays `input` into a reading `R`, handing `each` its lines as they come;
 /// `each` may stop.
-fn read<R>(
+pub(super) fn read<R>(
     input: &Input,
     threads: usize,
     each: impl FnMut(R::Line) -> std::io::Result<Flow>,
