@@ -17,13 +17,14 @@
 //! what it was. The index is written whole beside its place, synced and
 //! renamed over it.
 
+mod ahead;
 mod format;
 
 pub use format::Keyframe;
 
 use std::fs::{File, Metadata};
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -211,21 +212,18 @@ impl Index {
     }
 
     /// The frame from `start` to `end`, decompressed (each read at its own
-    /// offset: two frames are read side by side).
-    fn frame(&self, start: u64, end: u64) -> io::Result<impl BufRead + use<'_>> {
+    /// offset: two frames are read side by side) on a thread of its own.
+    fn frame(&self, start: u64, end: u64) -> io::Result<ahead::ReadAhead> {
         let section = Section {
-            file: &self.file,
+            file: self.file.try_clone()?,
             at: start,
             end,
         };
-        Ok(BufReader::with_capacity(
-            1 << 20,
-            zstd::Decoder::new(section)?,
-        ))
+        Ok(ahead::ReadAhead::new(zstd::Decoder::new(section)?))
     }
 
     /// Everything's frame.
-    fn everything_frame(&self) -> io::Result<impl BufRead + use<'_>> {
+    fn everything_frame(&self) -> io::Result<ahead::ReadAhead> {
         self.frame(HEAD as u64, self.transcript)
     }
 
@@ -288,17 +286,17 @@ impl Index {
 }
 
 /// A part of a file, read at its own offset.
-struct Section<'f> {
-    file: &'f File,
+struct Section {
+    file: File,
     at: u64,
     end: u64,
 }
 
-impl Read for Section<'_> {
+impl Read for Section {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = usize::try_from(self.end.saturating_sub(self.at)).unwrap_or(usize::MAX);
         let len = buf.len().min(left);
-        let n = std::os::unix::fs::FileExt::read_at(self.file, &mut buf[..len], self.at)?;
+        let n = std::os::unix::fs::FileExt::read_at(&self.file, &mut buf[..len], self.at)?;
         self.at += n as u64;
         Ok(n)
     }
