@@ -275,3 +275,87 @@ fn keyframes_give_the_screen_cut_and_extract_as_playing_from_the_start() {
     let cut = run(&["cut", "--from", "0.5", "--to", &just_before, p, "-o", o]);
     assert!(String::from_utf8_lossy(&cut).contains("omega"));
 }
+
+/// What `text --at` says at a few times of a cast ending at `end`, and
+/// the other answers.
+fn answers_and_screens(cache: &Path, cast: &str, end: f64, extra: &[&str]) -> Vec<String> {
+    let mut all = answers(cache, cast, extra);
+    for at in [end * 0.2, end * 0.5, end * 0.7, end] {
+        let at = format!("{at:.2}");
+        all.push(stdout(&tvmux_in(
+            cache,
+            &[&["text", "--at", &at, cast][..], extra].concat(),
+        )));
+    }
+    all
+}
+
+#[test]
+fn a_grown_cast_is_indexed_from_its_last_chunk_and_a_changed_one_from_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let path = dir.path().join("growing.cast");
+    let p = path_str(&path);
+    let end = long_cast(&path, "alpha");
+    let whole = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = whole.split_inclusive('\n').collect();
+    let (first, rest) = lines.split_at(lines.len() * 3 / 5);
+    std::fs::write(&path, first.concat()).unwrap();
+    let index = |args: &[&str]| {
+        let out = tvmux_in(&cache, &[&["index"][..], args, &[p]].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout(&out)
+    };
+    let said = index(&[]);
+    assert!(!said.contains("played from"), "{said}");
+    let append = |text: &str| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+    };
+    append(&rest.concat());
+
+    // Taken up where the first index left off, and as good as played.
+    let said = index(&[]);
+    let from: usize = said
+        .split("played from byte ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not taken up: {said}"));
+    assert!(from > 1 << 20 && from < first.concat().len(), "{said}");
+    let played = answers_and_screens(&cache, p, end, &["--no-index"]);
+    assert_eq!(answers_and_screens(&cache, p, end, &[]), played);
+
+    // A cast changed before that place, then grown, is indexed from
+    // scratch (the same file, its size only grown).
+    let changed = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("alpha 7 ", "omega 7 ", 1);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .and_then(|mut f| {
+            use std::io::Write;
+            f.write_all(changed.as_bytes())
+        })
+        .unwrap();
+    append("[999.5, \"o\", \"the end\\r\\n\"]\n");
+    let said = index(&[]);
+    assert!(!said.contains("played from"), "{said}");
+    let played = answers_and_screens(&cache, p, end, &["--no-index"]);
+    assert!(played[2].contains("omega 7 "));
+    assert_eq!(answers_and_screens(&cache, p, end, &[]), played);
+
+    // --again plays it all.
+    append("[1000.5, \"o\", \"more\\r\\n\"]\n");
+    let said = index(&["--again"]);
+    assert!(!said.contains("played from"), "{said}");
+}

@@ -171,6 +171,11 @@ impl<'a> Events<'a> {
         Ok(Events { bytes, header })
     }
 
+    /// The cast's bytes, as read.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
     /// The cast's header.
     pub fn header(&self) -> &Header {
         &self.header

@@ -51,10 +51,15 @@ pub fn run(args: Args) -> u8 {
             history::index(&cast, threads, args.again).map(|i| (i, size))
         });
         match done {
-            Ok((Some(bytes), size)) => println!(
-                "{}: indexed ({bytes} bytes, {:.1}% of the cast)",
+            Ok((Some(written), size)) => println!(
+                "{}: indexed ({} bytes, {:.1}% of the cast){}",
                 path.display(),
-                bytes as f64 * 100.0 / size.max(1) as f64
+                written.size,
+                written.size as f64 * 100.0 / size.max(1) as f64,
+                match written.from {
+                    0 => String::new(),
+                    from => format!(", played from byte {from} on"),
+                }
             ),
             Ok((None, _)) => println!("{}: the index is fresh", path.display()),
             Err(e) => {

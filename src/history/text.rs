@@ -58,9 +58,14 @@ where
 }
 
 /// Indexes `input` (unless its index is fresh and `again` is false),
-/// playing the terminal on `threads` cores: the index's size in bytes, none
-/// if it was fresh. Standard input has no index.
-pub fn index(input: &Input, threads: usize, again: bool) -> Result<Option<u64>, EditError> {
+/// playing the terminal on `threads` cores, from where the index of what
+/// it was before it grew left off unless `again`: what was written, none
+/// if the index was fresh. Standard input has no index.
+pub fn index(
+    input: &Input,
+    threads: usize,
+    again: bool,
+) -> Result<Option<index::Written>, EditError> {
     let Some(meta) = input.file_metadata() else {
         return Err(EditError::Usage("standard input cannot be indexed".into()));
     };
@@ -76,7 +81,7 @@ pub fn index(input: &Input, threads: usize, again: bool) -> Result<Option<u64>, 
         return Ok(None);
     }
     let events = input.events()?;
-    index::write(&place, stamp, &events, threads)
+    index::write(&place, stamp, &events, threads, !again)
         .map(Some)
         .map_err(|e| input.error(e))
 }

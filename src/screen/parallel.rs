@@ -100,21 +100,23 @@ where
     R::Line: Send,
     R::Own: Send + Sync,
 {
-    read_with_keyframes::<R>(events, threads, chunk, each, None)
+    read_with_keyframes::<R>(events, None, threads, chunk, each, None)
 }
 
-/// Where a keyframe goes: the place between two lines (after a chunk) and
-/// the screen there.
-pub(crate) type KeyframeSink<'s> = &'s mut dyn FnMut(&Place, &ScreenState) -> io::Result<()>;
+/// Where a keyframe goes: the place between two lines (after a chunk), the
+/// screen there and what the reading keeps beside it.
+pub(crate) type KeyframeSink<'s, O> = &'s mut dyn FnMut(&Place, &ScreenState, &O) -> io::Result<()>;
 
-/// [`read`], giving `keyframes` the screen after each chunk (of a v2 or v3
-/// cast: a v1 cast has no places to read on from).
+/// [`read`] from `start` (a place after a chunk, and the reading there;
+/// none: the start of the cast), giving `keyframes` the state after each
+/// chunk (of a v2 or v3 cast: a v1 cast has no places to read on from).
 pub(crate) fn read_with_keyframes<'a, R>(
     events: &Events<'a>,
+    start: Option<(&Place, R)>,
     threads: usize,
     chunk: usize,
     mut each: impl FnMut(R::Line) -> io::Result<Flow>,
-    mut keyframes: Option<KeyframeSink<'_>>,
+    mut keyframes: Option<KeyframeSink<'_, R::Own>>,
 ) -> Result<(), ReadError>
 where
     R: Reading + Send,
@@ -124,11 +126,14 @@ where
     if events.header().version == Version::V1 {
         keyframes = None;
     }
-    let mut truth = R::new(events.header())?;
+    let (from, mut truth) = match start {
+        Some((place, reading)) => (Some(place), reading),
+        None => (None, R::new(events.header())?),
+    };
     let flow = if threads <= 1 {
         let mut flow = Flow::Continue(());
         let mut bytes = 0;
-        let placed = keyframes.is_some();
+        let placed = keyframes.is_some() || from.is_some();
         let mut one = |e: Event<'a>, place: Option<&Place>| {
             flow = truth.feed(&e, &mut each)?;
             bytes += e.data.stored_len();
@@ -137,18 +142,21 @@ where
                 && flow.is_continue()
             {
                 bytes = 0;
-                sink(place, &truth.screen().state())?;
+                let state = State::of(&truth);
+                sink(place, &state.screen, &state.own)?;
             }
             Ok(flow)
         };
         if placed {
-            events.for_each_placed(None, |e, p| one(e, Some(p)))?;
+            events.for_each_placed(from, |e, p| one(e, Some(p)))?;
         } else {
             events.for_each(|e| one(e, None))?;
         }
         flow
     } else {
-        in_parallel(events, threads, chunk, &mut truth, &mut each, keyframes)?
+        in_parallel(
+            events, from, threads, chunk, &mut truth, &mut each, keyframes,
+        )?
     };
     if flow.is_continue() {
         for line in truth.finish() {
@@ -163,11 +171,12 @@ where
 /// [`read`]'s events on `threads` cores, `truth` the reading at the start.
 fn in_parallel<'a, R>(
     events: &Events<'a>,
+    from: Option<&Place>,
     threads: usize,
     chunk: usize,
     truth: &mut R,
     each: &mut impl FnMut(R::Line) -> io::Result<Flow>,
-    mut keyframes: Option<KeyframeSink<'_>>,
+    mut keyframes: Option<KeyframeSink<'_, R::Own>>,
 ) -> Result<Flow, ReadError>
 where
     R: Reading + Send,
@@ -187,7 +196,7 @@ where
         for _ in 0..ahead {
             permit_tx.send(()).expect("room for every permit");
         }
-        let placed = keyframes.is_some();
+        let placed = keyframes.is_some() || from.is_some();
         let splitter = scope.spawn(move || {
             let send = |job| permit_rx.recv().is_ok() && jobs_tx.send(job).is_ok();
             let (mut batch, mut bytes, mut index) = (Vec::new(), 0, 0);
@@ -204,7 +213,7 @@ where
                 Ok(Flow::Continue(()))
             };
             let read = if placed {
-                events.for_each_placed(None, |e, p| one(e, Some(p)))
+                events.for_each_placed(from, |e, p| one(e, Some(p)))
             } else {
                 events.for_each(|e| one(e, None))
             };
@@ -265,7 +274,7 @@ where
                 }
                 let state = State::of(truth);
                 if let (Some(sink), Some(place)) = (keyframes.as_mut(), place)
-                    && let Err(e) = sink(&place, &state.screen)
+                    && let Err(e) = sink(&place, &state.screen, &state.own)
                 {
                     flow = Err(e);
                     break 'all;

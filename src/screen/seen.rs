@@ -17,6 +17,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use avt::parser::Function;
 use avt::{Line, Observation, Observer, Operation, ScreenKind};
 
@@ -24,7 +26,7 @@ use super::{Screen, TimedLine};
 use crate::cast::{Event, Flow, Header, Micros};
 
 /// Which screen a line was on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Shown {
     /// The normal screen (and what scrolled off it).
     Primary,
@@ -33,7 +35,7 @@ pub enum Shown {
 }
 
 /// A line seen, when its text was written, and on which screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeenLine {
     /// The line and its time.
     pub line: TimedLine,
@@ -112,7 +114,7 @@ fn send(
 
 /// A line on screen: its text (wrapped rows joined, trailing blanks
 /// trimmed), when that text was written, and the rows it spans.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct OnScreen {
     text: String,
     time: Micros,
@@ -129,7 +131,7 @@ struct OnScreen {
 const IN_PLACE: Micros = 1_000_000;
 
 /// A row as the screen showed it after the last event.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Row {
     text: String,
     /// Each cell's character, to tell quickly whether the row changed.
@@ -158,21 +160,21 @@ impl Row {
 }
 
 /// One screen's rows and lines after the last event.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct ScreenState {
     rows: Vec<Row>,
     lines: Vec<OnScreen>,
 }
 
 /// What [`Everything`] keeps beside its screen.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Seen {
     /// The time of the event being fed.
     now: Micros,
     /// The screen shown after the last event.
     shown: ScreenState,
     /// Which screen that was.
-    kind: Option<ScreenKind>,
+    kind: Option<Shown>,
     /// The normal screen while the alternate one is shown.
     hidden: ScreenState,
     /// Rows the current event changed (or all, after a resize or a switch).
@@ -194,19 +196,19 @@ impl Seen {
     fn after_event(&mut self, terminal: &avt::Terminal) -> Vec<SeenLine> {
         let kind = terminal.active_screen_kind();
         let mut left = Vec::new();
-        if self.kind != Some(kind) {
+        if self.kind != Some(shown_as(kind)) {
             // A switch of screen: the alternate screen's lines are gone;
             // the normal screen's wait behind it.
             let before = std::mem::take(&mut self.shown);
             match self.kind {
-                Some(ScreenKind::Alternate) => {
+                Some(Shown::Alternate) => {
                     left.extend(before.lines.into_iter().map(|l| seen(l, Shown::Alternate)));
                     self.shown = std::mem::take(&mut self.hidden);
                 }
-                Some(ScreenKind::Primary) => self.hidden = before,
+                Some(Shown::Primary) => self.hidden = before,
                 None => {}
             }
-            self.kind = Some(kind);
+            self.kind = Some(shown_as(kind));
             self.all_dirty = true;
         }
         if !self.all_dirty && !self.dirty.iter().any(|d| *d) {
@@ -483,7 +485,7 @@ impl Observer for Seen {
     }
 
     fn evicted(&mut self, _context: &mut Observation<'_>, line: &Line) {
-        let screen = if self.kind == Some(ScreenKind::Alternate) {
+        let screen = if self.kind == Some(Shown::Alternate) {
             &mut self.hidden
         } else {
             &mut self.shown
@@ -494,7 +496,7 @@ impl Observer for Seen {
             let row = self.evicted_rows;
             self.evicting_from = screen.lines.iter().find(|l| l.rows.contains(&row)).cloned();
         }
-        if self.kind != Some(ScreenKind::Alternate) {
+        if self.kind != Some(Shown::Alternate) {
             self.evicted_rows += 1;
         }
         self.evicting.extend(line.chars());

@@ -7,11 +7,13 @@
 use avt::parser::Function;
 use avt::{Line, Observation, Observer, Operation, ScreenKind};
 
+use serde::{Deserialize, Serialize};
+
 use super::Screen;
 use crate::cast::{Event, Flow, Header, Micros};
 
 /// A line of text and when it was written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimedLine {
     /// When text was last printed on it, in microseconds since the start.
     pub time: Micros,
@@ -78,7 +80,7 @@ impl super::Reading for Transcript {
 /// The text of the lines that leave the primary screen, as `avt`'s
 /// `observer::Transcript` takes it (its state kept here, so that a reading
 /// can be compared and copied: [`super::Reading::own`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Text {
     /// The rows of a wrapped line gone so far.
     pending: String,
@@ -110,7 +112,7 @@ impl Text {
 
 /// The transcript's text, with times: which row each character was printed
 /// on, and which rows leave the screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timed {
     text: Text,
     /// For each row of the primary screen: when text was last printed there.

@@ -501,10 +501,10 @@ impl Manager {
             let indexed =
                 edit::Input::open(&path).and_then(|input| crate::history::index(&input, 1, false));
             match indexed {
-                Ok(bytes) => crate::log::info(&format!(
+                Ok(written) => crate::log::info(&format!(
                     "indexed {} ({} bytes) in {:.3} s",
                     path.display(),
-                    bytes.unwrap_or(0),
+                    written.map_or(0, |w| w.size),
                     started.elapsed().as_secs_f64()
                 )),
                 Err(e) => {

@@ -16,7 +16,7 @@ pub(super) fn broken() -> io::Error {
     )
 }
 
-fn varint(out: &mut impl Write, mut n: u64) -> io::Result<()> {
+pub(super) fn varint(out: &mut impl Write, mut n: u64) -> io::Result<()> {
     let mut bytes = [0u8; 10];
     let mut len = 0;
     loop {
@@ -59,7 +59,7 @@ fn read_varint(from: &mut impl BufRead) -> io::Result<Option<u64>> {
     Err(broken())
 }
 
-fn next_varint(from: &mut impl BufRead) -> io::Result<u64> {
+pub(super) fn next_varint(from: &mut impl BufRead) -> io::Result<u64> {
     read_varint(from)?.ok_or_else(broken)
 }
 
@@ -162,10 +162,11 @@ impl Blocks {
         &mut self,
         out: &mut impl Write,
         screen: Shown,
-        line: &TimedLine,
+        time: Micros,
+        text: &str,
     ) -> io::Result<()> {
-        self.heads.push((screen, line.time, line.text.len()));
-        self.text.push_str(&line.text);
+        self.heads.push((screen, time, text.len()));
+        self.text.push_str(text);
         if self.heads.len() == BLOCK_LINES || self.text.len() >= BLOCK_TEXT {
             self.flush(out)?;
         }
@@ -340,33 +341,98 @@ impl<R: BufRead> Transcript<R> {
     }
 }
 
-/// Writes a keyframe: the place, then the screen's size and dump.
-pub(super) fn put_keyframe(
-    out: &mut impl Write,
-    place: &Place,
-    screen: &ScreenState,
-) -> io::Result<()> {
+/// Writes a place to read on from.
+pub(super) fn put_place(out: &mut impl Write, place: &Place) -> io::Result<()> {
     varint(out, place.offset as u64)?;
     varint(out, place.line)?;
     varint(out, place.time)?;
     match place.clock.latest {
         Some(t) => {
             out.write_all(&[1])?;
-            out.write_all(&t.to_bits().to_le_bytes())?;
+            out.write_all(&t.to_bits().to_le_bytes())
         }
-        None => out.write_all(&[0])?,
+        None => out.write_all(&[0]),
     }
+}
+
+/// The next place of `from`; none at its end.
+pub(super) fn next_place(from: &mut impl BufRead) -> io::Result<Option<Place>> {
+    let Some(offset) = read_varint(from)? else {
+        return Ok(None);
+    };
+    let (line, time) = (next_varint(from)?, next_varint(from)?);
+    let latest = match read_byte(from)? {
+        0 => None,
+        1 => {
+            let mut bits = [0u8; 8];
+            from.read_exact(&mut bits)?;
+            Some(f64::from_bits(u64::from_le_bytes(bits)))
+        }
+        _ => return Err(broken()),
+    };
+    Ok(Some(Place {
+        offset: usize::try_from(offset).map_err(|_| broken())?,
+        line,
+        time,
+        clock: Clock { latest },
+    }))
+}
+
+fn read_byte(from: &mut impl BufRead) -> io::Result<u8> {
+    let mut byte = [0u8];
+    from.read_exact(&mut byte)?;
+    Ok(byte[0])
+}
+
+/// Writes bytes, their length first.
+pub(super) fn put_bytes(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    varint(out, bytes.len() as u64)?;
+    out.write_all(bytes)
+}
+
+/// The next bytes [`put_bytes`] wrote.
+pub(super) fn next_bytes(from: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let len = next_varint(from)?;
+    let mut bytes = Vec::with_capacity(len.min(1 << 24) as usize);
+    from.take(len).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len {
+        return Err(broken());
+    }
+    Ok(bytes)
+}
+
+/// Writes a screen's state: its size and dump.
+pub(super) fn put_screen(out: &mut impl Write, screen: &ScreenState) -> io::Result<()> {
     varint(out, u64::from(screen.cols))?;
     varint(out, u64::from(screen.rows))?;
-    varint(out, screen.dump.len() as u64)?;
-    out.write_all(screen.dump.as_bytes())
+    put_bytes(out, screen.dump.as_bytes())
+}
+
+/// The next screen's state of `from`.
+pub(super) fn next_screen(from: &mut impl BufRead) -> io::Result<ScreenState> {
+    let (cols, rows) = (next_varint(from)?, next_varint(from)?);
+    Ok(ScreenState {
+        cols: u32::try_from(cols).map_err(|_| broken())?,
+        rows: u32::try_from(rows).map_err(|_| broken())?,
+        dump: String::from_utf8(next_bytes(from)?).map_err(|_| broken())?,
+    })
+}
+
+/// Writes a keyframe: the place, then the screen.
+pub(super) fn put_keyframe(
+    out: &mut impl Write,
+    place: &Place,
+    screen: &ScreenState,
+) -> io::Result<()> {
+    put_place(out, place)?;
+    put_screen(out, screen)
 }
 
 /// A keyframe read back: the screen after a chunk, and where to read on.
 pub struct Keyframe {
     /// Where to read on from.
     pub place: Place,
-    screen: ScreenState,
+    pub(super) screen: ScreenState,
 }
 
 impl Keyframe {
@@ -378,39 +444,12 @@ impl Keyframe {
 
 /// The next keyframe of `from`; none at its end.
 pub(super) fn next_keyframe(from: &mut impl BufRead) -> io::Result<Option<Keyframe>> {
-    let Some(offset) = read_varint(from)? else {
+    let Some(place) = next_place(from)? else {
         return Ok(None);
     };
-    let (line, time) = (next_varint(from)?, next_varint(from)?);
-    let mut flag = [0u8];
-    from.read_exact(&mut flag)?;
-    let latest = match flag[0] {
-        0 => None,
-        1 => {
-            let mut bits = [0u8; 8];
-            from.read_exact(&mut bits)?;
-            Some(f64::from_bits(u64::from_le_bytes(bits)))
-        }
-        _ => return Err(broken()),
-    };
-    let (cols, rows, len) = (next_varint(from)?, next_varint(from)?, next_varint(from)?);
-    let mut dump = Vec::with_capacity(len.min(1 << 24) as usize);
-    from.take(len).read_to_end(&mut dump)?;
-    if dump.len() as u64 != len {
-        return Err(broken());
-    }
     Ok(Some(Keyframe {
-        place: Place {
-            offset: usize::try_from(offset).map_err(|_| broken())?,
-            line,
-            time,
-            clock: Clock { latest },
-        },
-        screen: ScreenState {
-            cols: u32::try_from(cols).map_err(|_| broken())?,
-            rows: u32::try_from(rows).map_err(|_| broken())?,
-            dump: String::from_utf8(dump).map_err(|_| broken())?,
-        },
+        place,
+        screen: next_screen(from)?,
     }))
 }
 
@@ -436,7 +475,7 @@ mod tests {
         let mut all = Vec::new();
         let mut blocks = Blocks::default();
         for (screen, l) in &everything {
-            blocks.put(&mut all, *screen, l).unwrap();
+            blocks.put(&mut all, *screen, l.time, &l.text).unwrap();
         }
         blocks.flush(&mut all).unwrap();
         // c and d are references; b is on the other screen, "" and the

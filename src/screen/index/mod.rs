@@ -19,9 +19,13 @@
 
 mod ahead;
 mod format;
+mod resume;
+
+use resume::{Resume, Taken};
 
 pub use format::Keyframe;
 
+use std::cell::Cell;
 use std::fs::{File, Metadata};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -32,11 +36,12 @@ use super::{Everything, SeenLine, Shown, TimedLine, Transcript};
 use crate::cast::{Events, Flow, Micros, ReadError};
 
 /// What an index file begins with (the format's version in it).
-const MAGIC: &[u8; 16] = b"tvmux-index-v4\n\0";
+const MAGIC: &[u8; 16] = b"tvmux-index-v5\n\0";
 
 /// The magic, the stamp, where the [`Transcript`]'s lines begin (after
-/// [`Everything`]'s) and where the keyframes begin (last).
-const HEAD: usize = MAGIC.len() + 9 * 8;
+/// [`Everything`]'s), where the keyframes begin, and where the place to
+/// resume from begins (last).
+const HEAD: usize = MAGIC.len() + 10 * 8;
 
 /// zstd's level for the lines: text shrinks several times, faster than
 /// the terminal is played.
@@ -102,14 +107,44 @@ pub fn place(dir: &Path, cast: &Path) -> io::Result<PathBuf> {
     Ok(dir.join(format!("{:016x}-{name}.idx", hasher.finish())))
 }
 
+/// What [`write`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// The index's size in bytes.
+    pub size: u64,
+    /// The byte of the cast the terminal was played from: 0, or where the
+    /// index of what the cast was before it grew was taken up.
+    pub from: usize,
+}
+
 /// Writes the index of `events` (of a cast with `stamp`) at `place`,
-/// playing the terminal on `threads` cores; returns its size in bytes.
+/// playing the terminal on `threads` cores. With `resume`, an index of what
+/// the cast was before it grew is taken up after its last chunk, so that
+/// only what follows is played (any failure there: from scratch).
 pub fn write(
     place: &Path,
     stamp: Stamp,
     events: &Events,
     threads: usize,
-) -> Result<u64, ReadError> {
+    resume: bool,
+) -> Result<Written, ReadError> {
+    if resume
+        && let Ok(Some((old, from))) = Index::grown(place, stamp, events.bytes())
+        && let Ok(written) = build(place, stamp, events, threads, Some((&old, &from)))
+    {
+        return Ok(written);
+    }
+    build(place, stamp, events, threads, None)
+}
+
+/// [`write`], from `old`'s resume if there is one, else from the start.
+fn build(
+    place: &Path,
+    stamp: Stamp,
+    events: &Events,
+    threads: usize,
+    old: Option<(&Index, &Resume)>,
+) -> Result<Written, ReadError> {
     let dir = place.parent().unwrap_or(Path::new("."));
     let temp = tempfile::Builder::new()
         .prefix(".tvmux-index")
@@ -119,21 +154,52 @@ pub fn write(
     for word in stamp.0 {
         out.write_all(&word.to_le_bytes())?;
     }
-    // Where the transcript and the keyframes begin, set once known.
-    out.write_all(&[0u8; 16])?;
+    // Where the transcript, the keyframes and the resume begin, set once
+    // known.
+    out.write_all(&[0u8; 24])?;
+    // The lines given so far, by the old index and the play after it.
+    let given = Cell::new(0u64);
     let mut lines = zstd::Encoder::new(out, LEVEL)?;
     let mut keyframes = zstd::Encoder::new(tempfile::tempfile()?, LEVEL)?;
     let mut blocks = format::Blocks::default();
+    if let Some((old, resume)) = old {
+        let wanted = resume.everything.lines;
+        old.everything_borrowed(|screen, time, text| {
+            if !one_more(&given, wanted) {
+                return Ok(Flow::Break(()));
+            }
+            blocks
+                .put(&mut lines, screen, time, text)
+                .map(Flow::Continue)
+        })?;
+        all_copied(&given, wanted)?;
+        old.for_each_keyframe(|k| {
+            if k.place.offset > resume.place.offset {
+                return Ok(Flow::Break(()));
+            }
+            format::put_keyframe(&mut keyframes, &k.place, &k.screen).map(Flow::Continue)
+        })?;
+    }
+    let mut last_everything = None;
+    let start = match old {
+        Some((_, r)) => Some((&r.place, r.everything.reading::<Everything>()?)),
+        None => None,
+    };
     super::parallel::read_with_keyframes::<Everything>(
         events,
+        start,
         threads,
         super::CHUNK,
         |l| {
+            given.set(given.get() + 1);
             blocks
-                .put(&mut lines, l.screen, &l.line)
+                .put(&mut lines, l.screen, l.line.time, &l.line.text)
                 .map(Flow::Continue)
         },
-        Some(&mut |place, screen| format::put_keyframe(&mut keyframes, place, screen)),
+        Some(&mut |place, screen, own| {
+            last_everything = Some((*place, Taken::new(given.get(), screen, own)));
+            format::put_keyframe(&mut keyframes, place, screen)
+        }),
     )?;
     blocks.flush(&mut lines)?;
     let mut out = lines.finish()?;
@@ -147,17 +213,60 @@ pub fn write(
     )?);
     let mut transcript = format::Transcript::new(everything);
     let mut lines = zstd::Encoder::new(out, LEVEL)?;
-    super::read::<Transcript>(events, threads, super::CHUNK, |l| {
-        transcript.put(&mut lines, &l).map(Flow::Continue)
-    })?;
+    given.set(0);
+    if let Some((old, resume)) = old {
+        let wanted = resume.transcript.lines;
+        old.transcript(|line| {
+            if !one_more(&given, wanted) {
+                return Ok(Flow::Break(()));
+            }
+            transcript.put(&mut lines, &line).map(Flow::Continue)
+        })?;
+        all_copied(&given, wanted)?;
+    }
+    let mut last_transcript = None;
+    let start = match old {
+        Some((_, r)) => Some((&r.place, r.transcript.reading::<Transcript>()?)),
+        None => None,
+    };
+    super::parallel::read_with_keyframes::<Transcript>(
+        events,
+        start,
+        threads,
+        super::CHUNK,
+        |l| {
+            given.set(given.get() + 1);
+            transcript.put(&mut lines, &l).map(Flow::Continue)
+        },
+        Some(&mut |place, screen, own| {
+            last_transcript = Some((*place, Taken::new(given.get(), screen, own)));
+            Ok(())
+        }),
+    )?;
     let mut out = lines.finish()?;
     let keyframes_at = out.stream_position()?;
     let mut keyframes = keyframes.finish()?;
     keyframes.rewind()?;
     io::copy(&mut keyframes, &mut out)?;
-    out.seek(SeekFrom::Start(HEAD as u64 - 16))?;
-    out.write_all(&transcript_at.to_le_bytes())?;
-    out.write_all(&keyframes_at.to_le_bytes())?;
+    let resume_at = out.stream_position()?;
+    // Both readings after the last chunk (the same place: they are cut
+    // alike); with no chunk since the old resume, that one still holds.
+    let resume = match (last_everything, last_transcript) {
+        (Some((at, everything)), Some((also, transcript))) if at == also => {
+            Some(Resume::new(events.bytes(), at, everything, transcript))
+        }
+        (None, None) => old.map(|(_, r)| r.clone()),
+        _ => None,
+    };
+    let mut section = zstd::Encoder::new(out, LEVEL)?;
+    if let Some(resume) = &resume {
+        resume.put(&mut section)?;
+    }
+    let mut out = section.finish()?;
+    out.seek(SeekFrom::Start(HEAD as u64 - 24))?;
+    for offset in [transcript_at, keyframes_at, resume_at] {
+        out.write_all(&offset.to_le_bytes())?;
+    }
     out.flush()?;
     drop(out);
     let file = temp.as_file();
@@ -165,7 +274,28 @@ pub fn write(
     let size = file.metadata()?.len();
     temp.persist(place).map_err(|e| e.error)?;
     File::open(dir)?.sync_all()?;
-    Ok(size)
+    Ok(Written {
+        size,
+        from: old.map_or(0, |(_, r)| r.place.offset),
+    })
+}
+
+/// Counts a line copied from an old index: false once `wanted` are.
+fn one_more(given: &Cell<u64>, wanted: u64) -> bool {
+    let more = given.get() < wanted;
+    if more {
+        given.set(given.get() + 1);
+    }
+    more
+}
+
+/// Checks that an old index held the lines its resume counts.
+fn all_copied(given: &Cell<u64>, wanted: u64) -> io::Result<()> {
+    if given.get() == wanted {
+        Ok(())
+    } else {
+        Err(format::broken())
+    }
 }
 
 /// An index found fresh for a cast.
@@ -175,12 +305,38 @@ pub struct Index {
     transcript: u64,
     /// Where the keyframes begin.
     keyframes: u64,
+    /// Where the resume begins.
+    resume: u64,
 }
 
 impl Index {
     /// The index at `place`, if there is one made of the cast as `stamp`
     /// says it is now; none if it is missing, stale or not an index.
     pub fn open(place: &Path, stamp: Stamp) -> io::Result<Option<Index>> {
+        Ok(Index::read(place)?.and_then(|(index, found)| (found == stamp).then_some(index)))
+    }
+
+    /// The index at `place` of what the cast in `bytes` (with `stamp`)
+    /// was before it grew (the same file, no larger), and where to take it
+    /// up, if the cast still begins as it did there.
+    fn grown(place: &Path, stamp: Stamp, bytes: &[u8]) -> io::Result<Option<(Index, Resume)>> {
+        let Some((index, found)) = Index::read(place)? else {
+            return Ok(None);
+        };
+        let [dev, ino, size, ..] = found.0;
+        if (dev, ino) != (stamp.0[0], stamp.0[1]) || size > stamp.0[2] {
+            return Ok(None);
+        }
+        let end = index.file.metadata()?.len();
+        let resume = Resume::next(&mut index.frame(index.resume, end)?)?;
+        Ok(resume
+            .filter(|r| r.holds_for(bytes))
+            .map(|resume| (index, resume)))
+    }
+
+    /// The index at `place` and the stamp it was made with; none if it is
+    /// missing or not an index.
+    fn read(place: &Path) -> io::Result<Option<(Index, Stamp)>> {
         let mut file = match std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(nix::libc::O_NOFOLLOW)
@@ -199,16 +355,18 @@ impl Index {
             .chunks_exact(8)
             .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")));
         let found = Stamp(std::array::from_fn(|_| words.next().expect("7 words")));
-        let transcript = words.next().expect("the 8th word");
-        let keyframes = words.next().expect("the 9th word");
-        if transcript < HEAD as u64 || keyframes < transcript {
+        let [transcript, keyframes, resume] =
+            std::array::from_fn(|_| words.next().expect("3 more words"));
+        if transcript < HEAD as u64 || keyframes < transcript || resume < keyframes {
             return Ok(None);
         }
-        Ok((found == stamp).then_some(Index {
+        let index = Index {
             file,
             transcript,
             keyframes,
-        }))
+            resume,
+        };
+        Ok(Some((index, found)))
     }
 
     /// The frame from `start` to `end`, decompressed (each read at its own
@@ -228,7 +386,10 @@ impl Index {
     }
 
     /// Calls `each` with the transcript's lines (`text`), in order.
-    pub fn transcript(self, mut each: impl FnMut(TimedLine) -> io::Result<Flow>) -> io::Result<()> {
+    pub fn transcript(
+        &self,
+        mut each: impl FnMut(TimedLine) -> io::Result<Flow>,
+    ) -> io::Result<()> {
         let mut lines = format::Transcript::new(self.everything_frame()?);
         let mut from = self.frame(self.transcript, self.keyframes)?;
         while let Some(line) = lines.next(&mut from)? {
@@ -241,7 +402,7 @@ impl Index {
 
     /// Calls `each` with every line ever on screen (`grep`, `text --all`),
     /// in order.
-    pub fn everything(self, mut each: impl FnMut(SeenLine) -> io::Result<Flow>) -> io::Result<()> {
+    pub fn everything(&self, mut each: impl FnMut(SeenLine) -> io::Result<Flow>) -> io::Result<()> {
         self.everything_borrowed(|screen, time, text| {
             each(SeenLine {
                 line: TimedLine {
@@ -256,7 +417,7 @@ impl Index {
     /// [`Index::everything`], each line lent (a search copies only what it
     /// keeps).
     pub fn everything_borrowed(
-        self,
+        &self,
         mut each: impl FnMut(Shown, Micros, &str) -> io::Result<Flow>,
     ) -> io::Result<()> {
         let mut from = self.everything_frame()?;
@@ -271,17 +432,30 @@ impl Index {
 
     /// The last keyframe whose place comes after no event later than
     /// `time` (none: there is none, play from the start).
-    pub fn keyframe_at(self, time: Micros) -> io::Result<Option<Keyframe>> {
-        let end = self.file.metadata()?.len();
-        let mut from = self.frame(self.keyframes, end)?;
+    pub fn keyframe_at(&self, time: Micros) -> io::Result<Option<Keyframe>> {
         let mut found = None;
-        while let Some(keyframe) = format::next_keyframe(&mut from)? {
+        self.for_each_keyframe(|keyframe| {
             if keyframe.place.time > time {
-                break;
+                return Ok(Flow::Break(()));
             }
             found = Some(keyframe);
-        }
+            Ok(Flow::Continue(()))
+        })?;
         Ok(found)
+    }
+
+    /// Calls `each` with the keyframes, in order.
+    fn for_each_keyframe(
+        &self,
+        mut each: impl FnMut(Keyframe) -> io::Result<Flow>,
+    ) -> io::Result<()> {
+        let mut from = self.frame(self.keyframes, self.resume)?;
+        while let Some(keyframe) = format::next_keyframe(&mut from)? {
+            if each(keyframe)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
