@@ -255,6 +255,18 @@ fn the_budget_keeps_the_newest_parts_compressed() {
     let removed = events.lines().filter(|l| l.contains(" removed ")).count();
     assert_eq!(removed as u32, numbers[0] - 1, "{events}");
     assert!(events.contains("over max_total_size (20K)"), "{events}");
+    // The removed parts' indexes went with them: one index a part left.
+    let indexes = env.cache_dir().join("tvmux/index");
+    let count = || {
+        std::fs::read_dir(&indexes).map_or(0, |d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".idx"))
+                .count()
+        })
+    };
+    wait_until("an index for each part left", || count() >= left.len());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(count(), left.len(), "indexes of removed parts stayed");
 }
 
 /// The active recordings, as `rec ls --json` gives them: (window id, auto,

@@ -359,3 +359,78 @@ fn a_grown_cast_is_indexed_from_its_last_chunk_and_a_changed_one_from_scratch() 
     let said = index(&["--again"]);
     assert!(!said.contains("played from"), "{said}");
 }
+
+#[test]
+fn prune_removes_the_indexes_no_cast_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let cast = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, cast_with(&[name, "two"])).unwrap();
+        path
+    };
+    let (kept, changed, gone, replaced) = (
+        cast("kept.cast"),
+        cast("changed.cast"),
+        cast("gone.cast"),
+        cast("replaced.cast"),
+    );
+    for c in [&kept, &changed, &gone, &replaced] {
+        assert!(tvmux_in(&cache, &["index", path_str(c)]).status.success());
+    }
+    let indexes = cache.join("tvmux/index");
+    let names = || {
+        let mut names: Vec<String> = std::fs::read_dir(&indexes)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = names();
+    assert_eq!(before.len(), 4, "{before:?}");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&changed)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"[9.5, \"o\", \"more\"]\n"))
+        .unwrap();
+    std::fs::remove_file(&gone).unwrap();
+    let copy = dir.path().join("copy.cast");
+    std::fs::copy(&replaced, &copy).unwrap();
+    std::fs::rename(&copy, &replaced).unwrap();
+    // What a killed run left, an hour ago and just now; an older format;
+    // a file of someone else's.
+    let old_temp = indexes.join(".tvmux-indexOLD");
+    std::fs::write(&old_temp, "half").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&old_temp)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    std::fs::write(indexes.join(".tvmux-indexNEW"), "being written").unwrap();
+    std::fs::write(indexes.join("0000-old.cast.idx"), "tvmux-index-v4\n\0").unwrap();
+    std::fs::write(indexes.join("notes.txt"), "mine").unwrap();
+
+    let out = tvmux_in(&cache, &["index", "--prune"]);
+    assert!(out.status.success());
+    let said = stdout(&out);
+    assert!(said.contains("gone.cast is gone"), "{said}");
+    assert!(said.contains("replaced.cast is another file now"), "{said}");
+    assert!(said.contains("not an index of this version"), "{said}");
+    assert!(said.contains("left by an index run"), "{said}");
+    assert!(said.contains("4 removed"), "{said}");
+    let after = names();
+    let has = |part: &str| after.iter().filter(|n| n.contains(part)).count();
+    assert_eq!(has("kept.cast.idx"), 1, "{after:?}");
+    assert_eq!(has("changed.cast.idx"), 1, "{after:?}");
+    assert_eq!(has(".tvmux-indexNEW") + has("notes.txt"), 2, "{after:?}");
+    assert_eq!(after.len(), 4, "{after:?}");
+
+    // The changed cast is indexed again; with no index directory, there is
+    // nothing to prune.
+    assert!(stdout(&tvmux_in(&cache, &["index", path_str(&changed)])).contains("indexed"));
+    let out = tvmux_in(&dir.path().join("none"), &["index", "--prune"]);
+    assert!(out.status.success() && stdout(&out).contains("no indexes"));
+    assert!(!dir.path().join("none").exists());
+}

@@ -14,15 +14,23 @@ pub struct Args {
     /// from the configuration).
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Index casts whose index is fresh too.
+    /// Index casts whose index is fresh too, and a grown cast from the
+    /// start.
     #[arg(long)]
     again: bool,
+    /// Index nothing: remove the indexes no cast needs (of casts that are
+    /// gone or are another file now, and what a killed run left).
+    #[arg(long, conflicts_with_all = ["paths", "again", "threads"])]
+    prune: bool,
     /// Play the terminal on N cores (default: all).
     #[arg(short = 'j', long = "threads", value_name = "N")]
     threads: Option<std::num::NonZeroUsize>,
 }
 
 pub fn run(args: Args) -> u8 {
+    if args.prune {
+        return prune();
+    }
     let paths = match inputs::or_recordings(&args.paths) {
         Ok(paths) => paths,
         Err(e) => {
@@ -72,4 +80,32 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if failed { exit::ERROR } else { exit::OK }
+}
+
+/// `--prune`.
+fn prune() -> u8 {
+    let dir = match tvmux::screen::index::directory(false) {
+        Ok(dir) => dir,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("no indexes");
+            return exit::OK;
+        }
+        Err(e) => {
+            eprintln!("tvmux: {e}");
+            return exit::ERROR;
+        }
+    };
+    match tvmux::screen::index::prune(&dir) {
+        Ok(pruned) => {
+            for p in &pruned {
+                println!("removed {}: {}", p.index.display(), p.why);
+            }
+            println!("{} removed", pruned.len());
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("tvmux: {}: {e}", dir.display());
+            exit::ERROR
+        }
+    }
 }

@@ -81,7 +81,7 @@ pub fn index(
         return Ok(None);
     }
     let events = input.events()?;
-    index::write(&place, stamp, &events, threads, !again)
+    index::write(&place, &input.path, stamp, &events, threads, !again)
         .map(Some)
         .map_err(|e| input.error(e))
 }

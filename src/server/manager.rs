@@ -500,6 +500,12 @@ impl Manager {
             let started = std::time::Instant::now();
             let indexed =
                 edit::Input::open(&path).and_then(|input| crate::history::index(&input, 1, false));
+            // The budget may have removed the cast meanwhile: its index went
+            // with it, unless written after that.
+            if !path.exists() {
+                let _ = crate::screen::index::forget(&path);
+                return;
+            }
             match indexed {
                 Ok(written) => crate::log::info(&format!(
                     "indexed {} ({} bytes) in {:.3} s",
@@ -538,6 +544,13 @@ impl Manager {
             );
             crate::log::info(&message);
             self.events.emit(EventKind::Removed, None, Some(message));
+            // Its index would stay in the cache for nothing.
+            if let Err(e) = crate::screen::index::forget(&removed.path) {
+                crate::log::warn(&format!(
+                    "cannot remove the index of {}: {e}",
+                    removed.path.display()
+                ));
+            }
         }
     }
 

@@ -29,6 +29,7 @@ use std::cell::Cell;
 use std::fs::{File, Metadata};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -38,10 +39,14 @@ use crate::cast::{Events, Flow, Micros, ReadError};
 /// What an index file begins with (the format's version in it).
 const MAGIC: &[u8; 16] = b"tvmux-index-v5\n\0";
 
-/// The magic, the stamp, where the [`Transcript`]'s lines begin (after
-/// [`Everything`]'s), where the keyframes begin, and where the place to
-/// resume from begins (last).
-const HEAD: usize = MAGIC.len() + 10 * 8;
+/// The magic, the stamp, and where each section after the head begins:
+/// [`Everything`]'s lines (at the head's end), the [`Transcript`]'s, the
+/// keyframes, the place to resume from, and the cast's absolute path
+/// (last, to the end: [`prune`] reads it).
+const HEAD: usize = MAGIC.len() + 11 * 8;
+
+/// The offsets the head holds after the stamp.
+const SECTIONS: usize = 4;
 
 /// zstd's level for the lines: text shrinks several times, faster than
 /// the terminal is played.
@@ -117,12 +122,90 @@ pub struct Written {
     pub from: usize,
 }
 
-/// Writes the index of `events` (of a cast with `stamp`) at `place`,
-/// playing the terminal on `threads` cores. With `resume`, an index of what
+/// Removes the index of the cast at `cast`, if there is one (the cast is
+/// removed: the recorder's budget).
+pub fn forget(cast: &Path) -> io::Result<()> {
+    let dir = match directory(false) {
+        Ok(dir) => dir,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    match std::fs::remove_file(place(&dir, cast)?) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// An index [`prune`] removed, and why.
+#[derive(Debug)]
+pub struct Pruned {
+    /// The index file.
+    pub index: PathBuf,
+    /// Why no cast needs it.
+    pub why: String,
+}
+
+/// How old a temporary file of `write` is before [`prune`] takes it for
+/// one a killed run left (a run writes its file as it goes).
+const ABANDONED: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes from `dir` the files no cast needs: the indexes of casts that
+/// are gone or are another file now (a copy renamed over the cast, which
+/// is indexed anew), files of an older format, and what a killed run left
+/// (its temporary file, an hour after its last write). A cast that only
+/// changed keeps its index: indexing it again takes that up.
+pub fn prune(dir: &Path) -> io::Result<Vec<Pruned>> {
+    let mut pruned = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let why = if name.starts_with(".tvmux-index") {
+            let meta = entry.metadata()?;
+            let idle = meta.modified()?.elapsed().unwrap_or_default();
+            (meta.is_file() && idle > ABANDONED)
+                .then(|| format!("left by an index run that stopped {} s ago", idle.as_secs()))
+        } else if name.ends_with(".idx") && entry.file_type()?.is_file() {
+            unneeded(&path)?
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            std::fs::remove_file(&path)?;
+            pruned.push(Pruned { index: path, why });
+        }
+    }
+    if !pruned.is_empty() {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(pruned)
+}
+
+/// Why no cast needs the index at `path`; none if one may.
+fn unneeded(path: &Path) -> io::Result<Option<String>> {
+    let Some((index, stamp)) = Index::read(path)? else {
+        return Ok(Some("not an index of this version".into()));
+    };
+    let cast = index.cast()?;
+    Ok(match std::fs::metadata(&cast) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Some(format!("{} is gone", cast.display()))
+        }
+        Ok(meta) if (meta.dev(), meta.ino()) != (stamp.0[0], stamp.0[1]) => {
+            Some(format!("{} is another file now", cast.display()))
+        }
+        _ => None,
+    })
+}
+
+/// Writes the index of `events` (of the cast at `cast`, with `stamp`) at
+/// `place`, playing the terminal on `threads` cores. With `resume`, an index of what
 /// the cast was before it grew is taken up after its last chunk, so that
 /// only what follows is played (any failure there: from scratch).
 pub fn write(
     place: &Path,
+    cast: &Path,
     stamp: Stamp,
     events: &Events,
     threads: usize,
@@ -130,16 +213,17 @@ pub fn write(
 ) -> Result<Written, ReadError> {
     if resume
         && let Ok(Some((old, from))) = Index::grown(place, stamp, events.bytes())
-        && let Ok(written) = build(place, stamp, events, threads, Some((&old, &from)))
+        && let Ok(written) = build(place, cast, stamp, events, threads, Some((&old, &from)))
     {
         return Ok(written);
     }
-    build(place, stamp, events, threads, None)
+    build(place, cast, stamp, events, threads, None)
 }
 
 /// [`write`], from `old`'s resume if there is one, else from the start.
 fn build(
     place: &Path,
+    cast: &Path,
     stamp: Stamp,
     events: &Events,
     threads: usize,
@@ -154,9 +238,8 @@ fn build(
     for word in stamp.0 {
         out.write_all(&word.to_le_bytes())?;
     }
-    // Where the transcript, the keyframes and the resume begin, set once
-    // known.
-    out.write_all(&[0u8; 24])?;
+    // Where the sections after everything's begin, set once known.
+    out.write_all(&[0u8; SECTIONS * 8])?;
     // The lines given so far, by the old index and the play after it.
     let given = Cell::new(0u64);
     let mut lines = zstd::Encoder::new(out, LEVEL)?;
@@ -263,8 +346,10 @@ fn build(
         resume.put(&mut section)?;
     }
     let mut out = section.finish()?;
-    out.seek(SeekFrom::Start(HEAD as u64 - 24))?;
-    for offset in [transcript_at, keyframes_at, resume_at] {
+    let path_at = out.stream_position()?;
+    out.write_all(std::path::absolute(cast)?.as_os_str().as_bytes())?;
+    out.seek(SeekFrom::Start((HEAD - SECTIONS * 8) as u64))?;
+    for offset in [transcript_at, keyframes_at, resume_at, path_at] {
         out.write_all(&offset.to_le_bytes())?;
     }
     out.flush()?;
@@ -307,6 +392,8 @@ pub struct Index {
     keyframes: u64,
     /// Where the resume begins.
     resume: u64,
+    /// Where the cast's path begins.
+    path: u64,
 }
 
 impl Index {
@@ -327,8 +414,7 @@ impl Index {
         if (dev, ino) != (stamp.0[0], stamp.0[1]) || size > stamp.0[2] {
             return Ok(None);
         }
-        let end = index.file.metadata()?.len();
-        let resume = Resume::next(&mut index.frame(index.resume, end)?)?;
+        let resume = Resume::next(&mut index.frame(index.resume, index.path)?)?;
         Ok(resume
             .filter(|r| r.holds_for(bytes))
             .map(|resume| (index, resume)))
@@ -355,9 +441,13 @@ impl Index {
             .chunks_exact(8)
             .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")));
         let found = Stamp(std::array::from_fn(|_| words.next().expect("7 words")));
-        let [transcript, keyframes, resume] =
-            std::array::from_fn(|_| words.next().expect("3 more words"));
-        if transcript < HEAD as u64 || keyframes < transcript || resume < keyframes {
+        let [transcript, keyframes, resume, path] =
+            std::array::from_fn(|_| words.next().expect("the sections' words"));
+        if !(HEAD as u64 <= transcript
+            && transcript <= keyframes
+            && keyframes <= resume
+            && resume <= path)
+        {
             return Ok(None);
         }
         let index = Index {
@@ -365,6 +455,7 @@ impl Index {
             transcript,
             keyframes,
             resume,
+            path,
         };
         Ok(Some((index, found)))
     }
@@ -378,6 +469,18 @@ impl Index {
             end,
         };
         Ok(ahead::ReadAhead::new(zstd::Decoder::new(section)?))
+    }
+
+    /// The path of the cast it was made of.
+    fn cast(&self) -> io::Result<PathBuf> {
+        let mut path = Vec::new();
+        Section {
+            file: self.file.try_clone()?,
+            at: self.path,
+            end: u64::MAX,
+        }
+        .read_to_end(&mut path)?;
+        Ok(PathBuf::from(std::ffi::OsString::from_vec(path)))
     }
 
     /// Everything's frame.
