@@ -587,6 +587,73 @@ fn a_progress_bar_gives_a_state_a_second() {
     assert!(states.last().unwrap().ends_with("progress 300%"), "{out}");
 }
 
+/// Casts, found by a random search, where `text` gave a line `text --all`
+/// (what `grep` searches) missed: each line of `text` must be among them.
+#[test]
+fn everything_holds_the_transcript_through_switches_and_resizes() {
+    // The size, then the events: time, code, data.
+    type Case<'a> = (&'a str, &'a [(f64, &'a str, &'a str)]);
+    let cases: [Case; 5] = [
+        // Written and hidden behind the alternate screen in one event, to
+        // the end: the normal screen is read as it is then.
+        ("8 4", &[(25.5, "o", "xyz12345\u{1b}[?1049h")]),
+        (
+            "8 4",
+            &[(10.0, "o", "\u{1b}[2;3rab\u{1b}[?1049hxyz12345\u{1b}[M")],
+        ),
+        // A wrapped line whose head went into history, then a resize that
+        // sends more of it there: its rows left are what stays on screen.
+        (
+            "3 2",
+            &[(16.0, "o", "\u{1b}[2Jabxyz12345"), (20.0, "r", "3x1")],
+        ),
+        // The same behind the alternate screen.
+        (
+            "3 2",
+            &[
+                (16.0, "o", "\u{1b}[2Jabxyz12345"),
+                (17.0, "o", "\u{1b}[?1049h\r"),
+                (20.0, "r", "3x1"),
+            ],
+        ),
+        // A line gone into history joined with a blank row: trimmed.
+        (
+            "8 4",
+            &[
+                (10.0, "r", "2x1"),
+                (13.5, "o", "cdefgh"),
+                (14.5, "o", "\u{1b}Mab\u{1b}M\u{8}"),
+            ],
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (n, (size, events)) in cases.iter().enumerate() {
+        let (cols, rows) = size.split_once(' ').unwrap();
+        let mut cast = format!("{{\"version\": 2, \"width\": {cols}, \"height\": {rows}}}\n");
+        for (time, code, data) in *events {
+            cast.push_str(&format!(
+                "{}\n",
+                serde_json::to_string(&(time, code, data)).unwrap()
+            ));
+        }
+        let path = dir.path().join(format!("case{n}.cast"));
+        std::fs::write(&path, &cast).unwrap();
+        let p = path_str(&path);
+        let text = stdout(&tvmux(&["text", p]));
+        let all = stdout(&tvmux(&["text", "--all", p]));
+        let all: Vec<&str> = all.lines().collect();
+        let mut checked = 0;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                all.contains(&line),
+                "case {n}: {line:?} is in text but not in text --all {all:?}\n{cast}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "case {n}: text gave nothing\n{cast}");
+    }
+}
+
 /// On every real-world cast, everything `text` gives (what scrolled off,
 /// the last screen) is among what `grep` searches (`text --all`), line for
 /// line, and more.

@@ -13,7 +13,8 @@
 //! the same line, written now; a line found nowhere has left. A line
 //! redrawn in place (a progress bar) gives each state it showed after an
 //! event. The normal screen hidden behind the alternate one is not gone:
-//! its lines are reported when they leave it later, or at the end.
+//! its lines are reported when they leave it later, or at the end, as the
+//! terminal has them then (a resize rewraps them).
 
 use std::collections::HashMap;
 
@@ -222,7 +223,17 @@ impl Seen {
         if up > 0 && kind == ScreenKind::Primary {
             state.rows.drain(..up);
             for line in &mut state.lines {
+                let cut = line.rows.start < up && line.rows.end > up;
                 line.rows = line.rows.start.saturating_sub(up)..line.rows.end.saturating_sub(up);
+                if cut {
+                    // Its head went into history (it begins the text being
+                    // evicted): what stays is its rows still on screen.
+                    line.text = state.rows[line.rows.clone()]
+                        .iter()
+                        .map(|row| row.text.as_str())
+                        .collect();
+                    line.text.truncate(line.text.trim_end().len());
+                }
             }
             state.lines.retain(|l| !l.rows.is_empty());
         }
@@ -412,6 +423,15 @@ impl Seen {
     fn take_all(&mut self, terminal: &avt::Terminal) -> Vec<SeenLine> {
         let mut out = self.after_event(terminal);
         let screen = shown_as(terminal.active_screen_kind());
+        if screen == Shown::Alternate {
+            // The normal screen behind changed only by resizes (rewrapped,
+            // its top gone into history): its lines are read as the
+            // terminal has them now, each keeping its time.
+            let old = std::mem::take(&mut self.hidden.lines);
+            let (lines, gone) = reread(terminal.primary_screen().visible_lines(), old, self.now);
+            out.extend(gone.into_iter().map(|l| seen(l, Shown::Primary)));
+            self.hidden.lines = lines;
+        }
         let primary = match screen {
             Shown::Primary => &mut self.shown.lines,
             Shown::Alternate => &mut self.hidden.lines,
@@ -426,6 +446,44 @@ impl Seen {
     }
 }
 
+/// The lines of `rows` (wrapped rows joined), each with the time of the
+/// line among `old` with its text, or whose text ends with it (its head
+/// went into history), else `now`; and the old lines none of them is.
+fn reread<'l>(
+    rows: impl Iterator<Item = &'l Line>,
+    old: Vec<OnScreen>,
+    now: Micros,
+) -> (Vec<OnScreen>, Vec<OnScreen>) {
+    let mut old: Vec<Option<OnScreen>> = old.into_iter().map(Some).collect();
+    let mut lines = Vec::new();
+    let (mut text, mut start) = (String::new(), 0);
+    let rows: Vec<&Line> = rows.collect();
+    for (r, row) in rows.iter().enumerate() {
+        text.extend(row.chars());
+        if row.is_wrapped() && r + 1 < rows.len() {
+            continue;
+        }
+        let mut text = std::mem::take(&mut text);
+        text.truncate(text.trim_end().len());
+        let mut find = |same: &dyn Fn(&str) -> bool| {
+            old.iter_mut()
+                .find(|o| o.as_ref().is_some_and(|o| same(&o.text)))
+                .and_then(Option::take)
+        };
+        let was = find(&|o| o == text)
+            .or_else(|| find(&|o| !text.is_empty() && o.ends_with(text.as_str())));
+        let time = was.as_ref().map_or(now, |o| o.time);
+        lines.push(OnScreen {
+            text,
+            time,
+            rows: start..r + 1,
+            rewritten_since: was.map_or(now, |o| o.rewritten_since),
+        });
+        start = r + 1;
+    }
+    (lines, old.into_iter().flatten().collect())
+}
+
 /// The rows of a line that went into history while its rest is still on
 /// the normal screen (at its top): they begin that line's text.
 fn join_evicting(evicting: &mut String, primary: &mut [OnScreen]) {
@@ -434,6 +492,8 @@ fn join_evicting(evicting: &mut String, primary: &mut [OnScreen]) {
     }
     if let Some(first) = primary.first_mut().filter(|l| l.rows.start == 0) {
         first.text.insert_str(0, evicting);
+        // As the transcript joins a line's rows: trailing blanks trimmed.
+        first.text.truncate(first.text.trim_end().len());
     }
     evicting.clear();
 }
