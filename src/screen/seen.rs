@@ -246,7 +246,9 @@ impl Seen {
         for (r, line) in terminal.screen().visible_lines().enumerate() {
             let row = &mut state.rows[r];
             let wrapped = row.wrapped;
-            if self.all_dirty || self.dirty[r] {
+            // After rows went into history every row is read: a scroll
+            // region's moved only its own, the model moved them all.
+            if self.all_dirty || self.dirty[r] || up > 0 {
                 if row.update(line) {
                     changed[r] = true;
                     wraps_changed |= wrapped != row.wrapped;
