@@ -33,8 +33,8 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{Everything, SeenLine, Shown, TimedLine, Transcript};
-use crate::cast::{Events, Flow, Micros, ReadError};
+use super::{Everything, Reading, ScreenState, SeenLine, Shown, TimedLine, Transcript};
+use crate::cast::{Events, Flow, Micros, Place, ReadError};
 
 /// What an index file begins with (the format's version in it).
 const MAGIC: &[u8; 16] = b"tvmux-index-v5\n\0";
@@ -263,26 +263,13 @@ fn build(
             format::put_keyframe(&mut keyframes, &k.place, &k.screen).map(Flow::Continue)
         })?;
     }
-    let mut last_everything = None;
-    let start = match old {
-        Some((_, r)) => Some((&r.place, r.everything.reading::<Everything>()?)),
-        None => None,
-    };
-    super::parallel::read_with_keyframes::<Everything>(
+    let last_everything = play::<Everything>(
         events,
-        start,
         threads,
-        super::CHUNK,
-        |l| {
-            given.set(given.get() + 1);
-            blocks
-                .put(&mut lines, l.screen, l.line.time, &l.line.text)
-                .map(Flow::Continue)
-        },
-        Some(&mut |place, screen, own| {
-            last_everything = Some((*place, Taken::new(given.get(), screen, own)));
-            format::put_keyframe(&mut keyframes, place, screen)
-        }),
+        old.map(|(_, r)| (&r.place, &r.everything)),
+        &given,
+        |l| blocks.put(&mut lines, l.screen, l.line.time, &l.line.text),
+        |place, screen| format::put_keyframe(&mut keyframes, place, screen),
     )?;
     blocks.flush(&mut lines)?;
     let mut out = lines.finish()?;
@@ -307,24 +294,13 @@ fn build(
         })?;
         all_copied(&given, wanted)?;
     }
-    let mut last_transcript = None;
-    let start = match old {
-        Some((_, r)) => Some((&r.place, r.transcript.reading::<Transcript>()?)),
-        None => None,
-    };
-    super::parallel::read_with_keyframes::<Transcript>(
+    let last_transcript = play::<Transcript>(
         events,
-        start,
         threads,
-        super::CHUNK,
-        |l| {
-            given.set(given.get() + 1);
-            transcript.put(&mut lines, &l).map(Flow::Continue)
-        },
-        Some(&mut |place, screen, own| {
-            last_transcript = Some((*place, Taken::new(given.get(), screen, own)));
-            Ok(())
-        }),
+        old.map(|(_, r)| (&r.place, &r.transcript)),
+        &given,
+        |l| transcript.put(&mut lines, &l),
+        |_, _| Ok(()),
     )?;
     let mut out = lines.finish()?;
     let keyframes_at = out.stream_position()?;
@@ -363,6 +339,46 @@ fn build(
         size,
         from: old.map_or(0, |(_, r)| r.place.offset),
     })
+}
+
+/// Plays a reading `R` of `events` on `threads` cores from `start` (a
+/// place and the reading's state there; none: the start), counting the
+/// lines it gives in `given` and handing them to `put`, and each chunk's
+/// place and screen to `keyframe`: the place after the last chunk and the
+/// reading's state there, if it passed one.
+fn play<R>(
+    events: &Events,
+    threads: usize,
+    start: Option<(&Place, &Taken<R::Own>)>,
+    given: &Cell<u64>,
+    mut put: impl FnMut(R::Line) -> io::Result<()>,
+    mut keyframe: impl FnMut(&Place, &ScreenState) -> io::Result<()>,
+) -> Result<Option<(Place, Taken<R::Own>)>, ReadError>
+where
+    R: Reading + Send,
+    R::Line: Send,
+    R::Own: Send + Sync,
+{
+    let start = match start {
+        Some((place, taken)) => Some((place, taken.reading::<R>()?)),
+        None => None,
+    };
+    let mut last = None;
+    super::parallel::read_with_keyframes::<R>(
+        events,
+        start,
+        threads,
+        super::CHUNK,
+        |line| {
+            given.set(given.get() + 1);
+            put(line).map(Flow::Continue)
+        },
+        Some(&mut |place, screen, own| {
+            last = Some((*place, Taken::new(given.get(), screen, own)));
+            keyframe(place, screen)
+        }),
+    )?;
+    Ok(last)
 }
 
 /// Counts a line copied from an old index: false once `wanted` are.
