@@ -217,6 +217,22 @@ if [ "$HISTORY_MIB" -gt 0 ]; then
   echo "|---|---|---|---|---|---|"
   printf '| mixed output | %ss | %ss | %sx faster | %s MiB | %s%% |\n' "$ix1" "$ix2" "$(ratio "$ix1" "$ix2")" \
     "$(( isize >> 20 ))" "$(echo "scale=1; $isize * 100 / $bytes" | bc -l)"
+  # A cast grown by its last tenth: indexed from where its index left off,
+  # against from scratch (both -j2).
+  g="$dir/grown.cast"
+  lines=$(wc -l < "$f")
+  head -n $(( lines * 9 / 10 )) "$f" > "$g"
+  "$tvmux" index -j2 "$g" >/dev/null
+  tail -n +$(( lines * 9 / 10 + 1 )) "$f" >> "$g"
+  t0=$(date +%s.%N); "$tvmux" index -j2 "$g" >/dev/null; t1=$(date +%s.%N)
+  taken=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
+  t0=$(date +%s.%N); "$tvmux" index -j2 --again "$g" >/dev/null; t1=$(date +%s.%N)
+  anew=$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")
+  rm -f "$g"
+  echo
+  echo "| index of a cast grown by a tenth | taken up | from scratch (--again) | taken up vs scratch |"
+  echo "|---|---|---|---|"
+  printf '| mixed output | %ss | %ss | %sx faster |\n' "$taken" "$anew" "$(ratio "$anew" "$taken")"
   echo
   echo "| answered ($HISTORY_MIB MiB) | from the index | playing (--no-index, -j2) | index vs playing | GB/s of cast from the index |"
   echo "|---|---|---|---|---|"
