@@ -341,6 +341,9 @@ fn build(
     })
 }
 
+/// The place after a reading's last chunk, and its state there.
+type Last<O> = (Place, Taken<O>);
+
 /// Plays a reading `R` of `events` on `threads` cores from `start` (a
 /// place and the reading's state there; none: the start), counting the
 /// lines it gives in `given` and handing them to `put`, and each chunk's
@@ -353,7 +356,7 @@ fn play<R>(
     given: &Cell<u64>,
     mut put: impl FnMut(R::Line) -> io::Result<()>,
     mut keyframe: impl FnMut(&Place, &ScreenState) -> io::Result<()>,
-) -> Result<Option<(Place, Taken<R::Own>)>, ReadError>
+) -> Result<Option<Last<R::Own>>, ReadError>
 where
     R: Reading + Send,
     R::Line: Send,
