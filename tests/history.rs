@@ -593,7 +593,7 @@ fn a_progress_bar_gives_a_state_a_second() {
 fn everything_holds_the_transcript_through_switches_and_resizes() {
     // The size, then the events: time, code, data.
     type Case<'a> = (&'a str, &'a [(f64, &'a str, &'a str)]);
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
         // Written and hidden behind the alternate screen in one event, to
         // the end: the normal screen is read as it is then.
         ("8 4", &[(25.5, "o", "xyz12345\u{1b}[?1049h")]),
@@ -614,6 +614,16 @@ fn everything_holds_the_transcript_through_switches_and_resizes() {
                 (16.0, "o", "\u{1b}[2Jabxyz12345"),
                 (17.0, "o", "\u{1b}[?1049h\r"),
                 (20.0, "r", "3x1"),
+            ],
+        ),
+        // A line's head gone into history, its row on screen gone with
+        // nothing to tell: the head is a line of its own.
+        (
+            "3 2",
+            &[
+                (31.0, "r", "1x1"),
+                (31.0, "o", "\u{1b}[M\n\u{1b}[Mcdefgh\u{1b}[?1049h"),
+                (31.0, "o", "\u{1b}[L\r\n\u{1b}[?1049l\u{1b}[?1049l\u{1b}[K"),
             ],
         ),
         // A line gone into history joined with a blank row: trimmed.

@@ -438,7 +438,12 @@ impl Seen {
             Shown::Primary => &mut self.shown.lines,
             Shown::Alternate => &mut self.hidden.lines,
         };
-        join_evicting(&mut self.evicting, primary);
+        join_evicting(
+            &mut self.evicting,
+            self.evicting_from.take(),
+            primary,
+            self.now,
+        );
         let hidden = std::mem::take(&mut self.hidden.lines);
         out.extend(hidden.into_iter().map(|l| seen(l, Shown::Primary)));
         let shown = std::mem::take(&mut self.shown.lines);
@@ -487,15 +492,34 @@ fn reread<'l>(
 }
 
 /// The rows of a line that went into history while its rest is still on
-/// the normal screen (at its top): they begin that line's text.
-fn join_evicting(evicting: &mut String, primary: &mut [OnScreen]) {
+/// the normal screen (at its top): they begin that line's text. With no
+/// line known at the top (the row it continued on left with nothing to
+/// tell), they are a line of their own, made one of `primary` (with the
+/// time of the line whose row began them, else `now`).
+fn join_evicting(
+    evicting: &mut String,
+    began: Option<OnScreen>,
+    primary: &mut Vec<OnScreen>,
+    now: Micros,
+) {
     if evicting.is_empty() {
         return;
     }
-    if let Some(first) = primary.first_mut().filter(|l| l.rows.start == 0) {
-        first.text.insert_str(0, evicting);
-        // As the transcript joins a line's rows: trailing blanks trimmed.
-        first.text.truncate(first.text.trim_end().len());
+    match primary.first_mut().filter(|l| l.rows.start == 0) {
+        Some(first) => {
+            first.text.insert_str(0, evicting);
+            // As the transcript joins a line's rows: trailing blanks trimmed.
+            first.text.truncate(first.text.trim_end().len());
+        }
+        None => primary.insert(
+            0,
+            OnScreen {
+                text: evicting.trim_end().to_string(),
+                time: began.map_or(now, |l| l.time),
+                rows: 0..0,
+                rewritten_since: now,
+            },
+        ),
     }
     evicting.clear();
 }
