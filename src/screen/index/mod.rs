@@ -159,20 +159,17 @@ pub fn prune(dir: &Path) -> io::Result<Vec<Pruned>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let why = if name.starts_with(".tvmux-index") {
-            let meta = entry.metadata()?;
-            let idle = meta.modified()?.elapsed().unwrap_or_default();
-            (meta.is_file() && idle > ABANDONED)
-                .then(|| format!("left by an index run that stopped {} s ago", idle.as_secs()))
-        } else if name.ends_with(".idx") && entry.file_type()?.is_file() {
-            unneeded(&path)?
-        } else {
-            None
+        // A file another run renames or removes meanwhile is its business.
+        let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+        let why = match judge(&entry) {
+            Err(e) if gone(&e) => continue,
+            why => why?,
         };
         if let Some(why) = why {
-            std::fs::remove_file(&path)?;
+            match std::fs::remove_file(&path) {
+                Err(e) if gone(&e) => continue,
+                removed => removed?,
+            }
             pruned.push(Pruned { index: path, why });
         }
     }
@@ -180,6 +177,23 @@ pub fn prune(dir: &Path) -> io::Result<Vec<Pruned>> {
         File::open(dir)?.sync_all()?;
     }
     Ok(pruned)
+}
+
+/// Why no cast needs the file `entry` of the index directory; none if
+/// one may, or it is not tvmux's.
+fn judge(entry: &std::fs::DirEntry) -> io::Result<Option<String>> {
+    let name = entry.file_name();
+    let name = name.to_string_lossy();
+    if name.starts_with(".tvmux-index") {
+        let meta = entry.metadata()?;
+        let idle = meta.modified()?.elapsed().unwrap_or_default();
+        Ok((meta.is_file() && idle > ABANDONED)
+            .then(|| format!("left by an index run that stopped {} s ago", idle.as_secs())))
+    } else if name.ends_with(".idx") && entry.file_type()?.is_file() {
+        unneeded(&entry.path())
+    } else {
+        Ok(None)
+    }
 }
 
 /// Why no cast needs the index at `path`; none if one may.
