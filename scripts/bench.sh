@@ -74,6 +74,26 @@ mixed_cast() {
   [ -f "$f" ] || target/release/examples/gencast "$1" "$f" v2 clean
   echo "$f"
 }
+# real_cast MIB: real terminal output of at least MIB MiB (made once): the
+# real-world casts of ../shared that are valid, joined by `tvmux cat` (a
+# resize where the terminal changes) as often as it takes. One is left out:
+# asciinema-server's test_fixtures_big.cast, `base64 /dev/urandom`, which is
+# not terminal work and whose random text no index compresses.
+real_cast() {
+  local f="$dir/real-$1.cast" casts=() all=()
+  if [ ! -f "$f" ]; then
+    for c in ../shared/realworld-casts/*.cast; do
+      case "$c" in *test_fixtures_big.cast) continue ;; esac
+      "$tvmux" validate -q "$c" >/dev/null 2>&1 && casts+=("$c")
+    done
+    local total
+    total=$(cat "${casts[@]}" | wc -c)
+    for _ in $(seq $(( ($1 << 20) / total + 1 ))); do all+=("${casts[@]}"); done
+    "$tvmux" cat --gap 1 -o "$f" "${all[@]}" >/dev/null
+    chmod u+w "$f"
+  fi
+  echo "$f"
+}
 # duration_of CAST: its length in seconds.
 duration_of() {
   "$tvmux" info --format json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])'
@@ -170,15 +190,23 @@ if [ "$EDIT_MIB" -gt 0 ]; then
   done
 fi
 
-# History on the mixed-output cast of $HISTORY_MIB (default 512; 0 skips):
-# the emulator on one core and on all (the same output), against asciinema
-# 3.2's `convert -f txt` and, when $PREV names one, a previous build; the
-# index (built in a cache of its own under $BENCH_DIR): its build, its size,
-# and grep, text --at, cut and extract answered from it.
+# History on a cast of $HISTORY_MIB (default 512; 0 skips): real terminal
+# output where ../shared holds the real-world casts, else the generator's
+# mixed output ($HISTORY_CAST=mixed asks for it): the emulator on one core
+# and on all (the same output), against asciinema 3.2's `convert -f txt`
+# and, when $PREV names one, a previous build; the index (built in a cache
+# of its own under $BENCH_DIR): its build, its size (also of the other
+# cast), and grep, text --at, cut and extract answered from it.
 HISTORY_MIB=${HISTORY_MIB:-512}
+HISTORY_CAST=${HISTORY_CAST:-real}
+[ -d ../shared/realworld-casts ] || HISTORY_CAST=mixed
 if [ "$HISTORY_MIB" -gt 0 ]; then
   a3=${ASCIINEMA3:-target/test-tools/asciinema3/bin/asciinema}
-  f=$(mixed_cast "$HISTORY_MIB")
+  if [ "$HISTORY_CAST" = real ]; then
+    f=$(real_cast "$HISTORY_MIB"); kind="real output"
+  else
+    f=$(mixed_cast "$HISTORY_MIB"); kind="mixed output"
+  fi
   bytes=$(stat -c %s "$f")
   XDG_CACHE_HOME="$(realpath "$dir")/cache"
   export XDG_CACHE_HOME
@@ -191,7 +219,7 @@ if [ "$HISTORY_MIB" -gt 0 ]; then
     a3txt=$(best_time "$a3" convert -f txt --overwrite "$f" "$dir/a3.txt"); rm -f "$dir/a3.txt"
   fi
   echo
-  echo "| history ($HISTORY_MIB MiB, mixed output) | -j1 | -j2 | -j2 vs -j1 | asciinema 3.2 | -j1 vs asciinema 3.2 | ${PREV:+previous build | }"
+  echo "| history ($HISTORY_MIB MiB, $kind) | -j1 | -j2 | -j2 vs -j1 | asciinema 3.2 | -j1 vs asciinema 3.2 | ${PREV:+previous build | }"
   echo "|---|---|---|---|---|---|${PREV:+---|}"
   hist_row() {
     local name=$1 a3t=$2; shift 2
@@ -215,8 +243,18 @@ if [ "$HISTORY_MIB" -gt 0 ]; then
   echo
   echo "| index ($HISTORY_MIB MiB) | built -j1 | built -j2 | -j2 vs -j1 | size | of the cast |"
   echo "|---|---|---|---|---|---|"
-  printf '| mixed output | %ss | %ss | %sx faster | %s MiB | %s%% |\n' "$ix1" "$ix2" "$(ratio "$ix1" "$ix2")" \
+  printf '| %s | %ss | %ss | %sx faster | %s MiB | %s%% |\n' "$kind" "$ix1" "$ix2" "$(ratio "$ix1" "$ix2")" \
     "$(( isize >> 20 ))" "$(echo "scale=1; $isize * 100 / $bytes" | bc -l)"
+  # The other cast's index, for its size (built -j2, in a cache of its own).
+  if [ "$HISTORY_CAST" = real ]; then o=$(mixed_cast "$HISTORY_MIB"); okind="mixed output"
+  elif [ -d ../shared/realworld-casts ]; then o=$(real_cast "$HISTORY_MIB"); okind="real output"
+  else o=""; fi
+  if [ -n "$o" ]; then
+    t0=$(date +%s.%N); XDG_CACHE_HOME="$XDG_CACHE_HOME/other" "$tvmux" index -j2 "$o" >/dev/null; t1=$(date +%s.%N)
+    osize=$(du -b "$XDG_CACHE_HOME"/other/tvmux/index/*.idx | awk '{print $1}')
+    printf '| %s | | %ss | | %s MiB | %s%% |\n' "$okind" "$(printf '%.3f' "$(echo "$t1 - $t0" | bc -l)")" \
+      "$(( osize >> 20 ))" "$(echo "scale=1; $osize * 100 / $(stat -c %s "$o")" | bc -l)"
+  fi
   # A cast grown by its last tenth: indexed from where its index left off,
   # against from scratch (both -j2).
   g="$dir/grown.cast"
@@ -232,7 +270,7 @@ if [ "$HISTORY_MIB" -gt 0 ]; then
   echo
   echo "| index of a cast grown by a tenth | taken up | from scratch (--again) | taken up vs scratch |"
   echo "|---|---|---|---|"
-  printf '| mixed output | %ss | %ss | %sx faster |\n' "$taken" "$anew" "$(ratio "$anew" "$taken")"
+  printf '| %s | %ss | %ss | %sx faster |\n' "$kind" "$taken" "$anew" "$(ratio "$anew" "$taken")"
   echo
   echo "| answered ($HISTORY_MIB MiB) | from the index | playing (--no-index, -j2) | index vs playing | GB/s of cast from the index |"
   echo "|---|---|---|---|---|"

@@ -2,7 +2,8 @@
 //! and text), the transcript's lines mostly as references to the same
 //! lines among everything's, and keyframes. Each section is a zstd frame.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::io::{self, BufRead, Read, Write};
 
 use crate::cast::{Clock, Micros, Place};
@@ -270,17 +271,29 @@ impl BlockReader {
 }
 
 /// How far ahead among everything's lines the transcript's line is looked
-/// for.
-const WINDOW: usize = 64;
+/// for, in lines and in bytes of their text. Far: a primary line leaves the
+/// transcript when it scrolls off, which may be after thousands of lines a
+/// full-screen program drew on the other screen (everything gives those
+/// first).
+const WINDOW_LINES: usize = 1 << 16;
+const WINDOW_TEXT: usize = 16 << 20;
 
 /// The transcript written against everything's lines (read back as they
-/// were written): a line that is one of the next [`WINDOW`] of them, on the
-/// primary screen with the same time, is a reference (`skipped << 1 | 1`:
-/// the lines passed over, then that one), any other a `0` and a record.
+/// were written): a line that is one of the lines ahead (within the
+/// window), on the primary screen with the same time, is a reference
+/// (`skipped << 1 | 1`: the lines passed over, then that one), any other a
+/// `0` and a record.
 pub(super) struct Transcript<R> {
     everything: R,
     records: BlockReader,
+    /// The writer's lines read ahead, the first being everything's line
+    /// `first` (counted from 0), and their text's size.
     ahead: VecDeque<(Shown, TimedLine)>,
+    first: u64,
+    ahead_text: usize,
+    /// Where the primary lines ahead are (ascending), by [`key`].
+    at: HashMap<u64, VecDeque<u64>>,
+    keys: RandomState,
     own: Records,
 }
 
@@ -290,33 +303,67 @@ impl<R: BufRead> Transcript<R> {
         Transcript {
             everything,
             records: BlockReader::default(),
-            ahead: VecDeque::with_capacity(WINDOW),
+            ahead: VecDeque::new(),
+            first: 0,
+            ahead_text: 0,
+            at: HashMap::new(),
+            keys: RandomState::new(),
             own: Records::default(),
         }
     }
 
+    fn key(&self, line: &TimedLine) -> u64 {
+        self.keys.hash_one((line.time, &line.text))
+    }
+
     pub(super) fn put(&mut self, out: &mut impl Write, line: &TimedLine) -> io::Result<()> {
-        while self.ahead.len() < WINDOW {
-            match self.records.next(&mut self.everything)? {
-                Some(next) => self.ahead.push_back(next),
-                None => break,
+        while self.ahead.len() < WINDOW_LINES && self.ahead_text < WINDOW_TEXT {
+            let Some((screen, next)) = self.records.next(&mut self.everything)? else {
+                break;
+            };
+            if screen == Shown::Primary {
+                let index = self.first + self.ahead.len() as u64;
+                self.at.entry(self.key(&next)).or_default().push_back(index);
             }
+            self.ahead_text += next.text.len();
+            self.ahead.push_back((screen, next));
         }
-        let same = self
-            .ahead
-            .iter()
-            .position(|(screen, l)| *screen == Shown::Primary && l == line);
-        match same {
-            Some(skipped) => {
-                self.ahead.drain(..=skipped);
+        let found = self.at.get(&self.key(line)).and_then(|indexes| {
+            indexes
+                .iter()
+                .find(|&&i| self.ahead[(i - self.first) as usize].1 == *line)
+        });
+        match found.copied() {
+            Some(index) => {
+                let skipped = index - self.first;
+                for _ in 0..=skipped {
+                    self.pass();
+                }
                 self.own.last = line.time;
-                varint(out, (skipped as u64) << 1 | 1)
+                varint(out, skipped << 1 | 1)
             }
             None => {
                 varint(out, 0)?;
                 self.own.put(out, Shown::Primary, line)
             }
         }
+    }
+
+    /// Passes the first line ahead.
+    fn pass(&mut self) {
+        let (screen, line) = self.ahead.pop_front().expect("a line ahead");
+        if screen == Shown::Primary {
+            let key = self.key(&line);
+            if let Some(indexes) = self.at.get_mut(&key) {
+                // The oldest is first: it is this one.
+                indexes.pop_front();
+                if indexes.is_empty() {
+                    self.at.remove(&key);
+                }
+            }
+        }
+        self.ahead_text -= line.text.len();
+        self.first += 1;
     }
 
     /// The next line of the transcript's frame `from`; none at its end.
@@ -329,7 +376,7 @@ impl<R: BufRead> Transcript<R> {
         }
         for _ in 0..tag >> 1 {
             self.records
-                .next(&mut self.everything)?
+                .next_ref(&mut self.everything)?
                 .ok_or_else(broken)?;
         }
         let (_, line) = self
@@ -501,5 +548,42 @@ mod tests {
         assert_eq!(read, transcript);
         // References are a byte each: the two literals hold the rest.
         assert!(own.len() < 2 + 2 * 3 + 1 + 1 + 2 * 4, "{}", own.len());
+    }
+
+    #[test]
+    fn a_transcript_line_far_behind_the_other_screen_is_a_reference() {
+        // A primary line scrolls off only after a full-screen program drew
+        // thousands of lines, which everything gives first; then lines with
+        // the same text at other times, and the same line twice.
+        let mut everything = Vec::new();
+        for i in 0..5000 {
+            everything.push((Shown::Alternate, line(i, "drawn by the program")));
+        }
+        everything.push((Shown::Primary, line(1, "$ vim")));
+        everything.push((Shown::Primary, line(7, "x")));
+        everything.push((Shown::Primary, line(8, "x")));
+        everything.push((Shown::Primary, line(8, "x")));
+        let mut all = Vec::new();
+        let mut blocks = Blocks::default();
+        for (screen, l) in &everything {
+            blocks.put(&mut all, *screen, l.time, &l.text).unwrap();
+        }
+        blocks.flush(&mut all).unwrap();
+        let transcript = [line(1, "$ vim"), line(8, "x"), line(8, "x"), line(7, "x")];
+        let mut own = Vec::new();
+        let mut writer = Transcript::new(&all[..]);
+        for l in &transcript {
+            writer.put(&mut own, l).unwrap();
+        }
+        let mut reader = Transcript::new(&all[..]);
+        let mut from = &own[..];
+        let mut read = Vec::new();
+        while let Some(l) = reader.next(&mut from).unwrap() {
+            read.push(l);
+        }
+        assert_eq!(read, transcript);
+        // Three references (the first of two bytes), and the line passed
+        // over a literal.
+        assert_eq!(own.len(), 2 + 1 + 1 + 1 + 3, "{own:?}");
     }
 }
