@@ -99,3 +99,64 @@ fn a_full_output_is_one_line_and_exit_2() {
     let out = tvmux(&["grep", "no-such-text", path_str(&cast)]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// An edit's output file on a disk that fills (a 32 KiB tmpfs) is one line
+/// and a non-zero exit, and leaves neither the file nor a temporary one.
+/// The output is buffered (256 KiB), so for an output that fits the buffer
+/// the error comes only as the output is completed.
+#[test]
+fn an_output_file_on_a_full_disk_fails_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = dir.path().join("short.cast");
+    let mut text = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+    for i in 0..5_000 {
+        text.push_str(&format!(
+            "[{}.0, \"o\", \"line {i} of output\\r\\n\"]\n",
+            i / 100
+        ));
+    }
+    std::fs::write(&cast, text).unwrap();
+    let disk = common::tmpfs::Tmpfs::mount("32k");
+    let dest = disk.path().join("out");
+    let long = long_cast(dir.path());
+    for (cast, to) in [
+        (&cast, "txt"),
+        (&cast, "v3"),
+        (&cast, "raw"),
+        (&long, "txt"),
+    ] {
+        let out = tvmux(&["convert", "--to", to, path_str(cast), "-o", path_str(&dest)]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "--to {to}: {stderr}");
+        assert_eq!(
+            stderr
+                .lines()
+                .filter(|l| l.contains("No space left on device"))
+                .count(),
+            1,
+            "--to {to}: {stderr}"
+        );
+        let left: Vec<_> = std::fs::read_dir(disk.path()).unwrap().collect();
+        assert!(left.is_empty(), "--to {to}: {left:?}");
+    }
+    // The same output where it fits is whole.
+    let fits = dir.path().join("out.txt");
+    let out = tvmux(&[
+        "convert",
+        "--to",
+        "txt",
+        path_str(&cast),
+        "-o",
+        path_str(&fits),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&fits).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("line ")).count(),
+        5_000
+    );
+}

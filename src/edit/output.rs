@@ -23,8 +23,9 @@ enum Sink {
     Stdout(io::BufWriter<io::StdoutLock<'static>>),
     /// A device, FIFO or terminal.
     Direct(io::BufWriter<File>),
+    /// Buffered: a text output is written line by line.
     File {
-        temp: tempfile::NamedTempFile,
+        temp: io::BufWriter<tempfile::NamedTempFile>,
         dest: PathBuf,
         /// The mode of the file it replaces, kept.
         mode: Option<u32>,
@@ -117,7 +118,7 @@ impl Output {
         }
         Ok(Output {
             sink: Sink::File {
-                temp,
+                temp: io::BufWriter::with_capacity(256 << 10, temp),
                 dest: dest.to_path_buf(),
                 mode: existing.filter(|m| m.is_file()).map(|m| m.mode() & 0o7777),
             },
@@ -134,6 +135,7 @@ impl Output {
                 .map_err(|e| EditError::io(Path::new("output"), e)),
             Sink::File { temp, dest, mode } => {
                 let fail = |e| EditError::io(&dest, e);
+                let temp = temp.into_inner().map_err(|e| fail(e.into_error()))?;
                 if let Some(mode) = mode {
                     temp.as_file()
                         .set_permissions(Permissions::from_mode(mode))
