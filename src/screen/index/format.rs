@@ -511,32 +511,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_transcript_reads_back_through_references_and_literals() {
-        let everything = [
-            (Shown::Primary, line(5, "a")),
-            (Shown::Alternate, line(6, "b")),
-            (Shown::Primary, line(3, "c")),
-            (Shown::Primary, line(9, "d")),
-        ];
+    /// Writes `everything`'s lines, then `transcript` against them, reads
+    /// the transcript back (it must be the same) and gives its frame.
+    fn round_trip(everything: &[(Shown, TimedLine)], transcript: &[TimedLine]) -> Vec<u8> {
         let mut all = Vec::new();
         let mut blocks = Blocks::default();
-        for (screen, l) in &everything {
+        for (screen, l) in everything {
             blocks.put(&mut all, *screen, l.time, &l.text).unwrap();
         }
         blocks.flush(&mut all).unwrap();
-        // c and d are references; b is on the other screen, "" and the
-        // later a are nowhere ahead.
-        let transcript = [
-            line(3, "c"),
-            line(6, "b"),
-            line(7, ""),
-            line(9, "d"),
-            line(5, "a"),
-        ];
         let mut own = Vec::new();
         let mut writer = Transcript::new(&all[..]);
-        for l in &transcript {
+        for l in transcript {
             writer.put(&mut own, l).unwrap();
         }
         let mut reader = Transcript::new(&all[..]);
@@ -546,6 +532,27 @@ mod tests {
             read.push(l);
         }
         assert_eq!(read, transcript);
+        own
+    }
+
+    #[test]
+    fn the_transcript_reads_back_through_references_and_literals() {
+        let everything = [
+            (Shown::Primary, line(5, "a")),
+            (Shown::Alternate, line(6, "b")),
+            (Shown::Primary, line(3, "c")),
+            (Shown::Primary, line(9, "d")),
+        ];
+        // c and d are references; b is on the other screen, "" and the
+        // later a are nowhere ahead.
+        let transcript = [
+            line(3, "c"),
+            line(6, "b"),
+            line(7, ""),
+            line(9, "d"),
+            line(5, "a"),
+        ];
+        let own = round_trip(&everything, &transcript);
         // References are a byte each: the two literals hold the rest.
         assert!(own.len() < 2 + 2 * 3 + 1 + 1 + 2 * 4, "{}", own.len());
     }
@@ -563,25 +570,8 @@ mod tests {
         everything.push((Shown::Primary, line(7, "x")));
         everything.push((Shown::Primary, line(8, "x")));
         everything.push((Shown::Primary, line(8, "x")));
-        let mut all = Vec::new();
-        let mut blocks = Blocks::default();
-        for (screen, l) in &everything {
-            blocks.put(&mut all, *screen, l.time, &l.text).unwrap();
-        }
-        blocks.flush(&mut all).unwrap();
         let transcript = [line(1, "$ vim"), line(8, "x"), line(8, "x"), line(7, "x")];
-        let mut own = Vec::new();
-        let mut writer = Transcript::new(&all[..]);
-        for l in &transcript {
-            writer.put(&mut own, l).unwrap();
-        }
-        let mut reader = Transcript::new(&all[..]);
-        let mut from = &own[..];
-        let mut read = Vec::new();
-        while let Some(l) = reader.next(&mut from).unwrap() {
-            read.push(l);
-        }
-        assert_eq!(read, transcript);
+        let own = round_trip(&everything, &transcript);
         // Three references (the first of two bytes), and the line passed
         // over a literal.
         assert_eq!(own.len(), 2 + 1 + 1 + 1 + 3, "{own:?}");
