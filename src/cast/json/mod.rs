@@ -175,10 +175,11 @@ fn unescape_piece(raw: &[u8], from: usize, limit: usize) -> (String, usize) {
             b'b' => 0x08,
             b'f' => 0x0c,
             b'u' => {
+                // Four hex digits (terminal output is full of `\u001b`).
                 let hex = |at: usize| {
-                    raw.get(at..at + 4)
-                        .and_then(|h| std::str::from_utf8(h).ok())
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    raw.get(at..at + 4)?
+                        .iter()
+                        .try_fold(0, |n, &d| Some(n << 4 | char::from(d).to_digit(16)?))
                 };
                 let Some(mut code) = hex(i) else {
                     i = raw.len();
