@@ -36,21 +36,24 @@ const MOST_UNGUESSED: usize = 64;
 
 /// Everything a reading's future depends on: equal states give equal lines
 /// from then on.
-#[derive(PartialEq)]
-struct State<O> {
-    screen: ScreenState,
-    own: O,
+#[derive(Clone, PartialEq)]
+pub(crate) struct State<O> {
+    /// The screen.
+    pub(crate) screen: ScreenState,
+    /// What the reading keeps beside it.
+    pub(crate) own: O,
 }
 
 impl<O> State<O> {
-    fn of<R: Reading<Own = O>>(reading: &R) -> State<O> {
+    pub(crate) fn of<R: Reading<Own = O>>(reading: &R) -> State<O> {
         State {
             screen: reading.screen().state(),
             own: reading.own(),
         }
     }
 
-    fn restore<R: Reading<Own = O>>(&self) -> io::Result<R>
+    /// The reading in this state.
+    pub(crate) fn restore<R: Reading<Own = O>>(&self) -> io::Result<R>
     where
         O: Clone,
     {
@@ -103,9 +106,9 @@ where
     read_with_keyframes::<R>(events, None, threads, chunk, each, None)
 }
 
-/// Where a keyframe goes: the place between two lines (after a chunk), the
-/// screen there and what the reading keeps beside it.
-pub(crate) type KeyframeSink<'s, O> = &'s mut dyn FnMut(&Place, &ScreenState, &O) -> io::Result<()>;
+/// Where a keyframe goes: the place between two lines (after a chunk) and
+/// the reading's state there.
+pub(crate) type KeyframeSink<'s, O> = &'s mut dyn FnMut(&Place, &State<O>) -> io::Result<()>;
 
 /// [`read`] from `start` (a place after a chunk, and the reading there;
 /// none: the start of the cast), giving `keyframes` the state after each
@@ -142,8 +145,7 @@ where
                 && flow.is_continue()
             {
                 bytes = 0;
-                let state = State::of(&truth);
-                sink(place, &state.screen, &state.own)?;
+                sink(place, &State::of(&truth))?;
             }
             Ok(flow)
         };
@@ -274,7 +276,7 @@ where
                 }
                 let state = State::of(truth);
                 if let (Some(sink), Some(place)) = (keyframes.as_mut(), place)
-                    && let Err(e) = sink(&place, &state.screen, &state.own)
+                    && let Err(e) = sink(&place, &state)
                 {
                     flow = Err(e);
                     break 'all;

@@ -160,6 +160,13 @@ impl Row {
     }
 }
 
+/// The text of a line's rows, joined, trailing blanks trimmed.
+fn joined(rows: &[Row]) -> String {
+    let mut text: String = rows.iter().map(|row| row.text.as_str()).collect();
+    text.truncate(text.trim_end().len());
+    text
+}
+
 /// One screen's rows and lines after the last event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct ScreenState {
@@ -228,11 +235,7 @@ impl Seen {
                 if cut {
                     // Its head went into history (it begins the text being
                     // evicted): what stays is its rows still on screen.
-                    line.text = state.rows[line.rows.clone()]
-                        .iter()
-                        .map(|row| row.text.as_str())
-                        .collect();
-                    line.text.truncate(line.text.trim_end().len());
+                    line.text = joined(&state.rows[line.rows.clone()]);
                 }
             }
             state.lines.retain(|l| !l.rows.is_empty());
@@ -276,11 +279,7 @@ impl Seen {
             && !wraps_changed
             && let Some(line) = state.lines.get_mut(at).filter(|l| l.rows.contains(&last))
         {
-            let mut text: String = state.rows[line.rows.clone()]
-                .iter()
-                .map(|row| row.text.as_str())
-                .collect();
-            text.truncate(text.trim_end().len());
+            let text = joined(&state.rows[line.rows.clone()]);
             if text.starts_with(line.text.as_str()) {
                 // Grown: the same line, written now.
             } else if !text.is_empty() && self.now - line.rewritten_since < IN_PLACE {
@@ -335,11 +334,7 @@ impl Seen {
             match kept {
                 Some(line) => lines.push(line),
                 None => {
-                    let mut text: String = state.rows[rows.clone()]
-                        .iter()
-                        .map(|row| row.text.as_str())
-                        .collect();
-                    text.truncate(text.trim_end().len());
+                    let text = joined(&state.rows[rows.clone()]);
                     fresh.push(lines.len());
                     lines.push(OnScreen {
                         text,

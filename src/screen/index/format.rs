@@ -286,12 +286,13 @@ const WINDOW_TEXT: usize = 16 << 20;
 pub(super) struct Transcript<R> {
     everything: R,
     records: BlockReader,
-    /// The writer's lines read ahead, the first being everything's line
-    /// `first` (counted from 0), and their text's size.
-    ahead: VecDeque<(Shown, TimedLine)>,
+    /// The writer's lines read ahead (a primary one with its `key`),
+    /// the first being everything's line `first` (counted from 0), and
+    /// their text's size.
+    ahead: VecDeque<(Option<u64>, TimedLine)>,
     first: u64,
     ahead_text: usize,
-    /// Where the primary lines ahead are (ascending), by [`key`].
+    /// Where the primary lines ahead are (ascending), by `key`.
     at: HashMap<u64, VecDeque<u64>>,
     keys: RandomState,
     own: Records,
@@ -312,6 +313,7 @@ impl<R: BufRead> Transcript<R> {
         }
     }
 
+    /// What finds a line among those ahead: a hash of its time and text.
     fn key(&self, line: &TimedLine) -> u64 {
         self.keys.hash_one((line.time, &line.text))
     }
@@ -321,12 +323,13 @@ impl<R: BufRead> Transcript<R> {
             let Some((screen, next)) = self.records.next(&mut self.everything)? else {
                 break;
             };
-            if screen == Shown::Primary {
+            let key = (screen == Shown::Primary).then(|| self.key(&next));
+            if let Some(key) = key {
                 let index = self.first + self.ahead.len() as u64;
-                self.at.entry(self.key(&next)).or_default().push_back(index);
+                self.at.entry(key).or_default().push_back(index);
             }
             self.ahead_text += next.text.len();
-            self.ahead.push_back((screen, next));
+            self.ahead.push_back((key, next));
         }
         let found = self.at.get(&self.key(line)).and_then(|indexes| {
             indexes
@@ -351,15 +354,14 @@ impl<R: BufRead> Transcript<R> {
 
     /// Passes the first line ahead.
     fn pass(&mut self) {
-        let (screen, line) = self.ahead.pop_front().expect("a line ahead");
-        if screen == Shown::Primary {
-            let key = self.key(&line);
-            if let Some(indexes) = self.at.get_mut(&key) {
-                // The oldest is first: it is this one.
-                indexes.pop_front();
-                if indexes.is_empty() {
-                    self.at.remove(&key);
-                }
+        let (key, line) = self.ahead.pop_front().expect("a line ahead");
+        if let Some(key) = key
+            && let Some(indexes) = self.at.get_mut(&key)
+        {
+            // The oldest is first: it is this one.
+            indexes.pop_front();
+            if indexes.is_empty() {
+                self.at.remove(&key);
             }
         }
         self.ahead_text -= line.text.len();

@@ -377,7 +377,7 @@ where
     R::Own: Send + Sync,
 {
     let start = match start {
-        Some((place, taken)) => Some((place, taken.reading::<R>()?)),
+        Some((place, taken)) => Some((place, taken.state.restore::<R>()?)),
         None => None,
     };
     let mut last = None;
@@ -390,9 +390,15 @@ where
             given.set(given.get() + 1);
             put(line).map(Flow::Continue)
         },
-        Some(&mut |place, screen, own| {
-            last = Some((*place, Taken::new(given.get(), screen, own)));
-            keyframe(place, screen)
+        Some(&mut |place, state| {
+            last = Some((
+                *place,
+                Taken {
+                    lines: given.get(),
+                    state: state.clone(),
+                },
+            ));
+            keyframe(place, &state.screen)
         }),
     )?;
     Ok(last)

@@ -11,41 +11,25 @@ use serde::de::DeserializeOwned;
 
 use super::format::{self, broken};
 use crate::cast::Place;
-use crate::screen::{Reading, Screen, ScreenState};
+use crate::screen::Reading;
+use crate::screen::parallel::State;
 
 /// A reading's state at the place to resume from.
 #[derive(Clone)]
 pub(super) struct Taken<O> {
     /// The lines it had given.
     pub lines: u64,
-    screen: ScreenState,
-    own: O,
+    pub state: State<O>,
 }
 
-impl<O: Clone> Taken<O> {
-    pub(super) fn new(lines: u64, screen: &ScreenState, own: &O) -> Taken<O> {
-        Taken {
-            lines,
-            screen: screen.clone(),
-            own: own.clone(),
-        }
-    }
-
-    /// The reading in this state.
-    pub(super) fn reading<R: Reading<Own = O>>(&self) -> io::Result<R> {
-        Ok(R::from_parts(
-            Screen::restore(&self.screen)?,
-            self.own.clone(),
-        ))
-    }
-
+impl<O> Taken<O> {
     fn put(&self, out: &mut impl Write) -> io::Result<()>
     where
         O: Serialize,
     {
         format::varint(out, self.lines)?;
-        format::put_screen(out, &self.screen)?;
-        format::put_bytes(out, &serde_json::to_vec(&self.own)?)
+        format::put_screen(out, &self.state.screen)?;
+        format::put_bytes(out, &serde_json::to_vec(&self.state.own)?)
     }
 
     fn next(from: &mut impl BufRead) -> io::Result<Taken<O>>
@@ -54,8 +38,10 @@ impl<O: Clone> Taken<O> {
     {
         Ok(Taken {
             lines: format::next_varint(from)?,
-            screen: format::next_screen(from)?,
-            own: serde_json::from_slice(&format::next_bytes(from)?).map_err(|_| broken())?,
+            state: State {
+                screen: format::next_screen(from)?,
+                own: serde_json::from_slice(&format::next_bytes(from)?).map_err(|_| broken())?,
+            },
         })
     }
 }
